@@ -1,0 +1,201 @@
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
+import { configureWasmThreads, wasmThreadsActive } from "./wasm_threads.ts";
+
+/** Backend names accepted by {@linkcode initEngine}. */
+export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
+
+/** The backend actually running after {@linkcode initEngine}. */
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+
+/** Options of {@linkcode initEngine}. */
+export interface EngineOptions {
+  /**
+   * Which tensor backend to use. `auto` prefers `tensorflow` (tfjs-node-gpu, then tfjs-node,
+   * loaded only when the user's project maps them), then `wasm`, then `cpu`.
+   * @default {"auto"}
+   */
+  backend?: BackendChoice;
+  /**
+   * Number of WebAssembly worker threads (wasm backend only). `1` runs single-threaded. Threads
+   * are fixed once the wasm backend has started; a later call with another count is an error.
+   * @default {1}
+   */
+  threads?: number;
+  /**
+   * Where the one-line notice about the chosen backend goes. Pass `() => {}` to silence it.
+   * @default {writes to stderr}
+   */
+  log?: (message: string) => void;
+}
+
+/** What {@linkcode initEngine} resolved to. */
+export interface EngineInfo {
+  /** Backend in use. */
+  backend: BackendName;
+  /** Worker threads in use by the backend (1 = single-threaded). */
+  threads: number;
+  /** The npm package that provides the `tensorflow` backend, when it is in use. */
+  tensorflowPackage?: string;
+  /** Why the preferred backends were not chosen (empty when the first choice was taken). */
+  skipped: string[];
+  /** Training kernels this project registered on the backend. */
+  kernels: string[];
+}
+
+/** Install advice shown when `backend: "tensorflow"` is asked for but cannot load. */
+export const TENSORFLOW_INSTALL_HINT =
+  "add it to your deno.json imports (`deno add npm:@tensorflow/tfjs-node@4.22.0`, or " +
+  "`npm:@tensorflow/tfjs-node-gpu@4.22.0` with CUDA 11.2 + cuDNN 8.1), let its install script " +
+  "fetch libtensorflow 2.9.1 (`deno install --allow-scripts=npm:@tensorflow/tfjs-node`), and " +
+  "run with --allow-ffi; see README section 'Native TensorFlow (tfjs-node)'";
+
+const TENSORFLOW_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
+
+let current: EngineInfo | null = null;
+let announced = "";
+
+function stderrLog(message: string): void {
+  const bytes = new TextEncoder().encode(message + "\n");
+  Deno.stderr.writeSync(bytes);
+}
+
+async function tryTensorflow(): Promise<{ pkg: string } | { error: string }> {
+  const errors: string[] = [];
+  for (const pkg of TENSORFLOW_PACKAGES) {
+    try {
+      // A non-literal specifier keeps the package out of the module graph: it is loaded only
+      // when the user's own import map provides it.
+      const specifier: string = pkg;
+      await import(specifier);
+      if (tf.findBackend("tensorflow") !== null) return { pkg };
+      errors.push(`${pkg} loaded but registered no 'tensorflow' backend`);
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+      errors.push(`${pkg}: ${message}`);
+    }
+  }
+  return { error: errors.join("; ") };
+}
+
+async function activate(name: BackendName): Promise<void> {
+  if (tf.getBackend() === name) return;
+  // tfjs-backend-cpu greets Node users on first use; the engine notice replaces it.
+  // deno-lint-ignore no-console
+  const warn = console.warn;
+  // deno-lint-ignore no-console
+  console.warn = () => {};
+  try {
+    const ok = await tf.setBackend(name);
+    if (!ok) throw new Error(`Cannot start the ${name} backend: tf.setBackend returned false`);
+    await tf.ready();
+  } finally {
+    // deno-lint-ignore no-console
+    console.warn = warn;
+  }
+}
+
+/**
+ * Chooses and starts the tensor backend, registers the project's training kernels on it, and
+ * says once on stderr what it chose and why.
+ *
+ * Call it once at the start of a program (the CLI, benchmarks and tests do). Calling it again
+ * with compatible options returns the current engine.
+ *
+ * @param options Backend and threads; see {@linkcode EngineOptions}.
+ * @returns The backend and thread count in use.
+ * @throws {Error} When `backend: "tensorflow"` is requested but tfjs-node cannot load (the
+ *   message says how to install it), or when `threads` conflicts with a running wasm backend.
+ *
+ * @example Start the default engine
+ * ```ts ignore
+ * import { initEngine } from "../mod.ts";
+ * const engine = await initEngine({ backend: "auto" });
+ * console.log(engine.backend); // "wasm" on a machine without tfjs-node
+ * ```
+ */
+export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
+  const { backend = "auto", threads = 1, log = stderrLog } = options;
+  if (!["auto", "tensorflow", "wasm", "cpu"].includes(backend)) {
+    throw new RangeError(
+      `Cannot start engine: backend must be one of auto, tensorflow, wasm, cpu (got ${
+        JSON.stringify(backend)
+      })`,
+    );
+  }
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new RangeError(
+      `Cannot start engine: threads must be an integer from 1 to 64 (got ${threads})`,
+    );
+  }
+
+  const skipped: string[] = [];
+  let chosen: BackendName;
+  let tensorflowPackage: string | undefined;
+
+  if (backend === "tensorflow" || backend === "auto") {
+    const result = await tryTensorflow();
+    if ("pkg" in result) {
+      chosen = "tensorflow";
+      tensorflowPackage = result.pkg;
+    } else if (backend === "tensorflow") {
+      throw new Error(
+        `Cannot start the tensorflow backend: tfjs-node is not available (${result.error}). ` +
+          `To use it, ${TENSORFLOW_INSTALL_HINT}`,
+      );
+    } else {
+      skipped.push(`tensorflow: not installed (${TENSORFLOW_PACKAGES.join(", ")} not mapped)`);
+      chosen = "wasm";
+    }
+  } else {
+    chosen = backend;
+  }
+
+  let kernels: string[] = [];
+  let activeThreads = 1;
+  if (chosen === "wasm") {
+    try {
+      activeThreads = await configureWasmThreads(threads);
+      kernels = registerWasmTrainingKernels();
+      await activate("wasm");
+    } catch (error) {
+      if (backend === "wasm") throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      skipped.push(`wasm: ${message}`);
+      chosen = "cpu";
+    }
+  }
+  if (chosen === "cpu") {
+    await activate("cpu");
+    if (threads > 1) skipped.push("cpu: runs single-threaded, threads ignored");
+  }
+  if (chosen === "tensorflow") {
+    await activate("tensorflow");
+    activeThreads = threads;
+  }
+
+  current = {
+    backend: chosen,
+    threads: chosen === "wasm" ? (wasmThreadsActive() ? activeThreads : 1) : activeThreads,
+    ...(tensorflowPackage ? { tensorflowPackage } : {}),
+    skipped,
+    kernels,
+  };
+  const notice = `grn engine: ${chosen}` +
+    (tensorflowPackage ? ` (${tensorflowPackage})` : "") +
+    `, ${current.threads} thread${current.threads === 1 ? "" : "s"}` +
+    (skipped.length > 0 ? `; skipped ${skipped.join("; ")}` : "");
+  if (notice !== announced) {
+    announced = notice;
+    log(notice);
+  }
+  return { ...current, skipped: [...skipped], kernels: [...kernels] };
+}
+
+/** The engine started by {@linkcode initEngine}, or `null` before the first call. */
+export function currentEngine(): EngineInfo | null {
+  return current
+    ? { ...current, skipped: [...current.skipped], kernels: [...current.kernels] }
+    : null;
+}
