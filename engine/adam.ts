@@ -1,0 +1,134 @@
+import * as tf from "@tensorflow/tfjs";
+
+/** Options of {@linkcode Adam}. */
+export interface AdamOptions {
+  /** Step size. @default {2e-4} (the paper's value) */
+  learningRate?: number;
+  /** Decay of the first-moment estimate. @default {0.5} (the paper's value, as pix2pix) */
+  beta1?: number;
+  /** Decay of the second-moment estimate. @default {0.999} */
+  beta2?: number;
+  /** Added to the denominator. @default {1e-8} (PyTorch's default) */
+  epsilon?: number;
+}
+
+/**
+ * Adam (Kingma & Ba) over a fixed list of variables, with PyTorch's update rule
+ * `p -= lr / (1 - β1^t) · m / (sqrt(v) / sqrt(1 - β2^t) + ε)`.
+ *
+ * Unlike `tf.train.adam`, its state (step counter and moments) is exposed index-aligned with
+ * the variables under stable names, so checkpoints restore it exactly in a new process.
+ */
+export class Adam {
+  readonly #vars: readonly tf.Variable[];
+  readonly #names: readonly string[];
+  readonly #m: tf.Variable[];
+  readonly #v: tf.Variable[];
+  #step = 0;
+  #disposed = false;
+  /** Current learning rate (may be changed between steps by a schedule). */
+  learningRate: number;
+  readonly #beta1: number;
+  readonly #beta2: number;
+  readonly #eps: number;
+
+  /**
+   * @param variables The variables to update.
+   * @param names Stable names of `variables`, index for index (used for the state names).
+   * @param options Hyper-parameters; see {@linkcode AdamOptions}.
+   * @throws {RangeError} When a hyper-parameter is out of range or the lists differ in length.
+   */
+  constructor(
+    variables: readonly tf.Variable[],
+    names: readonly string[],
+    options: AdamOptions = {},
+  ) {
+    const { learningRate = 2e-4, beta1 = 0.5, beta2 = 0.999, epsilon = 1e-8 } = options;
+    if (variables.length !== names.length) {
+      throw new RangeError(
+        `Cannot create Adam: ${variables.length} variables but ${names.length} names`,
+      );
+    }
+    for (const [key, value] of Object.entries({ beta1, beta2 })) {
+      if (!(value >= 0 && value < 1)) {
+        throw new RangeError(`Cannot create Adam: ${key} must be in [0, 1) (got ${value})`);
+      }
+    }
+    if (!(learningRate > 0)) {
+      throw new RangeError(`Cannot create Adam: learningRate must be > 0 (got ${learningRate})`);
+    }
+    this.#vars = variables;
+    this.#names = names;
+    this.learningRate = learningRate;
+    this.#beta1 = beta1;
+    this.#beta2 = beta2;
+    this.#eps = epsilon;
+    this.#m = variables.map((v) => tf.variable(tf.zerosLike(v), false));
+    this.#v = variables.map((v) => tf.variable(tf.zerosLike(v), false));
+  }
+
+  /** Number of updates applied so far. */
+  get step(): number {
+    return this.#step;
+  }
+
+  /**
+   * Applies one update. `grads[i]` belongs to `variables[i]`; `null` skips a variable (its
+   * moments are left untouched, as PyTorch does for parameters without a gradient).
+   * The gradients are not disposed.
+   */
+  apply(grads: readonly (tf.Tensor | null | undefined)[]): void {
+    if (this.#disposed) throw new Error("Cannot apply Adam: the optimizer was disposed");
+    if (grads.length !== this.#vars.length) {
+      throw new RangeError(
+        `Cannot apply Adam: expected ${this.#vars.length} gradients (got ${grads.length})`,
+      );
+    }
+    this.#step++;
+    const b1 = this.#beta1, b2 = this.#beta2;
+    const bc1 = 1 - Math.pow(b1, this.#step);
+    const bc2 = 1 - Math.pow(b2, this.#step);
+    const stepSize = this.learningRate / bc1;
+    const sqrtBc2 = Math.sqrt(bc2);
+    tf.tidy(() => {
+      for (let i = 0; i < this.#vars.length; i++) {
+        const g = grads[i];
+        if (!g) continue;
+        const m = this.#m[i]!, v = this.#v[i]!, p = this.#vars[i]!;
+        const mNew = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+        const vNew = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+        m.assign(mNew);
+        v.assign(vNew);
+        const denom = tf.add(tf.div(tf.sqrt(vNew), sqrtBc2), this.#eps);
+        p.assign(tf.sub(p, tf.mul(tf.div(mNew, denom), stepSize)));
+      }
+    });
+  }
+
+  /** The optimizer's state variables (first then second moments) for checkpoints. */
+  get stateVariables(): readonly tf.Variable[] {
+    return [...this.#m, ...this.#v];
+  }
+
+  /** Stable names of {@linkcode Adam.stateVariables}. */
+  get stateNames(): readonly string[] {
+    return [...this.#names.map((n) => `${n}/adam_m`), ...this.#names.map((n) => `${n}/adam_v`)];
+  }
+
+  /** Restores the step counter (moments are restored through `stateVariables`). */
+  setStep(step: number): void {
+    if (!Number.isInteger(step) || step < 0) {
+      throw new RangeError(
+        `Cannot restore Adam: step must be a non-negative integer (got ${step})`,
+      );
+    }
+    this.#step = step;
+  }
+
+  /** Frees the moment estimates. Safe to call more than once. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const t of [...this.#m, ...this.#v]) t.dispose();
+  }
+}

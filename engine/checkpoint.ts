@@ -1,0 +1,182 @@
+import * as tf from "@tensorflow/tfjs";
+import { dirname } from "node:path";
+
+/** One tensor as stored in a checkpoint. */
+export interface StoredTensor {
+  /** Shape of the tensor. */
+  shape: number[];
+  /** Data type. */
+  dtype: "float32" | "int32";
+  /** Values, row-major. */
+  data: Float32Array | Int32Array;
+}
+
+/** A checkpoint read back from disk. */
+export interface Checkpoint<M = unknown> {
+  /** The JSON metadata written with it. */
+  meta: M;
+  /** Tensors by name. */
+  tensors: Map<string, StoredTensor>;
+}
+
+const MAGIC = "GRNCKPT1";
+
+/**
+ * Writes named tensors and JSON metadata to one file, atomically: the data goes to a temporary
+ * file in the same folder, which is then renamed over `path`, so a crash never leaves a
+ * half-written checkpoint.
+ *
+ * Layout: 8-byte magic `GRNCKPT1`, uint32 (little-endian) header length, the JSON header
+ * (`{ version, meta, tensors: [{ name, shape, dtype, offset, length }] }`), then the raw
+ * little-endian tensor data, 4-byte aligned.
+ *
+ * @param path Destination file.
+ * @param tensors Tensors by name (names must be unique).
+ * @param meta Any JSON-serialisable metadata (epoch, RNG state, history, options).
+ */
+export async function writeCheckpoint(
+  path: string,
+  tensors: ReadonlyMap<string, tf.Tensor> | [string, tf.Tensor][],
+  meta: unknown,
+): Promise<void> {
+  const entries = tensors instanceof Map ? [...tensors.entries()] : [...tensors];
+  const seen = new Set<string>();
+  const index: { name: string; shape: number[]; dtype: string; offset: number; length: number }[] =
+    [];
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, tensor] of entries) {
+    if (seen.has(name)) {
+      throw new Error(`Cannot write checkpoint ${path}: duplicate tensor name (got ${name})`);
+    }
+    seen.add(name);
+    if (tensor.dtype !== "float32" && tensor.dtype !== "int32") {
+      throw new TypeError(
+        `Cannot write checkpoint ${path}: tensor ${name} must be float32 or int32 (got ${tensor.dtype})`,
+      );
+    }
+    const values = await tensor.data();
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+    index.push({
+      name,
+      shape: [...tensor.shape],
+      dtype: tensor.dtype,
+      offset,
+      length: values.length,
+    });
+    chunks.push(bytes);
+    offset += bytes.byteLength;
+  }
+  const header = new TextEncoder().encode(JSON.stringify({ version: 1, meta, tensors: index }));
+  const pad = (4 - ((12 + header.byteLength) % 4)) % 4;
+  const total = 12 + header.byteLength + pad + offset;
+  const out = new Uint8Array(total);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(8, header.byteLength + pad, true);
+  out.set(header, 12);
+  out.fill(0x20, 12 + header.byteLength, 12 + header.byteLength + pad); // JSON-safe spaces
+  let at = 12 + header.byteLength + pad;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${Deno.pid}.${Date.now()}.tmp`;
+  try {
+    await Deno.writeFile(tmp, out);
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Reads a checkpoint written by {@linkcode writeCheckpoint}.
+ *
+ * @throws {Error} When the file is missing, not a checkpoint, or truncated (the message names
+ *   the file).
+ */
+export async function readCheckpoint<M = unknown>(path: string): Promise<Checkpoint<M>> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    throw new Error(
+      `Cannot read checkpoint ${path}: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  const magic = new TextDecoder().decode(bytes.subarray(0, 8));
+  if (bytes.byteLength < 12 || magic !== MAGIC) {
+    throw new Error(
+      `Cannot read checkpoint ${path}: not a grn checkpoint (got magic ${JSON.stringify(magic)})`,
+    );
+  }
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+  if (12 + headerLength > bytes.byteLength) {
+    throw new Error(
+      `Cannot read checkpoint ${path}: truncated header (got ${bytes.byteLength} bytes)`,
+    );
+  }
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as {
+    version: number;
+    meta: M;
+    tensors: {
+      name: string;
+      shape: number[];
+      dtype: "float32" | "int32";
+      offset: number;
+      length: number;
+    }[];
+  };
+  const base = 12 + headerLength;
+  const tensors = new Map<string, StoredTensor>();
+  for (const t of header.tensors) {
+    const start = base + t.offset;
+    const end = start + t.length * 4;
+    if (end > bytes.byteLength) {
+      throw new Error(
+        `Cannot read checkpoint ${path}: tensor ${t.name} is truncated (needs ${end} bytes, got ${bytes.byteLength})`,
+      );
+    }
+    const buffer = bytes.slice(start, end).buffer;
+    tensors.set(t.name, {
+      shape: t.shape,
+      dtype: t.dtype,
+      data: t.dtype === "int32" ? new Int32Array(buffer) : new Float32Array(buffer),
+    });
+  }
+  return { meta: header.meta, tensors };
+}
+
+/**
+ * Assigns stored values to variables by name.
+ *
+ * @throws {Error} When a name is missing from the checkpoint or a shape differs; the message
+ *   names the checkpoint, the variable and both shapes.
+ */
+export function assignFromCheckpoint(
+  checkpoint: Checkpoint,
+  variables: readonly tf.Variable[],
+  names: readonly string[],
+  source = "checkpoint",
+): void {
+  tf.tidy(() => {
+    variables.forEach((variable, i) => {
+      const name = names[i]!;
+      const stored = checkpoint.tensors.get(name);
+      if (!stored) {
+        throw new Error(`Cannot restore ${source}: tensor ${name} is missing`);
+      }
+      if (
+        stored.shape.length !== variable.shape.length ||
+        stored.shape.some((d, k) => d !== variable.shape[k])
+      ) {
+        throw new Error(
+          `Cannot restore ${source}: tensor ${name} has shape [${stored.shape}] but the model expects [${variable.shape}]`,
+        );
+      }
+      variable.assign(tf.tensor(stored.data, stored.shape, stored.dtype));
+    });
+  });
+}

@@ -1,0 +1,103 @@
+import type * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../engine/rng.ts";
+import type { Generator } from "../networks/generator.ts";
+import type { Segmentor } from "../networks/segmentor.ts";
+
+/**
+ * What a consistency loss needs from the trainer. The trainer checks these at construction
+ * and refuses a pairing it cannot serve.
+ *
+ * - `"pyramid"`: the segmentor must be a `MultiScaleSegmentor` (URPC-style heads); the context
+ *   then carries `predictPyramid`.
+ * - `"batch-pairs"`: the loss pairs images within the unlabeled batch (ICT mixing), so the
+ *   batch size must be at least 2.
+ * - `"teacher"`: the loss keeps an EMA teacher; it needs `attach()` (to clone the student)
+ *   and `afterOptimizerStep()` (to update it), which the trainer calls.
+ */
+export type ConsistencyRequirement = "pyramid" | "batch-pairs" | "teacher";
+
+/** Which prediction path a consistency term is computed on. */
+export type PredictionPath = "segmentor" | "generator-segmentor";
+
+/** Everything a consistency loss sees for one evaluation. */
+export interface ConsistencyContext {
+  /** Unlabeled images `[batch, height, width, channels]` in `[-1, 1]`. */
+  images: tf.Tensor4D;
+  /**
+   * The prediction path being trained: `S(x)` or `S(G(x))` (GRN's segmentation path), as
+   * logits `[batch, height, width, classes]`. Gradients flow through it to the variables the
+   * trainer is updating.
+   */
+  predict: (x: tf.Tensor4D) => tf.Tensor4D;
+  /** Pyramid logits of the same path, main first (present when the loss requires "pyramid"). */
+  predictPyramid?: (x: tf.Tensor4D) => tf.Tensor4D[];
+  /** Which path `predict` is, so a teacher can mirror it. */
+  path: PredictionPath;
+  /** Which network's update this term is part of. */
+  update: "generator" | "segmentor";
+  /** Generator of every random draw of this evaluation (mixing coefficients, noise, ...). */
+  rng: Rng;
+  /** Global iteration counter, starting at 0. */
+  step: number;
+}
+
+/** The networks a consistency loss may attach to (to build a teacher). */
+export interface ConsistencyHost {
+  /** The student segmentor. */
+  segmentor: Segmentor;
+  /** The generator, or `null` when the method has none. */
+  generator: Generator | null;
+}
+
+/** Event passed to {@linkcode ConsistencyLoss.afterOptimizerStep}. */
+export interface OptimizerStepEvent {
+  /** Global iteration counter (0-based) of the step just taken. */
+  step: number;
+  /** Which network's optimizer just stepped. */
+  updated: "generator" | "segmentor" | "discriminator";
+}
+
+/**
+ * The paper's `L_customize`: a pluggable consistency loss on unlabeled images.
+ *
+ * A consistency loss declares what it `requires`; the trainer refuses impossible pairings at
+ * construction. `compute` runs inside the trainer's gradient tape and must return a scalar
+ * built from `ctx.predict` so gradients reach the networks being trained; it runs inside
+ * `tf.tidy` and may create temporaries freely. Losses that keep state (an EMA teacher) build it
+ * in `attach`, update it in `afterOptimizerStep`, expose it through `variables` (so checkpoints
+ * hold it) and free it in `dispose`.
+ *
+ * @example A custom loss: predictions should not change under a horizontal flip
+ * ```ts ignore
+ * const flipConsistency: ConsistencyLoss = {
+ *   name: "flip",
+ *   requires: [],
+ *   compute: ({ images, predict }) => tf.tidy(() => {
+ *     const p = tf.softmax(predict(images));
+ *     const q = tf.reverse(tf.softmax(predict(tf.reverse(images, 2))), 2);
+ *     return tf.mean(tf.squaredDifference(p, q));
+ *   }),
+ * };
+ * ```
+ */
+export interface ConsistencyLoss {
+  /** Short name, used in logs and histories. */
+  readonly name: string;
+  /** What the loss needs from the trainer. */
+  readonly requires: readonly ConsistencyRequirement[];
+  /**
+   * Computes the loss.
+   * @returns A scalar; lower means more consistent.
+   */
+  compute(ctx: ConsistencyContext): tf.Scalar;
+  /** Called once when a trainer adopts the loss; build teachers here. */
+  attach?(host: ConsistencyHost): void;
+  /** Called after every optimizer step of the trainer (EMA teachers update here). */
+  afterOptimizerStep?(event: OptimizerStepEvent): void;
+  /** State the loss owns (e.g. teacher weights), saved in checkpoints. */
+  readonly variables?: readonly tf.Variable[];
+  /** Stable names of `variables`, index for index. */
+  readonly variableNames?: readonly string[];
+  /** Frees the loss's own state. Safe to call more than once. */
+  dispose?(): void;
+}

@@ -1,0 +1,120 @@
+import * as tf from "@tensorflow/tfjs";
+import { stopGradient } from "../engine/stop_gradient.ts";
+import type {
+  ConsistencyContext,
+  ConsistencyLoss,
+  ConsistencyRequirement,
+} from "./consistency_loss.ts";
+
+/** Options of {@linkcode InterpolationConsistency}. */
+export interface InterpolationConsistencyOptions {
+  /**
+   * `λ ~ Beta(alpha, alpha)`. The paper does not state it; GRN's public code uses 0.75
+   * (SSL4MIS's ICT baseline uses 0.2).
+   * @default {0.75}
+   */
+  alpha?: number;
+  /**
+   * Fold `λ` to `max(λ, 1 - λ)` so the mixed image stays closer to the first image (GRN's
+   * public code does; the paper is silent).
+   * @default {true}
+   */
+  foldLambda?: boolean;
+  /**
+   * Stop gradients through the mixed target `Mix_λ(M_UL, M_S)`. GRN's public code lets them
+   * flow (no teacher); classic ICT detaches (its target comes from an EMA teacher).
+   * @default {false}
+   */
+  detachTarget?: boolean;
+  /**
+   * How the second image of each pair is sampled from the batch: a random permutation
+   * (GRN: "randomly sample a second image from the same batch") or fixed halves (SSL4MIS).
+   * @default {"permutation"}
+   */
+  pairing?: "permutation" | "halves";
+}
+
+/**
+ * Interpolation consistency (ICT; Verma et al. 2022), GRN's default `L_customize` (section
+ * 2.3, eq. 11): `MSE(softmax(f(Mix_λ(I_UL, I_S))), Mix_λ(softmax(f(I_UL)), softmax(f(I_S))))`
+ * with `Mix_λ(a, b) = λ a + (1 - λ) b`, one `λ ~ Beta(α, α)` per image drawn from the
+ * trainer's seeded generator, and `f` the prediction path of the context (`S` or `S∘G`).
+ *
+ * Costs two forward passes of the path (the batch and its mixtures); the second image's
+ * prediction is taken from the first pass.
+ */
+export class InterpolationConsistency implements ConsistencyLoss {
+  /** `"ict"`. */
+  readonly name = "ict";
+  /** Needs at least two unlabeled images per batch. */
+  readonly requires: readonly ConsistencyRequirement[] = ["batch-pairs"];
+  readonly #alpha: number;
+  readonly #fold: boolean;
+  readonly #detach: boolean;
+  readonly #pairing: "permutation" | "halves";
+
+  /**
+   * @param options See {@linkcode InterpolationConsistencyOptions}.
+   * @throws {RangeError} When `alpha` is not positive.
+   */
+  constructor(options: InterpolationConsistencyOptions = {}) {
+    const { alpha = 0.75, foldLambda = true, detachTarget = false, pairing = "permutation" } =
+      options;
+    if (!(alpha > 0) || !Number.isFinite(alpha)) {
+      throw new RangeError(`Cannot create ICT loss: alpha must be > 0 (got ${alpha})`);
+    }
+    if (pairing !== "permutation" && pairing !== "halves") {
+      throw new RangeError(
+        `Cannot create ICT loss: pairing must be "permutation" or "halves" (got ${
+          JSON.stringify(pairing)
+        })`,
+      );
+    }
+    this.#alpha = alpha;
+    this.#fold = foldLambda;
+    this.#detach = detachTarget;
+    this.#pairing = pairing;
+  }
+
+  /**
+   * Draws the pairing and mixing coefficients for a batch of `n` images.
+   * @returns `partner[i]` (index of the image mixed with image `i`) and `lambda[i]`.
+   */
+  drawMixing(n: number, rng: ConsistencyContext["rng"]): { partner: number[]; lambda: number[] } {
+    if (n < 2) {
+      throw new RangeError(`Cannot mix an unlabeled batch: need at least 2 images (got ${n})`);
+    }
+    let partner: number[];
+    if (this.#pairing === "halves") {
+      const half = Math.floor(n / 2);
+      partner = Array.from({ length: n }, (_, i) => (i < half ? i + half : i - half) % n);
+    } else {
+      partner = rng.permutation(n);
+    }
+    const lambda = partner.map(() => {
+      const l = rng.beta(this.#alpha, this.#alpha);
+      return this.#fold ? Math.max(l, 1 - l) : l;
+    });
+    return { partner, lambda };
+  }
+
+  /** Computes the interpolation consistency loss (a scalar). */
+  compute(ctx: ConsistencyContext): tf.Scalar {
+    const n = ctx.images.shape[0];
+    const { partner, lambda } = this.drawMixing(n, ctx.rng);
+    return tf.tidy(() => {
+      const idx = tf.tensor1d(partner, "int32");
+      const lam = tf.tensor4d(lambda, [n, 1, 1, 1]);
+      const oneMinus = tf.sub(1, lam);
+      const mixed = tf.add(
+        tf.mul(lam, ctx.images),
+        tf.mul(oneMinus, tf.gather(ctx.images, idx)),
+      ) as tf.Tensor4D;
+      const p = tf.softmax(ctx.predict(ctx.images));
+      let target = tf.add(tf.mul(lam, p), tf.mul(oneMinus, tf.gather(p, idx)));
+      if (this.#detach) target = stopGradient(target);
+      const pMixed = tf.softmax(ctx.predict(mixed));
+      return tf.mean(tf.squaredDifference(pMixed, target)) as tf.Scalar;
+    });
+  }
+}
