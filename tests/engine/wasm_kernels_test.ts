@@ -4,8 +4,9 @@ import { initEngine } from "../../engine/init_engine.ts";
 import { registerWasmTrainingKernels } from "../../engine/wasm_kernels.ts";
 import { conv2DBackpropFilterConfig } from "../../engine/kernels/conv2d_backprop_filter.ts";
 import { conv2DBackpropInputConfig } from "../../engine/kernels/conv2d_backprop_input.ts";
+import { normalizeTrain } from "../../engine/ops/normalize.ts";
 import { Rng } from "../../engine/rng.ts";
-import { relativeError } from "../_helpers.ts";
+import { assertNoTensorLeak, relativeError } from "../_helpers.ts";
 
 type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
 
@@ -253,4 +254,34 @@ Deno.test("wasm conv kernels free every intermediate buffer", () => {
   assert.equal(tf.memory().numTensors, tensors);
   assert.equal(backend.numDataIds(), ids);
   assert.ok(value > 0);
+});
+
+Deno.test("a conv + normalize + conv2dTranspose training step on wasm leaks no tensors or buffers", async () => {
+  const rng = new Rng(5);
+  const w1 = tf.variable(tf.tensor4d(rng.normalArray(3 * 3 * 2 * 8, 0, 0.3), [3, 3, 2, 8]));
+  const w2 = tf.variable(tf.tensor4d(rng.normalArray(2 * 2 * 4 * 8, 0, 0.3), [2, 2, 4, 8]));
+  const gamma = tf.variable(tf.ones([8]));
+  const beta = tf.variable(tf.zeros([8]));
+  const x = tf.tensor4d(rng.uniformArray(2 * 12 * 12 * 2), [2, 12, 12, 2]);
+  const target = tf.tensor4d(rng.uniformArray(2 * 12 * 12 * 4), [2, 12, 12, 4]);
+  const optimizer = tf.train.adam(1e-2);
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const losses: number[] = [];
+  const step = () => {
+    const loss = optimizer.minimize(() => {
+      const h = tf.conv2d(x, w1, 2, "same");
+      const { y } = normalizeTrain(h, gamma, beta, { axes: [0, 1, 2] });
+      const up = tf.conv2dTranspose(tf.leakyRelu(y, 0.2), w2, [2, 12, 12, 4], 2, "same");
+      return tf.mean(tf.square(tf.sub(up, target))) as tf.Scalar;
+    }, true)!;
+    losses.push(loss.dataSync()[0]!);
+    loss.dispose();
+  };
+  step();
+  const ids = backend.numDataIds();
+  await assertNoTensorLeak(step, 3, "training step");
+  assert.equal(backend.numDataIds(), ids, "wasm buffers leaked");
+  assert.ok(losses.at(-1)! < losses[0]!, `loss did not fall: ${losses.join(", ")}`);
+  optimizer.dispose();
+  tf.dispose([w1, w2, gamma, beta, x, target]);
 });

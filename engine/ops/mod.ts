@@ -1,0 +1,5 @@
+/**
+ * Tensor ops with hand-written gradients, fast on every backend.
+ * @module
+ */
+export * from "./normalize.ts";
