@@ -4,10 +4,10 @@
  * Two modes (`FitMode`):
  * - `"resize"`: resample to `[height, width]` with half-pixel centres (source coordinate
  *   `(i + 0.5) * in / out - 0.5`), bilinear for images and probabilities, nearest for labels.
- *   Equal sizes are an exact copy.
+ *   Equal sizes are an exact copy. Nearest picks source index `floor((i + 0.5) * in / out)`.
  * - `"pad"`: no resampling. Rows stay top-aligned so skin stays at row 0: extra rows are padded
- *   (or cropped) at the bottom. Columns are centred: padding or cropping is split with the
- *   smaller half on the left. Images are padded with `-1` (the normalised minimum), labels with
+ *   (or cropped) at the bottom. Columns are centred: native column `c` lands at
+ *   `c + floor((width - cols) / 2)` (a negative offset crops). Images are padded with `-1` (the normalised minimum), labels with
  *   0 (background).
  *
  * @module

@@ -188,3 +188,22 @@ export function sliceIndices(count: number, every = 1): number[] {
   for (let i = 0; i < count; i += every) out.push(i);
   return out;
 }
+
+/**
+ * Number of slices a volume of `shape` yields for the given directions when keeping every
+ * `every`-th slice.
+ *
+ * @param shape Volume shape `[nx, ny, nz]`.
+ * @param options Directions (default both), `every` (default 1) and `depthAxis` (default 2).
+ */
+export function countSlices(
+  shape: readonly [number, number, number],
+  options: { directions?: readonly SliceDirection[]; every?: number; depthAxis?: Axis } = {},
+): number {
+  const { directions = SLICE_DIRECTIONS, every = 1, depthAxis = 2 } = options;
+  let n = 0;
+  for (const d of directions) {
+    n += sliceIndices(sliceGeometry(shape, d, depthAxis).count, every).length;
+  }
+  return n;
+}
