@@ -1,0 +1,232 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { decodeNifti, readNifti } from "../../data/nifti_read.ts";
+import { encodeNifti } from "../../data/nifti_write.ts";
+import type { Volume } from "../../data/volume.ts";
+import { Rng } from "../../engine/rng.ts";
+import { assertClose } from "../_helpers.ts";
+
+function volume(n = [6, 5, 4] as [number, number, number], seed = 5): Volume<Int16Array> {
+  const rng = new Rng(seed);
+  const data = new Int16Array(n[0] * n[1] * n[2]);
+  for (let i = 0; i < data.length; i++) data[i] = rng.int(2000) - 1000;
+  return {
+    data,
+    shape: n,
+    spacing: [0.3, 0.4, 0.5],
+    affine: [[0.3, 0, 0, 1], [0, 0.4, 0, 2], [0, 0, 0.5, 3], [0, 0, 0, 1]],
+  };
+}
+
+function patch(bytes: Uint8Array, fn: (view: DataView) => void): Uint8Array {
+  const copy = bytes.slice();
+  fn(new DataView(copy.buffer));
+  return copy;
+}
+
+function gz(bytes: Uint8Array): Uint8Array {
+  const out = gzipSync(bytes);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "grn_nifti_read_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("readNifti reads every member of a multi-member gzip file", async () => {
+  await withTempDir(async (dir) => {
+    const v = volume([40, 30, 20]);
+    const raw = encodeNifti(v);
+    const half = Math.floor(raw.length / 2);
+    const a = gz(raw.subarray(0, half));
+    const b = gz(raw.subarray(half));
+    const joined = new Uint8Array(a.length + b.length);
+    joined.set(a, 0);
+    joined.set(b, a.length);
+    const path = join(dir, "multi.nii.gz");
+    await Deno.writeFile(path, joined);
+    const back = await readNifti(path);
+    assert.deepEqual(back.shape, [40, 30, 20]);
+    assert.deepEqual(back.data, v.data);
+  });
+});
+
+Deno.test("readNifti applies scl_slope and scl_inter, giving float32 values", () => {
+  const v = volume();
+  const bytes = patch(encodeNifti(v), (d) => {
+    d.setFloat32(112, 0.5, true);
+    d.setFloat32(116, -3, true);
+  });
+  const back = decodeNifti(bytes).volume;
+  assert.ok(back.data instanceof Float32Array);
+  assert.deepEqual(back.data, Float32Array.from(v.data, (x) => 0.5 * x - 3));
+  // Without scaling the stored integers come back.
+  const unscaled = decodeNifti(bytes, { applyScaling: false }).volume;
+  assert.deepEqual(unscaled.data, v.data);
+  // scl_slope 0 means "no scaling".
+  const zero = decodeNifti(patch(bytes, (d) => d.setFloat32(112, 0, true))).volume;
+  assert.deepEqual(zero.data, v.data);
+});
+
+Deno.test("readNifti with dtype float32 converts integer data", () => {
+  const v = volume();
+  const back = decodeNifti(encodeNifti(v), { dtype: "float32" }).volume;
+  assert.ok(back.data instanceof Float32Array);
+  assert.deepEqual(back.data, Float32Array.from(v.data));
+});
+
+Deno.test("readNifti uses the qform when sform_code is 0, and the spacing when both are 0", () => {
+  const v = volume();
+  const noSform = patch(encodeNifti(v), (d) => d.setInt16(254, 0, true));
+  const q = decodeNifti(noSform);
+  assert.equal(q.header.affineSource, "qform");
+  assertClose(q.volume.affine.flat(), v.affine.flat(), 1e-7);
+  const neither = patch(noSform, (d) => d.setInt16(252, 0, true));
+  const s = decodeNifti(neither);
+  assert.equal(s.header.affineSource, "none");
+  assert.deepEqual(s.volume.affine, [[0.3, 0, 0, 0], [0, 0.4, 0, 0], [0, 0, 0.5, 0], [0, 0, 0, 1]]);
+  assert.deepEqual(s.volume.spacing, [0.3, 0.4, 0.5]);
+});
+
+Deno.test("readNifti converts metre and micron units to millimetres", () => {
+  const v = volume();
+  const metres = patch(encodeNifti(v), (d) => {
+    d.setUint8(123, 1); // NIFTI_UNITS_METER
+    [0.0003, 0.0004, 0.0005].forEach((s, i) => d.setFloat32(80 + 4 * i, s, true));
+    d.setInt16(254, 0, true);
+    d.setInt16(252, 0, true);
+  });
+  assert.deepEqual(decodeNifti(metres).volume.spacing, [0.3, 0.4, 0.5]);
+  const microns = patch(encodeNifti(v), (d) => {
+    d.setUint8(123, 3); // NIFTI_UNITS_MICRON
+    [300, 400, 500].forEach((s, i) => d.setFloat32(80 + 4 * i, s, true));
+    [300, 400, 500].forEach((s, i) => d.setFloat32(280 + 20 * i, s, true));
+    [1000, 2000, 3000].forEach((o, i) => d.setFloat32(292 + 16 * i, o, true));
+  });
+  const m = decodeNifti(microns).volume;
+  assert.deepEqual(m.spacing, [0.3, 0.4, 0.5]);
+  assert.deepEqual(m.affine, v.affine);
+});
+
+Deno.test("readNifti accepts a 4-D file with a single volume and a 2-D file", () => {
+  const v = volume();
+  const four = patch(encodeNifti(v), (d) => {
+    d.setInt16(40, 4, true);
+    d.setInt16(48, 1, true);
+  });
+  const back = decodeNifti(four).volume;
+  assert.deepEqual(back.shape, [6, 5, 4]);
+  assert.deepEqual(back.data, v.data);
+  const flat = volume([6, 5, 1]);
+  const two = patch(encodeNifti(flat), (d) => d.setInt16(40, 2, true));
+  assert.deepEqual(decodeNifti(two).volume.shape, [6, 5, 1]);
+});
+
+Deno.test("readNifti falls back to the given spacing only when the header has none", () => {
+  const v = volume();
+  const noSpacing = patch(encodeNifti(v), (d) => {
+    [0, 0, 0].forEach((s, i) => d.setFloat32(80 + 4 * i, s, true));
+    d.setInt16(252, 0, true);
+    d.setInt16(254, 0, true);
+  });
+  assert.throws(() => decodeNifti(noSpacing, { file: "a.nii" }), {
+    message: "Cannot read NIfTI file a.nii: missing voxel spacing: pixdim[1..3] is [0, 0, 0] " +
+      "and no positive fallback spacing was given (got undefined)",
+  });
+  const back = decodeNifti(noSpacing, { spacing: [1, 2, 3] }).volume;
+  assert.deepEqual(back.spacing, [1, 2, 3]);
+  assert.deepEqual(back.affine, [[1, 0, 0, 0], [0, 2, 0, 0], [0, 0, 3, 0], [0, 0, 0, 1]]);
+  // Header spacing wins over the fallback.
+  assert.deepEqual(decodeNifti(encodeNifti(v), { spacing: [1, 2, 3] }).volume.spacing, [
+    0.3,
+    0.4,
+    0.5,
+  ]);
+  // With an sform but zero pixdim, the sform's column lengths give the spacing.
+  const sformOnly = patch(encodeNifti(v), (d) => {
+    [0, 0, 0].forEach((s, i) => d.setFloat32(80 + 4 * i, s, true));
+  });
+  assert.deepEqual(decodeNifti(sformOnly).volume.spacing, [0.3, 0.4, 0.5]);
+});
+
+Deno.test("readNifti errors name the file and what was wrong", async () => {
+  const v = volume();
+  const good = encodeNifti(v);
+  const cases: Array<[Uint8Array, string]> = [
+    [
+      new TextEncoder().encode("hello, this is not an image".repeat(20)),
+      "not a NIfTI file: sizeof_hdr must be 348 or 540 (got 1819043176)",
+    ],
+    [new Uint8Array(10), "file is too short for a NIfTI header (got 10 bytes, expected >= 348)"],
+    [
+      patch(good, (d) => {
+        d.setInt16(70, 32, true);
+        d.setInt16(72, 64, true);
+      }),
+      "unsupported datatype code 32 (complex64) (got 32, supported: uint8, int8, int16, uint16, " +
+      "int32, uint32, float32, float64)",
+    ],
+    [
+      good.subarray(0, good.length - 10),
+      "truncated data: expected 240 bytes of voxels after offset 352 for shape [6, 5, 4] int16 " +
+      "(got 230)",
+    ],
+    [
+      patch(good, (d) => {
+        d.setInt16(40, 5, true);
+        d.setInt16(48, 1, true);
+        d.setInt16(50, 3, true);
+      }),
+      "5-D image with dim [6, 5, 4, 1, 3] is not supported (got dim[0]=5); only 3-D images or " +
+      "4-D with a single volume",
+    ],
+    [
+      patch(good, (d) => {
+        d.setInt16(40, 4, true);
+        d.setInt16(48, 2, true);
+      }),
+      "4-D image with dim [6, 5, 4, 2] is not supported (got dim[0]=4); only 3-D images or 4-D " +
+      "with a single volume",
+    ],
+    [
+      patch(good, (d) => d.setUint8(345, 0x69)),
+      'this is the header of a .hdr/.img pair, which is not supported (got magic "ni1"); convert ' +
+      "it to a single .nii file",
+    ],
+    [
+      patch(good, (d) => d.setUint8(344, 0)),
+      'not a NIfTI-1 file: bad magic (got "\\u0000+1", expected "n+1"); ANALYZE 7.5 files are ' +
+      "not supported",
+    ],
+    [
+      patch(good, (d) => d.setInt16(72, 8, true)),
+      "bitpix does not match datatype int16 (got 8, expected 16)",
+    ],
+    [gz(good).subarray(0, 100), ""],
+  ];
+  for (const [bytes, message] of cases) {
+    if (message === "") {
+      assert.throws(() => decodeNifti(bytes, { file: "x.nii.gz" }), (e: Error) => {
+        assert.match(
+          e.message,
+          /^Cannot read x\.nii\.gz: corrupt or truncated gzip data \(got 100 bytes: .+\)$/,
+        );
+        return true;
+      });
+      continue;
+    }
+    assert.throws(() => decodeNifti(bytes, { file: "x.nii" }), {
+      message: `Cannot read NIfTI file x.nii: ${message}`,
+    });
+  }
+  await assert.rejects(readNifti("/nonexistent/missing.nii.gz"), (e: Error) => {
+    assert.match(e.message, /^Cannot read NIfTI file \/nonexistent\/missing\.nii\.gz: /);
+    return true;
+  });
+});
