@@ -103,15 +103,21 @@ export class InterpolationConsistency implements ConsistencyLoss {
     const n = ctx.images.shape[0];
     const { partner, lambda } = this.drawMixing(n, ctx.rng);
     return tf.tidy(() => {
-      const idx = tf.tensor1d(partner, "int32");
+      // Pairing as a permutation matrix: a matMul (whose gradient every backend has) instead
+      // of a gather (whose gradient, UnsortedSegmentSum, the wasm backend lacks).
+      const onehot = new Float32Array(n * n);
+      partner.forEach((j, i) => (onehot[i * n + j] = 1));
+      const pairMatrix = tf.tensor2d(onehot, [n, n]);
+      const pick = <T extends tf.Tensor>(t: T): T =>
+        tf.reshape(tf.matMul(pairMatrix, tf.reshape(t, [n, -1])), t.shape) as T;
       const lam = tf.tensor4d(lambda, [n, 1, 1, 1]);
       const oneMinus = tf.sub(1, lam);
       const mixed = tf.add(
         tf.mul(lam, ctx.images),
-        tf.mul(oneMinus, tf.gather(ctx.images, idx)),
+        tf.mul(oneMinus, pick(ctx.images)),
       ) as tf.Tensor4D;
       const p = tf.softmax(ctx.predict(ctx.images));
-      let target = tf.add(tf.mul(lam, p), tf.mul(oneMinus, tf.gather(p, idx)));
+      let target = tf.add(tf.mul(lam, p), tf.mul(oneMinus, pick(p)));
       if (this.#detach) target = stopGradient(target);
       const pMixed = tf.softmax(ctx.predict(mixed));
       return tf.mean(tf.squaredDifference(pMixed, target)) as tf.Scalar;

@@ -1,0 +1,717 @@
+import * as tf from "@tensorflow/tfjs";
+import { Adam, type AdamOptions } from "../engine/adam.ts";
+import { assignFromCheckpoint, readCheckpoint, writeCheckpoint } from "../engine/checkpoint.ts";
+import { Rng, type RngState } from "../engine/rng.ts";
+import { stopGradient } from "../engine/stop_gradient.ts";
+import type {
+  ConsistencyContext,
+  ConsistencyLoss,
+  PredictionPath,
+} from "../losses/consistency_loss.ts";
+import { diceLoss, type DiceLossOptions } from "../losses/dice_loss.ts";
+import { InterpolationConsistency } from "../losses/interpolation_consistency.ts";
+import { l1Loss } from "../losses/l1_loss.ts";
+import { leastSquaresAdversarialLoss } from "../losses/least_squares_adversarial_loss.ts";
+import type { Discriminator } from "../networks/discriminator.ts";
+import type { Generator } from "../networks/generator.ts";
+import type { Module } from "../networks/module.ts";
+import { isMultiScaleSegmentor, type Segmentor } from "../networks/segmentor.ts";
+
+/** GRN-SEL (Algorithm 1, labeled data only) or GRN-SSL (Algorithm 2, labeled + unlabeled). */
+export type GRNMode = "sel" | "ssl";
+
+/**
+ * How the segmentation term reaches the generator's loss `L_G` (the ablations of the paper's
+ * Table 6). With `λ` the segmentation weight (`λseg`, or `λcus` in GRN-SSL's unlabeled phase)
+ * and `L` the segmentation term (`Dice(S(G(x)), M)`, or `L_customize` on `S∘G`):
+ *
+ * - `"joint"` (the paper's GRN): `L_G` contains `+λ·L`. Its gradient reaches G *through* S,
+ *   and S's weights are not frozen while `L_G` is back-propagated: S's update in the same
+ *   iteration uses `∂L_S/∂θ_S + ∂L_G/∂θ_S` (one Adam step on the summed gradient).
+ * - `"none"` ("w/o L_seg feedback"): `L_G` has no segmentation term; the generator is a plain
+ *   reconstruction GAN whose images S also trains on. The generator's gradient from the
+ *   segmentation term is exactly zero.
+ * - `"negated"` ("w. −L_seg feedback"): `L_G` contains `−λ·L`, so G learns to make images the
+ *   segmentor gets wrong (adversarial augmentation). S's weights are held fixed during this
+ *   backward pass, so S itself is never trained to fail; S learns from `L_S` only.
+ * - `"frozen-segmentor"` ("Freeze S for back-propagating L_G"): `L_G` contains `+λ·L` and its
+ *   gradient reaches G through S, but S's weights are held fixed during that backward pass;
+ *   S learns from `L_S` only.
+ */
+export type SegmentationFeedback = "joint" | "none" | "negated" | "frozen-segmentor";
+
+/** Loss weights of {@linkcode GRN}. */
+export interface GRNLambdas {
+  /** Adversarial term `MSE(D(G(x)), 1)` in `L_G`. @default {1} */
+  adv?: number;
+  /** Segmentation term `Dice(S(G(x)), M)` in `L_G` (labeled data). @default {100} */
+  seg?: number;
+  /** Reconstruction term `L1(G(x), x)` in `L_G`. @default {100} */
+  l1?: number;
+  /** Consistency term `L_customize` in `L_G` (GRN-SSL unlabeled phase). @default {1} */
+  cus?: number;
+}
+
+/** Options of {@linkcode GRN}. */
+export interface GRNOptions {
+  /** The segmentor S (e.g. `UNet`). Owned by the caller; `dispose()` on the trainer frees it. */
+  segmentor: Segmentor;
+  /**
+   * The generator G (e.g. `ResUNetGenerator`), or `null` to train the segmentor alone (the
+   * supervised and classic semi-supervised baselines are GRN configurations without G).
+   * @default {null}
+   */
+  generator?: Generator | null;
+  /**
+   * The discriminator D (e.g. `PatchGANDiscriminator`), or `null` to drop the adversarial
+   * terms. Ignored without a generator.
+   * @default {null}
+   */
+  discriminator?: Discriminator | null;
+  /** `"sel"` = Algorithm 1, `"ssl"` = Algorithm 2. @default {"sel"} */
+  mode?: GRNMode;
+  /**
+   * The paper's `L_customize` for the unlabeled phase of GRN-SSL.
+   * @default {new InterpolationConsistency()} (ICT, section 2.3)
+   */
+  consistency?: ConsistencyLoss;
+  /** Segmentation feedback into the generator; see {@linkcode SegmentationFeedback}. @default {"joint"} */
+  feedback?: SegmentationFeedback;
+  /** Loss weights; see {@linkcode GRNLambdas} (the paper's values are the defaults). */
+  lambdas?: GRNLambdas;
+  /**
+   * Weight of the consistency term as a function of the global step (e.g. a sigmoid ramp-up
+   * for the classic SSL baselines). Multiplies `L_customize` in both the G and S updates.
+   * @default {() => 1}
+   */
+  consistencyWeight?: (step: number) => number;
+  /** Options of the Dice loss used everywhere (see `diceLoss`). @default {{}} (MONAI-like) */
+  dice?: DiceLossOptions;
+  /** Adam settings shared by G, S and D (separate optimizers). @default {lr 2e-4, betas 0.5/0.999} */
+  adam?: AdamOptions;
+  /** Seed of the trainer's generator (dropout, mixing, ...). @default {0} */
+  seed?: number;
+}
+
+/** A labeled batch. */
+export interface LabeledBatch {
+  /** Images `[batch, height, width, channels]` in `[-1, 1]`. */
+  images: tf.Tensor4D;
+  /** Class indices `[batch, height, width]` (int32). */
+  labels: tf.Tensor3D;
+}
+
+/** An unlabeled batch. */
+export interface UnlabeledBatch {
+  /** Images `[batch, height, width, channels]` in `[-1, 1]`. */
+  images: tf.Tensor4D;
+}
+
+/** Loss values of one training iteration (absent terms are omitted). */
+export interface StepLosses {
+  /** Generator loss `L_G` (labeled phase). */
+  lossG?: number;
+  /** Discriminator loss `L_D`. */
+  lossD?: number;
+  /** Segmentor loss `L_S` (labeled phase). */
+  lossS: number;
+  /** `Dice(S(x), M)` on the labeled batch. */
+  diceReal: number;
+  /** `Dice(S(G(x)), M)` on the labeled batch. */
+  diceFake?: number;
+  /** `MSE(D(G(x)), 1)` in the generator loss. */
+  adv?: number;
+  /** `L1(G(x), x)` (labeled phase). */
+  l1?: number;
+  /** Generator loss of the unlabeled phase. */
+  lossGUnlabeled?: number;
+  /** Segmentor loss of the unlabeled phase (weighted consistency). */
+  lossSUnlabeled?: number;
+  /** `L_customize` on `S(G(x))` in the generator update. */
+  consistencyG?: number;
+  /** `L_customize` on `S(G(x))` in the segmentor update. */
+  consistencyFake?: number;
+  /** `L_customize` on `S(x)` in the segmentor update. */
+  consistencyReal?: number;
+  /** `L1(G(x), x)` of the unlabeled phase. */
+  l1Unlabeled?: number;
+  /** Consistency weight used in this step. */
+  consistencyWeight?: number;
+}
+
+/** What a trainer checkpoint's metadata holds. */
+export interface TrainerCheckpointMeta {
+  /** Always `"grn-trainer"`. */
+  format: "grn-trainer";
+  /** Global iteration counter. */
+  step: number;
+  /** The trainer's RNG state. */
+  rng: RngState;
+  /** Adam step counters by network. */
+  adamSteps: Record<string, number>;
+  /** Trainer configuration, for checks and for the record. */
+  config: { mode: GRNMode; feedback: SegmentationFeedback; lambdas: Required<GRNLambdas> };
+  /** Anything the caller stores with it (fit state, history, ...). */
+  extra?: unknown;
+}
+
+interface Part {
+  key: "G" | "S" | "D";
+  module: Module;
+  adam: Adam;
+}
+
+function scalarValue(t: tf.Tensor): number {
+  return t.dataSync()[0]!;
+}
+
+/**
+ * The Generative Reinforcement Network trainer: one class for GRN-SEL (Algorithm 1), GRN-SSL
+ * (Algorithm 2), their ablations (`feedback`), and — without a generator — the plain and
+ * consistency-based segmentor baselines.
+ *
+ * One call to {@linkcode GRN.step} is one iteration of the algorithm. All losses of an
+ * iteration are computed at the parameters the iteration starts from (as in the paper's
+ * pseudo-code, where `Ĩ = G(I)` and `D(Ĩ)` are computed once at the top), and the updates run
+ * in the order G, D, S:
+ *
+ * Algorithm 1 (`mode: "sel"`), for a labeled batch `(I, M)`:
+ * 1. `Ĩ = G(I)`; `L_G = λadv·MSE(D(Ĩ), 1) + λseg·Dice(S(Ĩ), M) + λL1·L1(Ĩ, I)`; update G
+ *    (the Dice gradient reaches G through S; see `feedback`);
+ * 2. `L_D = (MSE(D(I), 1) + MSE(D(Ĩ), 0)) / 2`; update D;
+ * 3. `L_S = (Dice(S(I), M) + Dice(S(Ĩ), M)) / 2`; update S.
+ *
+ * Algorithm 2 (`mode: "ssl"`): the labeled phase is steps 1 and 3 without the adversarial term
+ * and without D; then for an unlabeled batch `U` of the same size:
+ * 1. `Ũ = G(U)`; `L_G = λadv·MSE(D(Ũ), 1) + λcus·L_customize(S∘G on U) + λL1·L1(Ũ, U)`; update G;
+ * 2. `L_D = (MSE(D(U), 1) + MSE(D(Ũ), 0)) / 2`; update D;
+ * 3. `L_S = (L_customize(S∘G on U) + L_customize(S on U)) / 2` (eq. 8); update S.
+ *
+ * Segmentation-guided enhancement (SGE) is {@linkcode GRN.predict} with `sge: true`: `S(G(x))`.
+ *
+ * @example Train GRN-SSL on one batch
+ * ```ts ignore
+ * const grn = new GRN({ segmentor, generator, discriminator, mode: "ssl" });
+ * const losses = grn.step({ images, labels }, { images: unlabeled });
+ * const logits = grn.predict(images, { sge: true });
+ * ```
+ */
+export class GRN {
+  /** The segmentor S. */
+  readonly segmentor: Segmentor;
+  /** The generator G, or `null`. */
+  readonly generator: Generator | null;
+  /** The discriminator D, or `null`. */
+  readonly discriminator: Discriminator | null;
+  /** The consistency loss (`L_customize`) used in the unlabeled phase, or `null` in SEL mode. */
+  readonly consistency: ConsistencyLoss | null;
+  /** Algorithm 1 or 2. */
+  readonly mode: GRNMode;
+  /** Feedback of the segmentation term into G. */
+  readonly feedback: SegmentationFeedback;
+  /** Effective loss weights. */
+  readonly lambdas: Readonly<Required<GRNLambdas>>;
+  readonly #consistencyWeight: (step: number) => number;
+  readonly #dice: DiceLossOptions;
+  readonly #parts: Map<"G" | "S" | "D", Part> = new Map();
+  #rng: Rng;
+  #step = 0;
+  #disposed = false;
+
+  /**
+   * @param options See {@linkcode GRNOptions}.
+   * @throws {RangeError} On an unknown mode or feedback, a negative weight, or a consistency
+   *   loss whose requirements the networks cannot meet (e.g. a pyramid loss with a plain UNet).
+   */
+  constructor(options: GRNOptions) {
+    const {
+      segmentor,
+      generator = null,
+      discriminator = null,
+      mode = "sel",
+      feedback = "joint",
+      lambdas = {},
+      consistencyWeight = () => 1,
+      dice = {},
+      adam = {},
+      seed = 0,
+    } = options;
+    if (mode !== "sel" && mode !== "ssl") {
+      throw new RangeError(
+        `Cannot create GRN: mode must be "sel" or "ssl" (got ${JSON.stringify(mode)})`,
+      );
+    }
+    const feedbacks: SegmentationFeedback[] = ["joint", "none", "negated", "frozen-segmentor"];
+    if (!feedbacks.includes(feedback)) {
+      throw new RangeError(
+        `Cannot create GRN: feedback must be one of ${feedbacks.join(", ")} (got ${
+          JSON.stringify(feedback)
+        })`,
+      );
+    }
+    const resolved = { adv: 1, seg: 100, l1: 100, cus: 1, ...lambdas };
+    for (const [key, value] of Object.entries(resolved)) {
+      if (!(value >= 0) || !Number.isFinite(value)) {
+        throw new RangeError(
+          `Cannot create GRN: lambdas.${key} must be a finite number >= 0 (got ${value})`,
+        );
+      }
+    }
+    this.segmentor = segmentor;
+    this.generator = generator;
+    this.discriminator = generator ? discriminator : null;
+    this.mode = mode;
+    this.feedback = feedback;
+    this.lambdas = resolved;
+    this.#consistencyWeight = consistencyWeight;
+    this.#dice = dice;
+    this.#rng = new Rng(seed);
+    this.consistency = mode === "ssl"
+      ? (options.consistency ?? new InterpolationConsistency())
+      : null;
+
+    if (generator && generator.channels !== segmentor.inChannels) {
+      throw new RangeError(
+        `Cannot create GRN: generator channels must equal segmentor input channels (got ${generator.channels} and ${segmentor.inChannels})`,
+      );
+    }
+    if (this.consistency) {
+      for (const need of this.consistency.requires) {
+        if (need === "pyramid" && !isMultiScaleSegmentor(segmentor)) {
+          throw new RangeError(
+            `Cannot create GRN: consistency loss "${this.consistency.name}" needs a multi-scale segmentor with pyramid outputs (got ${segmentor.name}, which has none)`,
+          );
+        }
+      }
+      this.consistency.attach?.({ segmentor, generator });
+    }
+    this.#parts.set("S", {
+      key: "S",
+      module: segmentor,
+      adam: new Adam(segmentor.trainableVariables, this.#trainableNames(segmentor), adam),
+    });
+    if (generator) {
+      this.#parts.set("G", {
+        key: "G",
+        module: generator,
+        adam: new Adam(generator.trainableVariables, this.#trainableNames(generator), adam),
+      });
+    }
+    if (this.discriminator) {
+      const d = this.discriminator;
+      this.#parts.set("D", {
+        key: "D",
+        module: d,
+        adam: new Adam(d.trainableVariables, this.#trainableNames(d), adam),
+      });
+    }
+  }
+
+  #trainableNames(module: Module): string[] {
+    const byVar = new Map(module.variables.map((v, i) => [v, module.variableNames[i]!] as const));
+    return module.trainableVariables.map((v) => byVar.get(v) ?? v.name);
+  }
+
+  /** Number of iterations taken so far. */
+  get iteration(): number {
+    return this.#step;
+  }
+
+  /** The trainer's generator (its state is saved in checkpoints). */
+  get rng(): Rng {
+    return this.#rng;
+  }
+
+  #check(): void {
+    if (this.#disposed) throw new Error("Cannot use GRN: the trainer was disposed");
+  }
+
+  #checkBatch(what: string, images: tf.Tensor4D, labels?: tf.Tensor3D): void {
+    if (images.rank !== 4 || images.shape[3] !== this.segmentor.inChannels) {
+      throw new TypeError(
+        `Cannot train on the ${what} batch: images must be [batch, height, width, ${this.segmentor.inChannels}] (got [${images.shape}])`,
+      );
+    }
+    if (labels && (labels.rank !== 3 || labels.shape.some((d, i) => d !== images.shape[i]))) {
+      throw new TypeError(
+        `Cannot train on the ${what} batch: labels must be [batch, height, width] matching images [${images.shape}] (got [${labels.shape}])`,
+      );
+    }
+  }
+
+  /**
+   * One training iteration: Algorithm 1 for `mode: "sel"`, Algorithm 2 for `mode: "ssl"`.
+   *
+   * @param labeled The labeled batch `(I, M)`.
+   * @param unlabeled The unlabeled batch (required in SSL mode; should have the labeled batch's
+   *   size, as the paper samples equal batches).
+   * @returns The loss values of the iteration.
+   * @throws {TypeError} On malformed batches; {@linkcode RangeError} when SSL lacks unlabeled data.
+   */
+  step(labeled: LabeledBatch, unlabeled?: UnlabeledBatch): StepLosses {
+    this.#check();
+    this.#checkBatch("labeled", labeled.images, labeled.labels);
+    if (this.mode === "ssl") {
+      if (!unlabeled) {
+        throw new RangeError(
+          "Cannot run a GRN-SSL iteration: an unlabeled batch is required (got none)",
+        );
+      }
+      this.#checkBatch("unlabeled", unlabeled.images);
+      if (this.consistency?.requires.includes("batch-pairs") && unlabeled.images.shape[0] < 2) {
+        throw new RangeError(
+          `Cannot run a GRN-SSL iteration: consistency loss "${this.consistency.name}" pairs images within the unlabeled batch, which needs at least 2 images (got ${
+            unlabeled.images.shape[0]
+          })`,
+        );
+      }
+    }
+    const losses = this.#labeledPhase(labeled, this.mode === "sel");
+    if (this.mode === "ssl" && unlabeled) Object.assign(losses, this.#unlabeledPhase(unlabeled));
+    this.#step++;
+    return losses;
+  }
+
+  /** Forward options for training passes. */
+  #train() {
+    return { training: true, rng: this.#rng };
+  }
+
+  /**
+   * Runs one generator update on `images`, returning the generated images (detached, kept)
+   * and the gradient share of S when feedback is "joint".
+   */
+  #generatorUpdate(
+    images: tf.Tensor4D,
+    withAdversarial: boolean,
+    segmentationTerm: ((fake: tf.Tensor4D) => tf.Scalar) | null,
+    segmentationWeight: number,
+    record: Record<string, number>,
+    names: { adv: string; seg: string; l1: string; total: string },
+  ): { fake: tf.Tensor4D; segmentorGrads: (tf.Tensor | null)[] | null } {
+    const G = this.#parts.get("G")!;
+    const S = this.#parts.get("S")!;
+    const D = this.discriminator;
+    const useSeg = segmentationTerm !== null && this.feedback !== "none" && segmentationWeight > 0;
+    const sign = this.feedback === "negated" ? -1 : 1;
+    const jointS = useSeg && this.feedback === "joint";
+    const gVars = G.module.trainableVariables as tf.Variable[];
+    const sVars = S.module.trainableVariables as tf.Variable[];
+    const varList = jointS ? [...gVars, ...sVars] : gVars;
+    let fake: tf.Tensor4D | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const generated = this.generator!.apply(images, this.#train());
+      fake = tf.keep(stopGradient(generated));
+      const l1 = l1Loss(generated, images);
+      record[names.l1] = scalarValue(l1);
+      let total = tf.mul(l1, this.lambdas.l1) as tf.Scalar;
+      if (withAdversarial && D && this.lambdas.adv > 0) {
+        const adv = leastSquaresAdversarialLoss(D.apply(generated, this.#train()), 1);
+        record[names.adv] = scalarValue(adv);
+        total = tf.add(total, tf.mul(adv, this.lambdas.adv));
+      }
+      if (useSeg) {
+        const seg = segmentationTerm!(generated);
+        record[names.seg] = scalarValue(seg);
+        total = tf.add(total, tf.mul(seg, sign * segmentationWeight));
+      }
+      return total;
+    }, varList);
+    record[names.total] = scalarValue(value);
+    value.dispose();
+    G.adam.apply(gVars.map((v) => grads[v.name] ?? null));
+    for (const v of gVars) grads[v.name]?.dispose();
+    this.consistency?.afterOptimizerStep?.({ step: this.#step, updated: "generator" });
+    const segmentorGrads = jointS ? sVars.map((v) => grads[v.name] ?? null) : null;
+    return { fake: fake!, segmentorGrads };
+  }
+
+  #discriminatorUpdate(real: tf.Tensor4D, fake: tf.Tensor4D): number {
+    const D = this.#parts.get("D")!;
+    const dVars = D.module.trainableVariables as tf.Variable[];
+    const { value, grads } = tf.variableGrads(() => {
+      const d = this.discriminator!;
+      const realLoss = leastSquaresAdversarialLoss(d.apply(real, this.#train()), 1);
+      const fakeLoss = leastSquaresAdversarialLoss(d.apply(fake, this.#train()), 0);
+      return tf.div(tf.add(realLoss, fakeLoss), 2) as tf.Scalar;
+    }, dVars);
+    const loss = scalarValue(value);
+    value.dispose();
+    D.adam.apply(dVars.map((v) => grads[v.name] ?? null));
+    for (const v of dVars) grads[v.name]?.dispose();
+    this.consistency?.afterOptimizerStep?.({ step: this.#step, updated: "discriminator" });
+    return loss;
+  }
+
+  #segmentorUpdate(
+    loss: () => tf.Scalar,
+    extraGrads: (tf.Tensor | null)[] | null,
+  ): number {
+    const S = this.#parts.get("S")!;
+    const sVars = S.module.trainableVariables as tf.Variable[];
+    const { value, grads } = tf.variableGrads(loss, sVars);
+    const result = scalarValue(value);
+    value.dispose();
+    const combined = sVars.map((v, i) => {
+      const g = grads[v.name] ?? null;
+      const e = extraGrads?.[i] ?? null;
+      if (g && e) return tf.add(g, e);
+      return g ? g.clone() : e ? e.clone() : null;
+    });
+    S.adam.apply(combined);
+    for (const v of sVars) grads[v.name]?.dispose();
+    for (const t of combined) t?.dispose();
+    for (const t of extraGrads ?? []) t?.dispose();
+    this.consistency?.afterOptimizerStep?.({ step: this.#step, updated: "segmentor" });
+    return result;
+  }
+
+  /** The labeled phase (all of Algorithm 1 when `withDiscriminator`). */
+  #labeledPhase({ images, labels }: LabeledBatch, withDiscriminator: boolean): StepLosses {
+    const record: Record<string, number> = {};
+    const dice = (logits: tf.Tensor4D) => diceLoss(logits, labels, this.#dice);
+    let fake: tf.Tensor4D | null = null;
+    let segmentorGrads: (tf.Tensor | null)[] | null = null;
+    try {
+      if (this.generator) {
+        ({ fake, segmentorGrads } = this.#generatorUpdate(
+          images,
+          withDiscriminator,
+          (generated) => dice(this.segmentor.apply(generated, this.#train())),
+          this.lambdas.seg,
+          record,
+          { adv: "adv", seg: "diceFakeG", l1: "l1", total: "lossG" },
+        ));
+        if (withDiscriminator && this.discriminator) {
+          record.lossD = this.#discriminatorUpdate(images, fake);
+        }
+      }
+      let diceReal = NaN, diceFake = NaN;
+      const lossS = this.#segmentorUpdate(() => {
+        const real = dice(this.segmentor.apply(images, this.#train()));
+        diceReal = scalarValue(real);
+        if (!fake) return real;
+        const onFake = dice(this.segmentor.apply(fake, this.#train()));
+        diceFake = scalarValue(onFake);
+        return tf.div(tf.add(real, onFake), 2) as tf.Scalar;
+      }, segmentorGrads);
+      segmentorGrads = null;
+      const out: StepLosses = { lossS, diceReal };
+      if (fake) out.diceFake = diceFake;
+      if (record.lossG !== undefined) out.lossG = record.lossG;
+      if (record.lossD !== undefined) out.lossD = record.lossD;
+      if (record.adv !== undefined) out.adv = record.adv;
+      if (record.l1 !== undefined) out.l1 = record.l1;
+      return out;
+    } finally {
+      (fake as tf.Tensor | null)?.dispose();
+      for (const t of segmentorGrads ?? []) t?.dispose();
+    }
+  }
+
+  #context(
+    images: tf.Tensor4D,
+    path: PredictionPath,
+    update: "generator" | "segmentor",
+  ): ConsistencyContext {
+    const G = this.generator;
+    const S = this.segmentor;
+    const through = (
+      x: tf.Tensor4D,
+    ) => (path === "generator-segmentor" && G ? G.apply(x, this.#train()) : x);
+    const ctx: ConsistencyContext = {
+      images,
+      predict: (x) => S.apply(through(x), this.#train()),
+      path,
+      update,
+      rng: this.#rng,
+      step: this.#step,
+    };
+    if (isMultiScaleSegmentor(S)) {
+      ctx.predictPyramid = (x) => S.applyPyramid(through(x), this.#train());
+    }
+    return ctx;
+  }
+
+  /** The unlabeled phase of Algorithm 2. */
+  #unlabeledPhase({ images }: UnlabeledBatch): Partial<StepLosses> {
+    const consistency = this.consistency!;
+    const weight = this.#consistencyWeight(this.#step);
+    const record: Record<string, number> = {};
+    let fake: tf.Tensor4D | null = null;
+    let segmentorGrads: (tf.Tensor | null)[] | null = null;
+    try {
+      if (this.generator) {
+        ({ fake, segmentorGrads } = this.#generatorUpdate(
+          images,
+          true,
+          () => consistency.compute(this.#context(images, "generator-segmentor", "generator")),
+          this.lambdas.cus * weight,
+          record,
+          { adv: "advUnlabeled", seg: "consistencyG", l1: "l1Unlabeled", total: "lossGUnlabeled" },
+        ));
+        if (this.discriminator) record.lossD = this.#discriminatorUpdate(images, fake);
+      }
+      let onFake = NaN, onReal = NaN;
+      const lossS = this.#segmentorUpdate(() => {
+        const real = consistency.compute(this.#context(images, "segmentor", "segmentor"));
+        onReal = scalarValue(real);
+        if (!this.generator) return tf.mul(real, weight) as tf.Scalar;
+        const generated = consistency.compute(
+          this.#context(images, "generator-segmentor", "segmentor"),
+        );
+        onFake = scalarValue(generated);
+        return tf.mul(tf.div(tf.add(real, generated), 2), weight) as tf.Scalar;
+      }, segmentorGrads);
+      segmentorGrads = null;
+      const out: Partial<StepLosses> = {
+        lossSUnlabeled: lossS,
+        consistencyReal: onReal,
+        consistencyWeight: weight,
+      };
+      if (this.generator) out.consistencyFake = onFake;
+      for (const key of ["lossGUnlabeled", "consistencyG", "l1Unlabeled", "lossD"] as const) {
+        if (record[key] !== undefined) out[key] = record[key];
+      }
+      return out;
+    } finally {
+      (fake as tf.Tensor | null)?.dispose();
+      for (const t of segmentorGrads ?? []) t?.dispose();
+    }
+  }
+
+  /**
+   * Segments images: `S(x)`, or with segmentation-guided enhancement (SGE) `S(G(x))`.
+   *
+   * @param images `[batch, height, width, channels]` in `[-1, 1]`.
+   * @param options `sge`: run the generator first (needs a generator). @default {{ sge: false }}
+   * @returns Logits `[batch, height, width, classes]` (inference mode; caller disposes).
+   * @throws {Error} When `sge` is requested without a generator.
+   */
+  predict(images: tf.Tensor4D, options: { sge?: boolean } = {}): tf.Tensor4D {
+    this.#check();
+    const { sge = false } = options;
+    if (sge && !this.generator) {
+      throw new Error(
+        "Cannot predict with SGE: this trainer has no generator (got generator: null)",
+      );
+    }
+    return tf.tidy(() => {
+      const input = sge ? this.generator!.apply(images, { training: false }) : images;
+      return this.segmentor.apply(input, { training: false });
+    });
+  }
+
+  /**
+   * Generated (enhanced) images `G(x)` in inference mode.
+   * @param images `[batch, height, width, channels]`.
+   * @returns `[batch, height, width, channels]` in `[-1, 1]` (caller disposes).
+   */
+  enhance(images: tf.Tensor4D): tf.Tensor4D {
+    this.#check();
+    if (!this.generator) {
+      throw new Error("Cannot enhance images: this trainer has no generator (got generator: null)");
+    }
+    return tf.tidy(() => this.generator!.apply(images, { training: false }));
+  }
+
+  /** Every module of the trainer with its checkpoint prefix. */
+  #modules(): [string, { variables: readonly tf.Variable[]; variableNames: readonly string[] }][] {
+    const out: [string, { variables: readonly tf.Variable[]; variableNames: readonly string[] }][] =
+      [];
+    for (const [key, part] of this.#parts) {
+      out.push([key, part.module]);
+      out.push([`${key}.adam`, {
+        variables: part.adam.stateVariables,
+        variableNames: part.adam.stateNames,
+      }]);
+    }
+    const c = this.consistency;
+    if (c?.variables && c.variableNames) {
+      out.push([`consistency.${c.name}`, {
+        variables: c.variables,
+        variableNames: c.variableNames,
+      }]);
+    }
+    return out;
+  }
+
+  /** Every stateful tensor of the trainer by checkpoint name (weights, optimizer, teacher). */
+  namedState(): Map<string, tf.Variable> {
+    const map = new Map<string, tf.Variable>();
+    for (const [prefix, m] of this.#modules()) {
+      m.variables.forEach((v, i) => map.set(`${prefix}/${m.variableNames[i]}`, v));
+    }
+    return map;
+  }
+
+  /**
+   * Writes a checkpoint (weights of G, S, D, optimizer states, consistency state, RNG state,
+   * iteration) atomically to `path`.
+   *
+   * @param extra JSON-serialisable data stored alongside (e.g. epoch, best score, history).
+   */
+  async save(path: string, extra?: unknown): Promise<void> {
+    this.#check();
+    const meta: TrainerCheckpointMeta = {
+      format: "grn-trainer",
+      step: this.#step,
+      rng: this.#rng.state(),
+      adamSteps: Object.fromEntries([...this.#parts].map(([k, p]) => [k, p.adam.step])),
+      config: { mode: this.mode, feedback: this.feedback, lambdas: { ...this.lambdas } },
+      ...(extra !== undefined ? { extra } : {}),
+    };
+    await writeCheckpoint(path, this.namedState(), meta);
+  }
+
+  /**
+   * Restores a checkpoint written by {@linkcode GRN.save} into this trainer, so training
+   * continues exactly where it stopped.
+   *
+   * @returns The `extra` data stored with the checkpoint.
+   * @throws {Error} When the file is not a trainer checkpoint, or its networks or mode differ
+   *   from this trainer's (the message names the file and the mismatch).
+   */
+  async restore(path: string): Promise<unknown> {
+    this.#check();
+    const checkpoint = await readCheckpoint<TrainerCheckpointMeta>(path);
+    const meta = checkpoint.meta;
+    if (!meta || meta.format !== "grn-trainer") {
+      throw new Error(
+        `Cannot restore ${path}: not a GRN trainer checkpoint (got format ${
+          JSON.stringify(meta?.format)
+        })`,
+      );
+    }
+    if (meta.config.mode !== this.mode) {
+      throw new Error(
+        `Cannot restore ${path}: it was written in mode "${meta.config.mode}" but this trainer runs "${this.mode}"`,
+      );
+    }
+    const state = this.namedState();
+    assignFromCheckpoint(checkpoint, [...state.values()], [...state.keys()], path);
+    for (const [key, part] of this.#parts) part.adam.setStep(meta.adamSteps[key] ?? 0);
+    this.#rng = Rng.fromState(meta.rng);
+    this.#step = meta.step;
+    return meta.extra;
+  }
+
+  /**
+   * Frees the optimizers and the consistency loss's state, and the networks. Safe to call
+   * more than once.
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const part of this.#parts.values()) {
+      part.adam.dispose();
+      part.module.dispose();
+    }
+    this.consistency?.dispose?.();
+  }
+
+  /** Same as {@linkcode GRN.dispose}. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
