@@ -55,10 +55,12 @@ Deno.test("signedDistanceMap() does not treat the grid edge as boundary and hand
   const sdf = signedDistanceMap(new Uint8Array([1, 1, 1, 0, 0]), [5]);
   assert.deepEqual(Array.from(sdf), [-1, Math.fround(-2 / 3), 0, 0.5, 1]);
   // 3-D in NIfTI order equals the C-order map of the reversed shape.
-  const [nx, ny, nz] = [3, 4, 5];
+  const [nx, ny, nz] = [5, 6, 7];
   const mask = new Uint8Array(nx * ny * nz);
-  for (let z = 1; z < 4; z++) for (let y = 1; y < 3; y++) mask[1 + nx * (y + ny * z)] = 1;
-  mask[2 + nx * (2 + ny * 2)] = 1;
+  for (let z = 1; z < 6; z++) {
+    for (let y = 1; y < 5; y++) for (let x = 1; x < 4; x++) mask[x + nx * (y + ny * z)] = 1;
+  }
+  mask[4 + nx * (2 + ny * 2)] = 1;
   const f = signedDistanceMap(mask, [nx, ny, nz], { order: "F", spacing: [1, 2, 3] });
   const c = signedDistanceMap(mask, [nz, ny, nx], { spacing: [3, 2, 1] });
   assert.deepEqual(f, c);
