@@ -16,6 +16,7 @@ import type { Discriminator } from "../networks/discriminator.ts";
 import type { Generator } from "../networks/generator.ts";
 import type { Module } from "../networks/module.ts";
 import { isMultiScaleSegmentor, type Segmentor } from "../networks/segmentor.ts";
+import { fit, type FitData, type FitOptions, type FitResult } from "./fit.ts";
 
 /** GRN-SEL (Algorithm 1, labeled data only) or GRN-SSL (Algorithm 2, labeled + unlabeled). */
 export type GRNMode = "sel" | "ssl";
@@ -578,6 +579,15 @@ export class GRN {
       (fake as tf.Tensor | null)?.dispose();
       for (const t of segmentorGrads ?? []) t?.dispose();
     }
+  }
+
+  /**
+   * Trains for epochs with validation, model selection, early stopping, checkpoints and resume;
+   * see {@linkcode fit} for the options.
+   */
+  fit(data: FitData, options: FitOptions = {}): Promise<FitResult> {
+    this.#check();
+    return fit(this, data, options);
   }
 
   /**

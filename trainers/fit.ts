@@ -1,0 +1,472 @@
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { readCheckpoint } from "../engine/checkpoint.ts";
+import { diceLoss } from "../losses/dice_loss.ts";
+import type { BatchSource } from "./batch_source.ts";
+import type { GRN, StepLosses } from "./grn.ts";
+
+/** The data a training run draws from. */
+export interface FitData {
+  /** Labeled training slices. One epoch is one pass over them (`ceil(size / batchSize)` steps). */
+  labeled: BatchSource;
+  /** Unlabeled training slices (GRN-SSL and the semi-supervised baselines). */
+  unlabeled?: BatchSource;
+  /** Validation slices (labeled), evaluated after every epoch for model selection. */
+  validation?: BatchSource;
+}
+
+/** A progress event, emitted during {@linkcode fit}. */
+export interface ProgressEvent {
+  /** `"step"` after iterations, `"epoch"` after validation, `"done"` at the end. */
+  kind: "step" | "epoch" | "done";
+  /** 1-based epoch. */
+  epoch: number;
+  /** Maximum number of epochs. */
+  maxEpochs: number;
+  /** 1-based iteration within the epoch. */
+  iteration: number;
+  /** Iterations per epoch. */
+  iterationsPerEpoch: number;
+  /** Running means of the epoch's loss terms. */
+  losses: Record<string, number>;
+  /** Validation results of the epoch (on `"epoch"` events). */
+  validation?: ValidationResult;
+  /** Seconds per iteration (running average). */
+  secondsPerIteration: number;
+  /** Estimated seconds left, assuming every remaining epoch runs. */
+  etaSeconds: number;
+}
+
+/** Validation scores of one epoch. */
+export interface ValidationResult {
+  /** Mean soft Dice loss (the model-selection criterion, lower is better). */
+  diceLoss: number;
+  /** Mean foreground Dice of the argmax prediction (background excluded), pooled over slices. */
+  meanDice: number;
+}
+
+/** One epoch of the training history. */
+export interface EpochRecord {
+  /** 1-based epoch. */
+  epoch: number;
+  /** Iterations run in this epoch. */
+  iterations: number;
+  /** Wall-clock seconds of the epoch's training iterations. */
+  seconds: number;
+  /** Mean of every loss term over the epoch's iterations. */
+  train: Record<string, number>;
+  /** Validation after the epoch, when validation data was given. */
+  validation?: ValidationResult;
+}
+
+/** Options of {@linkcode fit}. */
+export interface FitOptions {
+  /** Batch size of both labeled and unlabeled batches (the paper samples equal sizes). @default {4} */
+  batchSize?: number;
+  /** Maximum number of epochs. @default {50} (the paper's value) */
+  maxEpochs?: number;
+  /** Iterations per epoch. @default {ceil(labeled.size / batchSize)} */
+  iterationsPerEpoch?: number;
+  /**
+   * Stop after this many epochs without a lower validation Dice loss (needs validation data).
+   * `0` disables early stopping.
+   * @default {5} (the paper's value)
+   */
+  patience?: number;
+  /** Which prediction path is validated: `S(x)` or SGE `S(G(x))`. @default {"segmentor"} */
+  selectOn?: "segmentor" | "sge";
+  /** At the end, load the weights of the best validation epoch. @default {true} */
+  restoreBest?: boolean;
+  /**
+   * Folder for `last.ckpt` (written atomically after every epoch and every
+   * `checkpointEvery` iterations), `best.ckpt` and `history.json`.
+   * @default {undefined} (no files)
+   */
+  checkpointDir?: string;
+  /** Also checkpoint every this many iterations inside an epoch (0 = only at epoch ends). @default {0} */
+  checkpointEvery?: number;
+  /** Continue from `checkpointDir/last.ckpt` when it exists. @default {false} */
+  resume?: boolean;
+  /**
+   * Progress reporting: `true` writes one line per few seconds and per epoch to stderr,
+   * `false` is silent, a function receives every event.
+   * @default {true}
+   */
+  progress?: boolean | ((event: ProgressEvent) => void);
+  /** Minimum seconds between stderr step lines. @default {10} */
+  progressInterval?: number;
+  /** Batch size for validation passes. @default {batchSize} */
+  validationBatchSize?: number;
+}
+
+/** What {@linkcode fit} returns. */
+export interface FitResult {
+  /** One record per epoch run (including epochs restored from a checkpoint). */
+  history: EpochRecord[];
+  /** 1-based epoch with the lowest validation Dice loss, or the last epoch without validation. */
+  bestEpoch: number;
+  /** Lowest validation Dice loss seen (`NaN` without validation data). */
+  bestValidationLoss: number;
+  /** Whether early stopping ended the run. */
+  stoppedEarly: boolean;
+  /** Whether the run continued from a checkpoint. */
+  resumed: boolean;
+}
+
+interface FitState {
+  epoch: number; // 0-based epoch in progress
+  iteration: number; // iterations done in that epoch
+  sums: Record<string, number>;
+  counts: Record<string, number>;
+  seconds: number;
+  history: EpochRecord[];
+  bestEpoch: number;
+  bestLoss: number;
+  sinceBest: number;
+  stoppedEarly: boolean;
+  streams: { labeled: unknown; unlabeled?: unknown };
+}
+
+function disposeAll(...tensors: (tf.Tensor | undefined)[]): void {
+  for (const t of tensors) t?.dispose();
+}
+
+function writeStderr(line: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(line + "\n"));
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  return h > 0
+    ? `${h}h${String(m).padStart(2, "0")}m`
+    : m > 0
+    ? `${m}m${String(r).padStart(2, "0")}s`
+    : `${r}s`;
+}
+
+function formatLosses(losses: Record<string, number>): string {
+  return Object.entries(losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(" ");
+}
+
+/**
+ * Evaluates the soft Dice loss and the hard foreground Dice of a trainer on a labeled source.
+ *
+ * @param trainer The trainer whose segmentor (or SGE path) is evaluated.
+ * @param source A labeled batch source.
+ * @param options `sge` to evaluate `S(G(x))`; `batchSize` of the passes.
+ */
+export function evaluateDice(
+  trainer: GRN,
+  source: BatchSource,
+  options: { sge?: boolean; batchSize?: number } = {},
+): ValidationResult {
+  const { sge = false, batchSize = 4 } = options;
+  if (!source.hasLabels) {
+    throw new RangeError(
+      "Cannot validate: the validation source has no labels (got an unlabeled source)",
+    );
+  }
+  let lossSum = 0, n = 0;
+  const numClasses = trainer.segmentor.numClasses;
+  const inter = new Float64Array(numClasses), total = new Float64Array(numClasses);
+  for (const batch of source.batches(batchSize)) {
+    try {
+      const { loss, i, t } = tf.tidy(() => {
+        const logits = trainer.predict(batch.images, { sge });
+        const loss = diceLoss(logits, batch.labels!);
+        const pred = tf.oneHot(tf.argMax(logits, -1), numClasses);
+        const truth = tf.oneHot(tf.cast(batch.labels!, "int32"), numClasses);
+        return {
+          loss,
+          i: tf.sum(tf.mul(pred, truth), [0, 1, 2]),
+          t: tf.add(tf.sum(pred, [0, 1, 2]), tf.sum(truth, [0, 1, 2])),
+        };
+      });
+      const b = batch.images.shape[0];
+      lossSum += loss.dataSync()[0]! * b;
+      n += b;
+      const iv = i.dataSync(), tv = t.dataSync();
+      for (let c = 0; c < numClasses; c++) {
+        inter[c]! += iv[c]!;
+        total[c]! += tv[c]!;
+      }
+      tf.dispose([loss, i, t]);
+    } finally {
+      disposeAll(batch.images, batch.labels);
+    }
+  }
+  let diceSum = 0, classes = 0;
+  for (let c = 1; c < numClasses; c++) {
+    if (total[c]! > 0) {
+      diceSum += (2 * inter[c]!) / total[c]!;
+      classes++;
+    }
+  }
+  return { diceLoss: n > 0 ? lossSum / n : NaN, meanDice: classes > 0 ? diceSum / classes : NaN };
+}
+
+/** Copies of the variables that define a model (segmentor and generator) for best-epoch restore. */
+function snapshot(trainer: GRN): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  for (const [name, v] of trainer.namedState()) {
+    if (name.startsWith("S/") || name.startsWith("G/")) out.set(name, tf.keep(v.clone()));
+  }
+  return out;
+}
+
+function restoreSnapshot(trainer: GRN, snap: Map<string, tf.Tensor>): void {
+  const state = trainer.namedState();
+  for (const [name, value] of snap) state.get(name)?.assign(value);
+}
+
+function disposeSnapshot(snap: Map<string, tf.Tensor> | null): void {
+  if (snap) { for (const t of snap.values()) t.dispose(); }
+}
+
+/**
+ * Trains a {@linkcode GRN} trainer for epochs of iterations, with validation after each epoch,
+ * model selection by the lowest validation Dice loss, early stopping, atomic checkpoints,
+ * exact resume, a JSON history and progress on stderr.
+ *
+ * Resume is exact: a run interrupted after any checkpoint and resumed gives the same weights
+ * as an uninterrupted run with the same seed (the trainer's RNG, optimizer moments, the batch
+ * streams' positions and the running epoch statistics are all in the checkpoint).
+ *
+ * @param trainer The trainer (its networks are trained in place).
+ * @param data Labeled (and, for SSL, unlabeled) training sources and optional validation.
+ * @param options See {@linkcode FitOptions}.
+ * @returns History and model-selection results.
+ * @throws {RangeError} On bad options, or SSL training without an unlabeled source.
+ */
+export async function fit(
+  trainer: GRN,
+  data: FitData,
+  options: FitOptions = {},
+): Promise<FitResult> {
+  const {
+    batchSize = 4,
+    maxEpochs = 50,
+    patience = 5,
+    selectOn = "segmentor",
+    restoreBest = true,
+    checkpointDir,
+    checkpointEvery = 0,
+    resume = false,
+    progress = true,
+    progressInterval = 10,
+  } = options;
+  const validationBatchSize = options.validationBatchSize ?? batchSize;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`Cannot train: batchSize must be a positive integer (got ${batchSize})`);
+  }
+  if (!Number.isInteger(maxEpochs) || maxEpochs < 1) {
+    throw new RangeError(`Cannot train: maxEpochs must be a positive integer (got ${maxEpochs})`);
+  }
+  if (data.labeled.size < 1 || !data.labeled.hasLabels) {
+    throw new RangeError(
+      `Cannot train: the labeled source is empty or unlabeled (got ${data.labeled.size} items)`,
+    );
+  }
+  if (trainer.mode === "ssl" && (!data.unlabeled || data.unlabeled.size < 1)) {
+    throw new RangeError(
+      "Cannot train GRN-SSL: an unlabeled source with at least one item is required (got none)",
+    );
+  }
+  if (selectOn === "sge" && !trainer.generator) {
+    throw new RangeError(
+      'Cannot select on SGE: the trainer has no generator (got selectOn: "sge")',
+    );
+  }
+  const iterationsPerEpoch = options.iterationsPerEpoch ?? Math.ceil(data.labeled.size / batchSize);
+  if (!Number.isInteger(iterationsPerEpoch) || iterationsPerEpoch < 1) {
+    throw new RangeError(
+      `Cannot train: iterationsPerEpoch must be a positive integer (got ${iterationsPerEpoch})`,
+    );
+  }
+  const report = progress === true ? null : progress === false ? () => {} : progress;
+
+  const lastPath = checkpointDir ? join(checkpointDir, "last.ckpt") : null;
+  const bestPath = checkpointDir ? join(checkpointDir, "best.ckpt") : null;
+  let state: FitState = {
+    epoch: 0,
+    iteration: 0,
+    sums: {},
+    counts: {},
+    seconds: 0,
+    history: [],
+    bestEpoch: 0,
+    bestLoss: Infinity,
+    sinceBest: 0,
+    stoppedEarly: false,
+    streams: { labeled: null },
+  };
+  let best: Map<string, tf.Tensor> | null = null;
+  let resumed = false;
+
+  if (resume && lastPath) {
+    const exists = await Deno.stat(lastPath).then(() => true, () => false);
+    if (exists) {
+      const extra = (await trainer.restore(lastPath)) as { fit?: FitState } | undefined;
+      if (!extra?.fit) {
+        throw new Error(
+          `Cannot resume from ${lastPath}: it holds no training-loop state (written by save() outside fit?)`,
+        );
+      }
+      state = extra.fit;
+      data.labeled.setState(state.streams.labeled);
+      if (data.unlabeled && state.streams.unlabeled !== undefined) {
+        data.unlabeled.setState(state.streams.unlabeled);
+      }
+      if (bestPath && await Deno.stat(bestPath).then(() => true, () => false)) {
+        const ckpt = await readCheckpoint(bestPath);
+        best = new Map();
+        for (const [name, v] of trainer.namedState()) {
+          const stored = ckpt.tensors.get(name);
+          if (stored && (name.startsWith("S/") || name.startsWith("G/"))) {
+            best.set(name, tf.keep(tf.tensor(stored.data, stored.shape, stored.dtype)));
+          }
+          void v;
+        }
+      }
+      resumed = true;
+    }
+  }
+
+  const save = async (path: string) => {
+    state.streams = {
+      labeled: data.labeled.state(),
+      ...(data.unlabeled ? { unlabeled: data.unlabeled.state() } : {}),
+    };
+    await trainer.save(path, { fit: state });
+  };
+  const writeHistory = async () => {
+    if (!checkpointDir) return;
+    const path = join(checkpointDir, "history.json");
+    const tmp = `${path}.${Deno.pid}.tmp`;
+    await Deno.writeTextFile(tmp, JSON.stringify(state.history, null, 2) + "\n");
+    await Deno.rename(tmp, path);
+  };
+
+  let lastLine = 0;
+  const means = () =>
+    Object.fromEntries(Object.keys(state.sums).map((k) => [k, state.sums[k]! / state.counts[k]!]));
+  const event = (kind: ProgressEvent["kind"], validation?: ValidationResult): ProgressEvent => {
+    const done = state.epoch * iterationsPerEpoch + state.iteration;
+    const perIt = state.iteration > 0 ? state.seconds / state.iteration : NaN;
+    const left = maxEpochs * iterationsPerEpoch - done;
+    return {
+      kind,
+      epoch: state.epoch + 1,
+      maxEpochs,
+      iteration: state.iteration,
+      iterationsPerEpoch,
+      losses: means(),
+      ...(validation ? { validation } : {}),
+      secondsPerIteration: perIt,
+      etaSeconds: perIt * left,
+    };
+  };
+  const emit = (e: ProgressEvent) => {
+    if (report) return report(e);
+    const now = performance.now() / 1000;
+    if (e.kind === "step" && now - lastLine < progressInterval && e.iteration !== 1) return;
+    lastLine = now;
+    const head =
+      `[grn] epoch ${e.epoch}/${e.maxEpochs} step ${e.iteration}/${e.iterationsPerEpoch}`;
+    const tail = `${e.secondsPerIteration.toFixed(2)} s/it, ETA ${formatDuration(e.etaSeconds)}`;
+    if (e.kind === "epoch" && e.validation) {
+      writeStderr(
+        `${head} | ${formatLosses(e.losses)} | val diceLoss ${
+          e.validation.diceLoss.toFixed(4)
+        } meanDice ${e.validation.meanDice.toFixed(4)} | ${tail}`,
+      );
+    } else if (e.kind === "done") {
+      writeStderr(`[grn] done after ${state.history.length} epochs; best epoch ${state.bestEpoch}`);
+    } else {
+      writeStderr(`${head} | ${formatLosses(e.losses)} | ${tail}`);
+    }
+  };
+
+  try {
+    while (state.epoch < maxEpochs && !state.stoppedEarly) {
+      while (state.iteration < iterationsPerEpoch) {
+        const t0 = performance.now();
+        const labeled = data.labeled.next(batchSize);
+        const unlabeled = trainer.mode === "ssl" ? data.unlabeled!.next(batchSize) : null;
+        let losses: StepLosses;
+        try {
+          losses = trainer.step(
+            { images: labeled.images, labels: labeled.labels! },
+            unlabeled ? { images: unlabeled.images } : undefined,
+          );
+        } finally {
+          disposeAll(labeled.images, labeled.labels, unlabeled?.images);
+        }
+        for (const [k, v] of Object.entries(losses)) {
+          if (typeof v !== "number" || !Number.isFinite(v)) continue;
+          state.sums[k] = (state.sums[k] ?? 0) + v;
+          state.counts[k] = (state.counts[k] ?? 0) + 1;
+        }
+        state.seconds += (performance.now() - t0) / 1000;
+        state.iteration++;
+        emit(event("step"));
+        if (
+          lastPath && checkpointEvery > 0 && state.iteration % checkpointEvery === 0 &&
+          state.iteration < iterationsPerEpoch
+        ) {
+          await save(lastPath);
+        }
+      }
+      const record: EpochRecord = {
+        epoch: state.epoch + 1,
+        iterations: state.iteration,
+        seconds: state.seconds,
+        train: means(),
+      };
+      let validation: ValidationResult | undefined;
+      if (data.validation) {
+        validation = evaluateDice(trainer, data.validation, {
+          sge: selectOn === "sge",
+          batchSize: validationBatchSize,
+        });
+        record.validation = validation;
+      }
+      state.history.push(record);
+      const score = validation ? validation.diceLoss : NaN;
+      if (!validation || score < state.bestLoss) {
+        if (validation) state.bestLoss = score;
+        state.bestEpoch = record.epoch;
+        state.sinceBest = 0;
+        if (validation) {
+          disposeSnapshot(best);
+          best = snapshot(trainer);
+          if (bestPath) await trainer.save(bestPath, { epoch: record.epoch, validation });
+        }
+      } else {
+        state.sinceBest++;
+        if (patience > 0 && state.sinceBest >= patience) state.stoppedEarly = true;
+      }
+      emit(event("epoch", validation));
+      state.epoch++;
+      state.iteration = 0;
+      state.sums = {};
+      state.counts = {};
+      state.seconds = 0;
+      if (lastPath) await save(lastPath);
+      await writeHistory();
+    }
+    if (restoreBest && best) restoreSnapshot(trainer, best);
+    emit(event("done"));
+    return {
+      history: state.history,
+      bestEpoch: state.bestEpoch,
+      bestValidationLoss: Number.isFinite(state.bestLoss) ? state.bestLoss : NaN,
+      stoppedEarly: state.stoppedEarly,
+      resumed,
+    };
+  } finally {
+    disposeSnapshot(best);
+  }
+}
