@@ -1,8 +1,7 @@
-import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initEngine } from "../../engine/init_engine.ts";
 import { augmentBatch } from "../../data/augment.ts";
-import { type Batch, BatchStream, disposeBatch } from "../../data/batches.ts";
+import { type Batch, type BatchAugment, BatchStream, disposeBatch } from "../../data/batches.ts";
 import { type SliceInfo, SliceSet } from "../../data/slices.ts";
 import type { BatchSource } from "../../trainers/batch_source.ts";
 import { assertNoTensorLeak } from "../_helpers.ts";
@@ -82,10 +81,8 @@ Deno.test("BatchStream order is deterministic from seed and name", () => {
 
 Deno.test("BatchStream.setState resumes exactly, including augmentation", async () => {
   const set = makeSet(7);
-  const augment = (
-    b: Parameters<typeof augmentBatch<Int32Array>>[0],
-    rng: import("../../engine/rng.ts").Rng,
-  ) => augmentBatch(b, rng, { affineProbability: 1, intensityProbability: 1 });
+  const augment: BatchAugment = (b, rng) =>
+    augmentBatch(b, rng, { affineProbability: 1, intensityProbability: 1 });
   const a = new BatchStream(set, { seed: 5, augment });
   for (let i = 0; i < 3; i++) take(a, 3); // mid-pass (9 of 14)
   const saved = JSON.parse(JSON.stringify(a.state()));
@@ -155,7 +152,6 @@ Deno.test("BatchStream does not leak tensors", async () => {
     2,
     "batches",
   );
-  assert.ok(tf.memory().numTensors >= 0);
 });
 
 Deno.test("BatchStream rejects empty sets, bad batch sizes and foreign states", () => {
