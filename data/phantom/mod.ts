@@ -1,0 +1,22 @@
+/**
+ * Synthetic 3-D lumbar B-mode ultrasound phantom with six tissue layers (dermis, superficial
+ * fat, superficial fascial membrane, deep fat, deep fascial membrane, muscle), generated
+ * deterministically from a seed with a convolution model of B-mode image formation, plus a
+ * montage renderer and the label palette.
+ *
+ * @example A cohort and a montage
+ * ```ts ignore
+ * import { encodeRgbaPng, generatePhantomCohort, renderPhantomMontage } from "./mod.ts";
+ * const cohort = generatePhantomCohort({ participants: 3, scansPerParticipant: 2, seed: 1 });
+ * const png = encodeRgbaPng(renderPhantomMontage(cohort.scans.slice(0, 3)));
+ * ```
+ *
+ * @module
+ */
+export * from "./cohort.ts";
+export * from "./generate_scan.ts";
+export * from "./labels.ts";
+export * from "./montage.ts";
+export * from "./options.ts";
+export * from "./palette.ts";
+export * from "./participant.ts";
