@@ -1,0 +1,25 @@
+/**
+ * Data: the shared volume type, NIfTI and PNG-stack readers and writers, and the dataset
+ * folder (manifest, loading, writing, validation).
+ *
+ * @example Validate and load a dataset folder
+ * ```ts ignore
+ * import { loadDataset, validateDataset } from "./mod.ts";
+ * const report = await validateDataset("datasets/Lumbar");
+ * if (!report.ok) throw new Error(report.problems.join("\n"));
+ * const { manifest, scans } = await loadDataset("datasets/Lumbar");
+ * ```
+ *
+ * @module
+ */
+export * from "./volume.ts";
+export * from "./nifti_header.ts";
+export * from "./nifti_qform.ts";
+export * from "./nifti_read.ts";
+export * from "./nifti_write.ts";
+export * from "./png_stack_read.ts";
+export * from "./png_stack_write.ts";
+export * from "./dataset_manifest.ts";
+export * from "./dataset_load.ts";
+export * from "./dataset_write.ts";
+export * from "./validate_dataset.ts";
