@@ -1,0 +1,241 @@
+/**
+ * From 2-D slice predictions back to a 3-D label volume.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { fitImageSlice, type FitMode, unfitChannels } from "./slices_fit.ts";
+import {
+  readSlice,
+  SLICE_DIRECTIONS,
+  type SliceDirection,
+  type SliceGeometry,
+  sliceGeometry,
+} from "./slices_geometry.ts";
+import { applyWindow, DEFAULT_PERCENTILES, robustWindow } from "./slices_normalize.ts";
+import type { Volume } from "./volume.ts";
+
+/** A segmentation network's forward pass: images `[B, H, W, 1]` to logits `[B, H, W, C]`. */
+export type SlicePredictor = (batch: tf.Tensor4D) => tf.Tensor4D;
+
+/** Options of {@linkcode predictVolume}. */
+export interface PredictVolumeOptions {
+  /** Network input size `[height, width]`, as in training. */
+  inputSize: readonly [number, number];
+  /**
+   * Slice direction(s). `"both"` averages the softmax probabilities of the coronal and
+   * sagittal predictions voxel by voxel before the argmax. @default {"both"}
+   */
+  direction?: SliceDirection | "both";
+  /** Slices per `predict` call. @default {4} */
+  batchSize?: number;
+  /** How slices are fitted to `inputSize`, as in training. @default {"resize"} */
+  fit?: FitMode;
+  /** Percentiles of the robust intensity window, as in training. @default {[0.5, 99.5]} */
+  percentiles?: readonly [number, number];
+}
+
+/**
+ * Segments a 3-D volume slice by slice with a 2-D network and reassembles the labels.
+ *
+ * Every slice of the chosen direction(s) is read with rows from skin down, normalised with the
+ * volume's robust window and fitted to `inputSize` exactly as `extractSlices` (slices_extract.ts) does
+ * for training. `predict` runs on batches inside `tf.tidy`; its logits become softmax
+ * probabilities, which are mapped back to the native slice geometry (bilinear resample for
+ * `fit: "resize"`, un-padding for `"pad"`) and then reduced by argmax. Voxels that no
+ * prediction covers (cropped away by `"pad"` when the native slice is larger than the input)
+ * get class 0. With `"both"` the probabilities of the two directions are summed per voxel
+ * (equivalent to averaging for the argmax), which needs `4 * C` bytes per voxel of memory.
+ *
+ * @param image Volume to segment.
+ * @param predict Forward pass returning logits `[B, H, W, C]` for images `[B, H, W, 1]`; it must
+ *   be synchronous (it runs inside `tf.tidy`).
+ * @param options Input size, direction, batch size, fit mode and percentiles.
+ * @returns A label volume with the input's shape, spacing, affine and depth axis.
+ * @throws {RangeError} On invalid options, logits of the wrong shape, or more than 256 classes.
+ *
+ * @example Segment with a trained network
+ * ```ts ignore
+ * const labels = await predictVolume(scan.image, (x) => segmentor.apply(x), { inputSize: [128, 128] });
+ * ```
+ */
+export async function predictVolume(
+  image: Volume<Float32Array>,
+  predict: SlicePredictor,
+  options: PredictVolumeOptions,
+): Promise<Volume<Uint8Array>> {
+  const {
+    inputSize,
+    direction = "both",
+    batchSize = 4,
+    fit = "resize",
+    percentiles = DEFAULT_PERCENTILES,
+  } = options;
+  const [height, width] = inputSize ?? [];
+  if (!Number.isInteger(height) || height! <= 0 || !Number.isInteger(width) || width! <= 0) {
+    throw new RangeError(
+      `Cannot predict a volume: inputSize must be two positive integers (got ${
+        JSON.stringify(inputSize)
+      })`,
+    );
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(
+      `Cannot predict a volume: batchSize must be a positive integer (got ${batchSize})`,
+    );
+  }
+  if (direction !== "both" && direction !== "coronal" && direction !== "sagittal") {
+    throw new RangeError(
+      `Cannot predict a volume: direction must be "coronal", "sagittal" or "both" (got ${
+        JSON.stringify(direction)
+      })`,
+    );
+  }
+  if (fit !== "resize" && fit !== "pad") {
+    throw new RangeError(
+      `Cannot predict a volume: fit must be "resize" or "pad" (got ${JSON.stringify(fit)})`,
+    );
+  }
+  const depthAxis = image.depthAxis ?? 2;
+  const directions = direction === "both" ? SLICE_DIRECTIONS : [direction];
+  const normalised = applyWindow(image.data, robustWindow(image.data, percentiles));
+  const voxels = image.data.length;
+  const labels = new Uint8Array(voxels);
+  const state: Accumulator = { classes: 0, sums: null, labels, accumulate: directions.length > 1 };
+
+  for (const d of directions) {
+    const geometry = sliceGeometry(image.shape, d, depthAxis);
+    await predictDirection(normalised, geometry, predict, height!, width!, batchSize, fit, state);
+  }
+  if (state.sums) argmaxInto(state.sums, state.classes, labels);
+
+  const out: Volume<Uint8Array> = {
+    data: labels,
+    shape: [image.shape[0], image.shape[1], image.shape[2]],
+    spacing: [image.spacing[0], image.spacing[1], image.spacing[2]],
+    affine: image.affine.map((row) => [...row]),
+  };
+  if (image.depthAxis !== undefined) out.depthAxis = image.depthAxis;
+  return out;
+}
+
+interface Accumulator {
+  classes: number;
+  /** Per-voxel probability sums `[voxel, class]` (only when accumulating directions). */
+  sums: Float32Array | null;
+  labels: Uint8Array;
+  accumulate: boolean;
+}
+
+async function predictDirection(
+  normalised: Float32Array,
+  geometry: SliceGeometry,
+  predict: SlicePredictor,
+  height: number,
+  width: number,
+  batchSize: number,
+  fit: FitMode,
+  acc: Accumulator,
+): Promise<void> {
+  const { rows, cols, count, rowStride, colStride, fixedStride } = geometry;
+  const pixels = height * width;
+  const native = new Float32Array(rows * cols);
+  for (let start = 0; start < count; start += batchSize) {
+    const b = Math.min(batchSize, count - start);
+    const input = new Float32Array(b * pixels);
+    for (let k = 0; k < b; k++) {
+      readSlice(normalised, geometry, start + k, native);
+      fitImageSlice(
+        native,
+        rows,
+        cols,
+        height,
+        width,
+        fit,
+        -1,
+        input.subarray(k * pixels, (k + 1) * pixels),
+      );
+    }
+    const probs = tf.tidy(() => {
+      const logits = predict(tf.tensor4d(input, [b, height, width, 1]));
+      const s = logits.shape;
+      if (s.length !== 4 || s[0] !== b || s[1] !== height || s[2] !== width) {
+        throw new RangeError(
+          `Cannot predict a volume: predict must return logits [${b}, ${height}, ${width}, C] (got ${
+            JSON.stringify(s)
+          })`,
+        );
+      }
+      return tf.softmax(logits);
+    });
+    let values: Float32Array;
+    try {
+      values = (await probs.data()) as Float32Array;
+    } finally {
+      probs.dispose();
+    }
+    const classes = probs.shape[3];
+    if (acc.classes === 0) {
+      if (classes > 256) {
+        throw new RangeError(
+          `Cannot predict a volume: at most 256 classes fit a Uint8Array label (got ${classes})`,
+        );
+      }
+      acc.classes = classes;
+      if (acc.accumulate) acc.sums = new Float32Array(acc.labels.length * classes);
+    } else if (classes !== acc.classes) {
+      throw new RangeError(
+        `Cannot predict a volume: the number of classes changed between batches (got ${classes} after ${acc.classes})`,
+      );
+    }
+    const stride = pixels * classes;
+    for (let k = 0; k < b; k++) {
+      const back = unfitChannels(
+        values.subarray(k * stride, (k + 1) * stride),
+        height,
+        width,
+        classes,
+        rows,
+        cols,
+        fit,
+      );
+      const base = (start + k) * fixedStride;
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const voxel = base + r * rowStride + c * colStride;
+          const p = (r * cols + c) * classes;
+          if (acc.sums) {
+            const o = voxel * classes;
+            for (let q = 0; q < classes; q++) acc.sums[o + q]! += back[p + q]!;
+          } else {
+            let best = 0;
+            let bestValue = back[p]!;
+            for (let q = 1; q < classes; q++) {
+              if (back[p + q]! > bestValue) {
+                bestValue = back[p + q]!;
+                best = q;
+              }
+            }
+            acc.labels[voxel] = best;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Per-voxel argmax (first maximum wins) of `[voxel, class]` scores. */
+function argmaxInto(scores: Float32Array, classes: number, out: Uint8Array): void {
+  for (let v = 0; v < out.length; v++) {
+    const o = v * classes;
+    let best = 0;
+    let bestValue = scores[o]!;
+    for (let q = 1; q < classes; q++) {
+      if (scores[o + q]! > bestValue) {
+        bestValue = scores[o + q]!;
+        best = q;
+      }
+    }
+    out[v] = best;
+  }
+}
