@@ -225,8 +225,9 @@ export function checkDatasetManifest(json: unknown): ManifestCheck {
       ]] as const
     ) {
       if (m[key] !== undefined && m[key] !== count) {
+        const kind = key === "numLabeled" ? "labeled" : "unlabeled";
         problems.push(
-          `${f} ${key}: does not match the ${count} scans listed (got ${show(m[key])})`,
+          `${f} ${key}: does not match the ${count} ${kind} scans listed (got ${show(m[key])})`,
         );
       }
     }
