@@ -30,11 +30,14 @@ export interface WasmModuleInternals {
   PThread?: { runningWorkers: PThreadWorker[]; unusedWorkers: PThreadWorker[] };
 }
 
-/** Why the installed tfjs-backend-wasm cannot be used with these internals, or `null`. */
-export function wasmBackendVersionProblem(): string | null {
-  return installedWasmVersion === PINNED_WASM_VERSION ? null : (
+/**
+ * Why a tfjs-backend-wasm version cannot be used with these internals, or `null` if it can.
+ * @param version Version to check; defaults to the installed one.
+ */
+export function wasmBackendVersionProblem(version: string = installedWasmVersion): string | null {
+  return version === PINNED_WASM_VERSION ? null : (
     `they rely on internals of @tensorflow/tfjs-backend-wasm ${PINNED_WASM_VERSION} ` +
-    `(got ${installedWasmVersion})`
+    `(got ${version})`
   );
 }
 
