@@ -107,6 +107,7 @@ export async function validateDataset(dir: string): Promise<ValidationReport> {
         }] of ${entry.image}`,
       );
     } else if (
+      image.spacingKnown && label.spacingKnown &&
       label.spacing.some((s, i) => Math.abs(s - image.spacing[i]!) > 1e-3 * image.spacing[i]!)
     ) {
       problems.push(
@@ -120,7 +121,10 @@ export async function validateDataset(dir: string): Promise<ValidationReport> {
   return report;
 }
 
-/** Reads and checks one file; returns its volume (for shape checks) or undefined. */
+/**
+ * Reads and checks one file; returns its shape and spacing for the image/label comparison
+ * (`spacingKnown` is false when neither header nor manifest gave one), or undefined.
+ */
 async function checkFile(
   dir: string,
   rel: string,
@@ -128,7 +132,9 @@ async function checkFile(
   manifestSpacing: [number, number, number] | undefined,
   kind: "image" | "label",
   problems: string[],
-): Promise<Volume | undefined> {
+): Promise<
+  { shape: Volume["shape"]; spacing: Volume["spacing"]; spacingKnown: boolean } | undefined
+> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(join(dir, rel));
@@ -147,6 +153,7 @@ async function checkFile(
     return message;
   };
   let volume: Volume;
+  let spacingKnown = true;
   try {
     const raw = gunzipIfNeeded(bytes, rel);
     const header = parseNiftiHeader(raw, rel);
@@ -158,6 +165,7 @@ async function checkFile(
         } and ${DATASET_MANIFEST_FILE} has no spacing (got ${show(header.spacing)})`,
       );
       fallback = [1, 1, 1]; // Only so the voxel checks below can run.
+      spacingKnown = false;
     }
     const options = fallback ? { file: rel, spacing: fallback } : { file: rel };
     volume = decodeNifti(raw, options).volume;
@@ -184,5 +192,5 @@ async function checkFile(
       );
     }
   }
-  return volume;
+  return { shape: volume.shape, spacing: volume.spacing, spacingKnown };
 }

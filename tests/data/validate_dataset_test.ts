@@ -1,0 +1,254 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { validateDataset } from "../../data/validate_dataset.ts";
+import { writeDataset } from "../../data/dataset_write.ts";
+import { encodeNifti, writeNifti } from "../../data/nifti_write.ts";
+import type { Volume } from "../../data/volume.ts";
+import { fixtureScan, fixtureScans, withTempDir } from "./_dataset_fixture.ts";
+
+/** Writes the fixture dataset (3 labeled scans, 1 unlabeled) and runs `fn` on its folder. */
+async function withDataset(fn: (dir: string) => Promise<void>): Promise<void> {
+  await withTempDir(async (dir) => {
+    await writeDataset(dir, { name: "Fixture" }, fixtureScans());
+    await fn(dir);
+  });
+}
+
+/** Rewrites dataset.json through `edit` (dropping the optional counts). */
+async function editManifest(
+  dir: string,
+  edit: (json: Record<string, unknown>) => void,
+): Promise<void> {
+  const path = join(dir, "dataset.json");
+  const json = JSON.parse(await Deno.readTextFile(path));
+  delete json.numLabeled;
+  delete json.numUnlabeled;
+  edit(json);
+  await Deno.writeTextFile(path, JSON.stringify(json));
+}
+
+async function problemsOf(dir: string): Promise<string[]> {
+  const report = await validateDataset(dir);
+  assert.equal(report.ok, report.problems.length === 0);
+  return report.problems;
+}
+
+Deno.test("validateDataset reports no problems for a valid dataset", async () => {
+  await withDataset(async (dir) => {
+    const report = await validateDataset(dir);
+    assert.deepEqual(report, {
+      dir,
+      ok: true,
+      problems: [],
+      scans: 4,
+      labeled: 3,
+      unlabeled: 1,
+    });
+  });
+});
+
+Deno.test("validateDataset: missing dataset.json", async () => {
+  await withTempDir(async (dir) => {
+    assert.deepEqual(await problemsOf(dir), [
+      `dataset.json: file not found (got no dataset.json in ${dir})`,
+    ]);
+  });
+});
+
+Deno.test("validateDataset: dataset.json is not valid JSON", async () => {
+  await withDataset(async (dir) => {
+    await Deno.writeTextFile(join(dir, "dataset.json"), "{ not json");
+    let parseMessage = "";
+    try {
+      JSON.parse("{ not json");
+    } catch (error) {
+      parseMessage = (error as Error).message;
+    }
+    assert.deepEqual(await problemsOf(dir), [`dataset.json: invalid JSON (got ${parseMessage})`]);
+  });
+});
+
+Deno.test("validateDataset: dataset.json is not an object", async () => {
+  await withDataset(async (dir) => {
+    await Deno.writeTextFile(join(dir, "dataset.json"), "[1, 2]");
+    assert.deepEqual(await problemsOf(dir), [
+      "dataset.json: expected a JSON object (got an array)",
+    ]);
+  });
+});
+
+Deno.test("validateDataset: empty dataset", async () => {
+  await withDataset(async (dir) => {
+    await editManifest(dir, (m) => m.scans = []);
+    const report = await validateDataset(dir);
+    assert.deepEqual(report.problems, ["dataset.json scans: the dataset has no scans (got [])"]);
+    assert.equal(report.scans, 0);
+  });
+});
+
+Deno.test("validateDataset: duplicate scan ids", async () => {
+  await withDataset(async (dir) => {
+    await editManifest(dir, (m) => {
+      (m.scans as Array<{ id: string }>)[2]!.id = "s01";
+    });
+    assert.deepEqual(await problemsOf(dir), [
+      'dataset.json scans[2].id: duplicate scan id "s01" (also scans[0])',
+    ]);
+  });
+});
+
+Deno.test("validateDataset: scan without participant", async () => {
+  await withDataset(async (dir) => {
+    await editManifest(dir, (m) => {
+      delete (m.scans as Array<{ participant?: string }>)[1]!.participant;
+    });
+    assert.deepEqual(await problemsOf(dir), [
+      "dataset.json scans[1].participant: scan has no participant (got undefined)",
+    ]);
+  });
+});
+
+Deno.test("validateDataset: missing image and label files", async () => {
+  await withDataset(async (dir) => {
+    await Deno.remove(join(dir, "labelsTr/s02.nii.gz"));
+    await Deno.remove(join(dir, "imagesUnlabeled/u01_0000.nii.gz"));
+    assert.deepEqual(await problemsOf(dir), [
+      'labelsTr/s02.nii.gz: file not found (label of scan "s02")',
+      'imagesUnlabeled/u01_0000.nii.gz: file not found (image of scan "u01")',
+    ]);
+  });
+});
+
+Deno.test("validateDataset: label values outside 0-6, each with its voxel count", async () => {
+  await withDataset(async (dir) => {
+    const label = fixtureScan("s03", "p2", 3).label!;
+    label.data.fill(7, 0, 3);
+    label.data[10] = 255;
+    await writeNifti(join(dir, "labelsTr/s03.nii.gz"), label);
+    assert.deepEqual(await problemsOf(dir), [
+      "labelsTr/s03.nii.gz: label value 7 outside 0-6 (3 voxels)",
+      "labelsTr/s03.nii.gz: label value 255 outside 0-6 (1 voxels)",
+    ]);
+  });
+});
+
+Deno.test("validateDataset: many distinct bad label values are summarised after five", async () => {
+  await withDataset(async (dir) => {
+    const fixture = fixtureScan("s01", "p1", 1).label!;
+    const label: Volume = { ...fixture, data: Float32Array.from(fixture.data) };
+    for (let i = 0; i < 8; i++) label.data[i] = 10 + i; // 10..17
+    label.data[8] = -1;
+    label.data[9] = 2.5;
+    await writeNifti(join(dir, "labelsTr/s01.nii.gz"), label);
+    assert.deepEqual(await problemsOf(dir), [
+      "labelsTr/s01.nii.gz: label value -1 outside 0-6 (1 voxels)",
+      "labelsTr/s01.nii.gz: label value 2.5 outside 0-6 (1 voxels)",
+      "labelsTr/s01.nii.gz: label value 10 outside 0-6 (1 voxels)",
+      "labelsTr/s01.nii.gz: label value 11 outside 0-6 (1 voxels)",
+      "labelsTr/s01.nii.gz: label value 12 outside 0-6 (1 voxels)",
+      "labelsTr/s01.nii.gz: 5 more label values outside 0-6 (5 voxels, values 13 to 17)",
+    ]);
+  });
+});
+
+Deno.test("validateDataset: image/label shape mismatch", async () => {
+  await withDataset(async (dir) => {
+    const label = fixtureScan("s01", "p1", 1).label!;
+    const cut: Volume = { ...label, data: label.data.slice(0, 6 * 3 * 7), shape: [6, 3, 7] };
+    await writeNifti(join(dir, "labelsTr/s01.nii.gz"), cut);
+    assert.deepEqual(await problemsOf(dir), [
+      "labelsTr/s01.nii.gz: label shape [6, 3, 7] does not match image shape [6, 3, 8] of " +
+      "imagesTr/s01_0000.nii.gz",
+    ]);
+  });
+});
+
+Deno.test("validateDataset: image/label spacing mismatch", async () => {
+  await withDataset(async (dir) => {
+    const label = fixtureScan("s01", "p1", 1).label!;
+    label.spacing = [0.2, 0.5, 0.3];
+    label.affine[2]![2] = 0.3;
+    await writeNifti(join(dir, "labelsTr/s01.nii.gz"), label);
+    assert.deepEqual(await problemsOf(dir), [
+      "labelsTr/s01.nii.gz: label spacing [0.2, 0.5, 0.3] does not match image spacing " +
+      "[0.2, 0.5, 0.1] of imagesTr/s01_0000.nii.gz",
+    ]);
+  });
+});
+
+/** Encodes `volume` with no spacing or geometry in its header. */
+function withoutSpacing(volume: Volume): Uint8Array {
+  const bytes = encodeNifti(volume);
+  const view = new DataView(bytes.buffer);
+  for (let i = 1; i <= 3; i++) view.setFloat32(76 + 4 * i, 0, true);
+  view.setInt16(252, 0, true);
+  view.setInt16(254, 0, true);
+  return bytes;
+}
+
+Deno.test("validateDataset: missing spacing in both the header and the manifest", async () => {
+  await withDataset(async (dir) => {
+    await Deno.writeFile(
+      join(dir, "imagesTr/s02_0000.nii.gz"),
+      withoutSpacing(fixtureScan("s02", "p1", 2).image),
+    );
+    await editManifest(dir, (m) => delete m.spacing);
+    assert.deepEqual(await problemsOf(dir), [
+      "imagesTr/s02_0000.nii.gz: missing spacing: header pixdim[1..3] is [0, 0, 0] and " +
+      "dataset.json has no spacing (got [0, 0, 0])",
+    ]);
+    // The manifest's default spacing fills the gap.
+    await editManifest(dir, (m) => m.spacing = [0.2, 0.5, 0.1]);
+    assert.deepEqual(await problemsOf(dir), []);
+  });
+});
+
+Deno.test("validateDataset: NaN and infinite voxels are counted", async () => {
+  await withDataset(async (dir) => {
+    const image = fixtureScan("u01", "p3", 4, false).image;
+    image.data[0] = NaN;
+    image.data[5] = NaN;
+    image.data[7] = -Infinity;
+    await writeNifti(join(dir, "imagesUnlabeled/u01_0000.nii.gz"), image);
+    assert.deepEqual(await problemsOf(dir), [
+      "imagesUnlabeled/u01_0000.nii.gz: 3 non-finite voxels (2 NaN, 1 infinite)",
+    ]);
+  });
+});
+
+Deno.test("validateDataset: unreadable NIfTI files", async () => {
+  await withDataset(async (dir) => {
+    await Deno.writeTextFile(join(dir, "imagesTr/s01_0000.nii.gz"), "hello".repeat(100));
+    const bytes = encodeNifti(fixtureScan("s03", "p2", 3).image);
+    await Deno.writeFile(join(dir, "imagesTr/s03_0000.nii.gz"), bytes.subarray(0, 400));
+    assert.deepEqual(await problemsOf(dir), [
+      "imagesTr/s01_0000.nii.gz: not a NIfTI file: sizeof_hdr must be 348 or 540 (got 1819043176)",
+      "imagesTr/s03_0000.nii.gz: truncated data: expected 576 bytes of voxels after offset 352 " +
+      "for shape [6, 3, 8] float32 (got 48)",
+    ]);
+  });
+});
+
+Deno.test("validateDataset reports every problem of a broken dataset together", async () => {
+  await withDataset(async (dir) => {
+    await editManifest(dir, (m) => {
+      const scans = m.scans as Array<Record<string, unknown>>;
+      delete scans[0]!.participant;
+      scans[3]!.id = "s02";
+      m.fileEnding = ".png";
+    });
+    await Deno.remove(join(dir, "imagesTr/s02_0000.nii.gz"));
+    const label = fixtureScan("s03", "p2", 3).label!;
+    label.data[4] = 9;
+    await writeNifti(join(dir, "labelsTr/s03.nii.gz"), label);
+    const report = await validateDataset(dir);
+    assert.equal(report.ok, false);
+    assert.deepEqual(report.problems, [
+      'dataset.json fileEnding: expected ".nii.gz" or ".nii" (got ".png")',
+      "dataset.json scans[0].participant: scan has no participant (got undefined)",
+      'dataset.json scans[3].id: duplicate scan id "s02" (also scans[1])',
+      'imagesTr/s02_0000.nii.gz: file not found (image of scan "s02")',
+      "labelsTr/s03.nii.gz: label value 9 outside 0-6 (1 voxels)",
+    ]);
+  });
+});
