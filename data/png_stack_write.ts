@@ -7,22 +7,8 @@ import { join } from "node:path";
 import { encode } from "fast-png";
 import type { Axis, Volume } from "./volume.ts";
 import { naturalCompare, show, writeFileAtomic, writeTextFileAtomic } from "./_file_io.ts";
+import { LAYER_PALETTE } from "./phantom/palette.ts";
 import { PNG_STACK_SIDECAR, pngStackPlaneAxes, type PngStackSidecar } from "./png_stack_read.ts";
-
-/**
- * RGB colours used for labels 0..6 in `labels` mode (background black, then the Okabe-Ito
- * colour-blind-safe palette): dermis orange, superficial fat yellow, SFM green, deep fat sky
- * blue, DFM blue, muscle pink.
- */
-export const LABEL_PALETTE: ReadonlyArray<readonly [number, number, number]> = [
-  [0, 0, 0],
-  [230, 159, 0],
-  [240, 228, 66],
-  [0, 158, 115],
-  [86, 180, 233],
-  [0, 114, 178],
-  [204, 121, 167],
-];
 
 /** How {@linkcode writePngStack} maps voxel values to pixels. */
 export type PngStackMode = "auto" | "normalize" | "labels";
@@ -38,8 +24,8 @@ export interface PngStackWriteOptions {
   /**
    * `auto`: integer values in 0..255 as 8-bit gray, in 0..65535 as 16-bit gray (readable back
    * with `readPngStack`), anything else is an error. `normalize`: min..max mapped linearly to
-   * 8-bit gray 0..255. `labels`: label values 0..6 as RGB colours from
-   * {@linkcode LABEL_PALETTE}.
+   * 8-bit gray 0..255. `labels`: label values 0..6 as RGB colours from the
+   * project's label palette (`LAYER_PALETTE` in `phantom/palette.ts`).
    * @default {"auto"}
    */
   mode?: PngStackMode;
@@ -162,7 +148,7 @@ export async function writePngStack(
         const v = data[k * strides[stackAxis]! + r * strides[rowAxis]! + c * strides[colAxis]!]!;
         const p = r * width + c;
         if (mode === "labels") {
-          const rgb = LABEL_PALETTE[v]!;
+          const rgb = LAYER_PALETTE[v]!;
           pixels[3 * p] = rgb[0];
           pixels[3 * p + 1] = rgb[1];
           pixels[3 * p + 2] = rgb[2];

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decode } from "fast-png";
 import { readPngStack } from "../../data/png_stack_read.ts";
-import { LABEL_PALETTE, writePngStack } from "../../data/png_stack_write.ts";
+import { writePngStack } from "../../data/png_stack_write.ts";
+import { LAYER_PALETTE } from "../../data/phantom/palette.ts";
 import { affineFromSpacing, type Volume, voxelIndex } from "../../data/volume.ts";
 import { Rng } from "../../engine/rng.ts";
 
@@ -55,7 +56,7 @@ Deno.test("writePngStack labels mode colours each label with the palette", async
       for (let c = 0; c < 7; c++) {
         const label = data[voxelIndex(volume.shape, c, 1, r)]!;
         const p = 3 * (r * 7 + c);
-        assert.deepEqual([...png.data.subarray(p, p + 3)], [...LABEL_PALETTE[label]!]);
+        assert.deepEqual([...png.data.subarray(p, p + 3)], [...LAYER_PALETTE[label]!]);
       }
     }
     await assert.rejects(
