@@ -229,7 +229,7 @@ export class UNet extends ModuleBase implements Segmentor {
    */
   apply(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor4D {
     this.assertUsable(`run ${this.kind}`);
-    checkImageInput(this.kind, x, this.inChannels, (h, w) => this.checkInputSize(h, w));
+    this.checkInput(x);
     const training = options.training ?? false;
     const rng = this.forwardRng(options);
     return tf.tidy(() => this.head(this.decoderFeatures(x, training, rng).at(-1)!));
@@ -241,6 +241,11 @@ export class UNet extends ModuleBase implements Segmentor {
     const copy = new UNet({ ...this.config, name: name ?? `${this.name}_clone` });
     copy.copyStateFrom(this);
     return copy;
+  }
+
+  /** Checks rank, dtype, channels and size of an input batch. */
+  protected checkInput(x: tf.Tensor4D): void {
+    checkImageInput(this.kind, x, this.inChannels, (h, w) => this.checkInputSize(h, w));
   }
 
   /**
