@@ -230,3 +230,21 @@ Deno.test("readNifti errors name the file and what was wrong", async () => {
     return true;
   });
 });
+
+Deno.test("readNifti skips header extensions (vox_offset beyond 352)", () => {
+  const v = volume();
+  const plain = encodeNifti(v);
+  // Insert one 16-byte extension (esize 16, ecode 6 = comment) between header and voxels.
+  const withExt = new Uint8Array(plain.length + 16);
+  withExt.set(plain.subarray(0, 352), 0);
+  withExt.set(plain.subarray(352), 368);
+  const d = new DataView(withExt.buffer);
+  d.setUint8(348, 1); // extension flag
+  d.setInt32(352, 16, true);
+  d.setInt32(356, 6, true);
+  withExt.set(new TextEncoder().encode("hello ext"), 360);
+  d.setFloat32(108, 368, true); // vox_offset
+  const { volume: back, header } = decodeNifti(withExt);
+  assert.equal(header.voxOffset, 368);
+  assert.deepEqual(back.data, v.data);
+});
