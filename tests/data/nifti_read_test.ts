@@ -242,7 +242,7 @@ Deno.test("readNifti skips header extensions (vox_offset beyond 352)", () => {
   d.setUint8(348, 1); // extension flag
   d.setInt32(352, 16, true);
   d.setInt32(356, 6, true);
-  withExt.set(new TextEncoder().encode("hello ext"), 360);
+  withExt.set(new TextEncoder().encode("comment"), 360); // 8 bytes of payload at most
   d.setFloat32(108, 368, true); // vox_offset
   const { volume: back, header } = decodeNifti(withExt);
   assert.equal(header.voxOffset, 368);
