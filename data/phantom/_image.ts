@@ -109,22 +109,25 @@ export function formImage(
   }
   const noiseRng = rng.fork("noise");
   const noiseSd = opts.noise * Math.SQRT1_2;
+  const tgcGain = new Float64Array(nz);
+  for (let z = 0; z < nz; z++) tgcGain[z] = Math.pow(10, tgcDb[z]! / 20);
+  // Amplitude factor over half a voxel of each tissue (the loss to a voxel's centre).
+  const halfStep = dbPerVoxel.map((db) => Math.pow(10, -db / 40));
   const envelope = new Float32Array(n);
   for (let c = 0; c < columns; c++) {
-    let lossDb = 0;
+    let a = 1;
     for (let z = 0; z < nz; z++) {
       const i = c + columns * z;
-      const step = dbPerVoxel[labels[i]!]!;
-      lossDb += 0.5 * step; // to the centre of this voxel
-      const a = Math.pow(10, -lossDb / 20);
-      lossDb += 0.5 * step;
+      const h = halfStep[labels[i]!]!;
+      a *= h; // to the centre of this voxel
       let r = field.re[i]! * a;
       let q = field.im[i]! * a;
+      a *= h;
       if (noiseSd > 0) {
         r += noiseSd * noiseRng.normal();
         q += noiseSd * noiseRng.normal();
       }
-      envelope[i] = Math.sqrt(r * r + q * q) * Math.pow(10, tgcDb[z]! / 20);
+      envelope[i] = Math.sqrt(r * r + q * q) * tgcGain[z]!;
     }
   }
 
