@@ -161,6 +161,14 @@ function drawStriations(
   }
 }
 
+/**
+ * Share of the round-trip carrier phase `4 pi d / lambda` given to specular sheets. With the full
+ * phase, a sheet tilted by a few degrees cancels itself across the (effective, grid-limited)
+ * lateral PSF; 0.2 keeps half of its echo up to about 15 degrees of tilt, as the wide angular
+ * aperture of synthetic-aperture imaging does, while strong waviness still breaks it up.
+ */
+const SPECULAR_PHASE_FACTOR = 0.2;
+
 /** Adds a coherent sheet at depth `depth[c]` with amplitude `amp[c]` into `coherent`. */
 function drawSheet(
   coherent: ComplexField,
@@ -187,7 +195,7 @@ function drawSheet(
       sum += w[z - z0]!;
     }
     if (sum <= 0) continue;
-    const phase = (4 * Math.PI * d) / lambda;
+    const phase = (SPECULAR_PHASE_FACTOR * 4 * Math.PI * d) / lambda;
     const cr = (a * Math.cos(phase)) / sum;
     const ci = (a * Math.sin(phase)) / sum;
     for (let z = z0; z <= z1; z++) {

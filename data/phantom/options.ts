@@ -81,11 +81,11 @@ export interface EchoParameters {
   dermis: number;
   /** Superficial fat (hypoechoic). @default {0.025} */
   superficialFat: number;
-  /** Extra amplitude of the connective septa in superficial fat. @default {0.14} */
+  /** Extra amplitude of the connective septa in superficial fat. @default {0.16} */
   superficialSepta: number;
   /** Superficial fascial membrane, diffuse part. @default {0.09} */
   sfm: number;
-  /** Superficial fascial membrane, specular sheet. @default {0.6} */
+  /** Superficial fascial membrane, specular sheet. @default {0.8} */
   sfmSheet: number;
   /** Deep fat (hypoechoic). @default {0.028} */
   deepFat: number;
@@ -93,11 +93,11 @@ export interface EchoParameters {
   deepSepta: number;
   /** Deep fascial membrane, diffuse part (modulated into dense and loose sub-layers). @default {0.25} */
   dfm: number;
-  /** Deep fascial membrane, specular sheets (one per dense sub-layer). @default {0.6} */
+  /** Deep fascial membrane, specular sheets (one per dense sub-layer). @default {0.8} */
   dfmSheet: number;
   /** Muscle (hypoechoic). @default {0.026} */
   muscle: number;
-  /** Extra amplitude of the perimysial striations in muscle. @default {0.15} */
+  /** Extra amplitude of the perimysial striations in muscle. @default {0.3} */
   striations: number;
 }
 
@@ -109,7 +109,7 @@ export const DEFAULT_ECHO: Readonly<EchoParameters> = Object.freeze({
   superficialFat: 0.025,
   superficialSepta: 0.16,
   sfm: 0.09,
-  sfmSheet: 1.0,
+  sfmSheet: 0.8,
   deepFat: 0.028,
   deepSepta: 0.13,
   dfm: 0.25,
