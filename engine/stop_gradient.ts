@@ -12,9 +12,9 @@ import * as tf from "@tensorflow/tfjs";
  * @returns A new tensor handle on the same data, detached from the gradient tape.
  */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  return tf.engine().makeTensorFromTensorInfo({
-    dataId: x.dataId,
-    shape: x.shape,
-    dtype: x.dtype,
-  }) as T;
+  const engine = tf.engine();
+  const out = engine.makeTensorFromTensorInfo({ dataId: x.dataId, shape: x.shape, dtype: x.dtype });
+  // The new handle owns a reference to the data, so `x` may be disposed independently.
+  engine.backend.incRef(x.dataId);
+  return out as T;
 }
