@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { guardWasmAllocations } from "./memory.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
 import { configureWasmThreads, wasmThreadsActive } from "./wasm_threads.ts";
 
@@ -159,6 +160,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
       activeThreads = await configureWasmThreads(threads);
       kernels = registerWasmTrainingKernels();
       await activate("wasm");
+      guardWasmAllocations();
     } catch (error) {
       if (backend === "wasm") throw error;
       const message = error instanceof Error ? error.message : String(error);
