@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng.ts";
-import { normalizeInference, normalizeTrain } from "./_normalize.ts";
+import { normalizeInference, normalizeTrain } from "../engine/ops/normalize.ts";
 import type { ParamScope } from "./_module_base.ts";
 
 /** Padding of a convolution: TensorFlow's `"same"`/`"valid"`, or `p` zeros on every side. */
@@ -227,34 +227,23 @@ export class Norm2d {
     const gamma = this.gamma!;
     const beta = this.beta!;
     if (this.kind === "instance") {
-      return normalizeTrain(x, gamma, beta, { axes: [1, 2], epsilon: this.epsilon })
-        .output as tf.Tensor4D;
+      return normalizeTrain(x, gamma, beta, { axes: [1, 2], epsilon: this.epsilon }).y;
     }
     const runningMean = this.runningMean!;
     const runningVariance = this.runningVariance!;
     if (!training) {
-      return normalizeInference(
-        x,
-        gamma,
-        beta,
-        runningMean,
-        runningVariance,
-        this.epsilon,
-      ) as tf.Tensor4D;
+      return normalizeInference(x, gamma, beta, runningMean, runningVariance, this.epsilon);
     }
-    const { output, mean, variance } = normalizeTrain(x, gamma, beta, {
+    const { y, mean, variance, count } = normalizeTrain(x, gamma, beta, {
       axes: [0, 1, 2],
       epsilon: this.epsilon,
     });
-    const [b, h, w, c] = x.shape;
-    const n = b * h * w;
+    // Running averages (PyTorch convention), with the unbiased batch variance.
     const m = this.momentum;
-    const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
-    runningMean.assign(tf.add(tf.mul(runningMean, 1 - m), tf.mul(tf.reshape(mean, [c]), m)));
-    runningVariance.assign(
-      tf.add(tf.mul(runningVariance, 1 - m), tf.mul(tf.reshape(unbiased, [c]), m)),
-    );
-    return output as tf.Tensor4D;
+    const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+    runningMean.assign(tf.add(tf.mul(runningMean, 1 - m), tf.mul(mean, m)));
+    runningVariance.assign(tf.add(tf.mul(runningVariance, 1 - m), tf.mul(unbiased, m)));
+    return y;
   }
 }
 
