@@ -59,16 +59,47 @@ function lowerEnvelope(
 }
 
 /**
+ * First pass for a binary input (0 on the target, `Infinity` elsewhere) along the contiguous
+ * last axis: two sweeps give the index distance to the nearest target on the line.
+ */
+function binaryLastAxis(f: Float64Array, n: number, w: number): void {
+  const size = f.length;
+  for (let start = 0; start < size; start += n) {
+    const end = start + n;
+    let lastTarget = -1;
+    for (let i = start; i < end; i++) {
+      if (f[i] === 0) lastTarget = i;
+      else if (lastTarget >= 0) {
+        const d = i - lastTarget;
+        f[i] = w * d * d;
+      }
+    }
+    if (lastTarget < 0) continue; // no target on this line: stays Infinity
+    let nextTarget = -1;
+    for (let i = end - 1; i >= start; i--) {
+      if (f[i] === 0) nextTarget = i;
+      else if (nextTarget >= 0) {
+        const d = nextTarget - i;
+        const v = w * d * d;
+        if (v < f[i]!) f[i] = v;
+      }
+    }
+  }
+}
+
+/**
  * Exact squared Euclidean distance transform in place on a row-major grid.
  *
- * On entry `f` holds 0 on the target set and `Infinity` elsewhere (any finite values are
- * allowed: the result is `min_p (|x - p|^2 + f[p])`). On return `f[x]` is the squared distance,
- * in units of `spacing`, from `x` to the nearest target voxel (`Infinity` if there is none).
+ * On entry `f` holds 0 on the target set and `Infinity` elsewhere (or, with `binary: false`,
+ * any values: the result is then `min_p (|x - p|^2 + f[p])`). On return `f[x]` is the squared
+ * distance, in units of `spacing`, from `x` to the nearest target voxel (`Infinity` if there
+ * is none).
  */
 export function squaredEdtInPlace(
   f: Float64Array,
   shape: readonly number[],
   spacing: readonly number[],
+  binary = true,
 ): Float64Array {
   const strides = stridesOf(shape);
   let maxN = 1;
@@ -79,7 +110,13 @@ export function squaredEdtInPlace(
   const h = new Float64Array(maxN);
   const z = new Float64Array(maxN + 1);
   const size = f.length;
-  for (let a = shape.length - 1; a >= 0; a--) {
+  let first = shape.length - 1;
+  if (binary) {
+    const n = shape[first]!;
+    binaryLastAxis(f, n, spacing[first]! * spacing[first]!);
+    first--;
+  }
+  for (let a = first; a >= 0; a--) {
     const n = shape[a]!;
     if (n === 1) continue;
     const stride = strides[a]!;

@@ -17,29 +17,28 @@ export function innerBoundary(
   strides: readonly number[],
   edgeIsBackground: boolean,
 ): Uint8Array {
-  const rank = shape.length;
   const size = mask.length;
   const out = new Uint8Array(size);
-  const coord = new Int32Array(rank);
-  for (let i = 0; i < size; i++) {
-    if (mask[i] !== 0) {
-      let b = false;
-      for (let a = 0; a < rank && !b; a++) {
-        const n = shape[a]!;
-        if (n === 1) continue;
-        const c = coord[a]!;
-        const s = strides[a]!;
-        if (c === 0) b = edgeIsBackground;
-        else if (mask[i - s] === 0) b = true;
-        if (b) break;
-        if (c === n - 1) b = edgeIsBackground;
-        else if (mask[i + s] === 0) b = true;
+  const edge = edgeIsBackground ? 1 : 0;
+  for (let a = 0; a < shape.length; a++) {
+    const n = shape[a]!;
+    if (n === 1) continue;
+    const s = strides[a]!;
+    const outer = size / (n * s);
+    for (let o = 0; o < outer; o++) {
+      const start = o * n * s;
+      for (let k = 0; k < n; k++) {
+        const base = start + k * s;
+        const first = k === 0;
+        const last = k === n - 1;
+        for (let j = 0; j < s; j++) {
+          const i = base + j;
+          if (mask[i] === 0 || out[i] === 1) continue;
+          const before = first ? edge : mask[i - s] === 0 ? 1 : 0;
+          const after = last ? edge : mask[i + s] === 0 ? 1 : 0;
+          if (before | after) out[i] = 1;
+        }
       }
-      if (b) out[i] = 1;
-    }
-    for (let a = rank - 1; a >= 0; a--) {
-      if (++coord[a]! < shape[a]!) break;
-      coord[a] = 0;
     }
   }
   return out;

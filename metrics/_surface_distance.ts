@@ -103,19 +103,26 @@ export function labelSurfaceDistance(
   const tm = new Uint8Array(cropSize);
   let np = 0;
   let nt = 0;
+  // Copy row by row along the last (contiguous) axis; an odometer walks the other axes.
+  const last = rank - 1;
+  const rowLength = cropShape[last]!;
+  const rows = cropSize / rowLength;
   const coord = new Int32Array(rank);
-  for (let k = 0; k < cropSize; k++) {
-    let i = 0;
-    for (let a = 0; a < rank; a++) i += (coord[a]! + lo[a]!) * grid.strides[a]!;
-    if (pred[i] === c) {
-      pm[k] = 1;
-      np++;
+  for (let r = 0; r < rows; r++) {
+    let start = lo[last]!;
+    for (let a = 0; a < last; a++) start += (coord[a]! + lo[a]!) * grid.strides[a]!;
+    const k0 = r * rowLength;
+    for (let x = 0; x < rowLength; x++) {
+      if (pred[start + x] === c) {
+        pm[k0 + x] = 1;
+        np++;
+      }
+      if (truth[start + x] === c) {
+        tm[k0 + x] = 1;
+        nt++;
+      }
     }
-    if (truth[i] === c) {
-      tm[k] = 1;
-      nt++;
-    }
-    for (let a = rank - 1; a >= 0; a--) {
+    for (let a = last - 1; a >= 0; a--) {
       if (++coord[a]! < cropShape[a]!) break;
       coord[a] = 0;
     }

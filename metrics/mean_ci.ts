@@ -114,7 +114,8 @@ export function meanCI(values: ArrayLike<number>, options: MeanCIOptions = {}): 
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let s = 0;
-    for (let i = 0; i < n; i++) s += x[Math.floor(rng.float() * n)]!;
+    // One 32-bit draw per index: floor(u · n / 2^32) is uniform on 0..n-1 up to n / 2^32.
+    for (let i = 0; i < n; i++) s += x[Math.floor((rng.nextUint32() * n) / 4294967296)]!;
     means[r] = s / n;
   }
   means.sort();
