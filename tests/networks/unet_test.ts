@@ -169,3 +169,34 @@ Deno.test("UNet with instance norm has no running statistics and works in both m
     net.dispose();
   }
 });
+
+Deno.test("UNet gives the same weights, outputs and gradients on cpu and wasm", async () => {
+  const results: Array<{ weights: Float32Array; out: Float32Array; grad: Float32Array }> = [];
+  for (const backend of ["cpu", "wasm"] as const) {
+    await initEngine({ backend, log: () => {} });
+    const net = new UNet({ channels: [2, 4, 4], dropout: [0.1, 0.2, 0.3], numClasses: 2, seed: 8 });
+    const x = contractInput(2, 8, 8, 1, 9);
+    try {
+      const out = tf.tidy(() => net.apply(x, { training: true, rng: new Rng(1) }));
+      const kernel = variableByName(net, "enc1.conv1.kernel");
+      const { grads, value } = tf.variableGrads(
+        () => tf.sum(tf.square(net.apply(x, { training: true, rng: new Rng(1) }))) as tf.Scalar,
+        [kernel],
+      );
+      results.push({
+        weights: (await net.variables[0]!.data()) as Float32Array,
+        out: (await out.data()) as Float32Array,
+        grad: (await grads[kernel.name]!.data()) as Float32Array,
+      });
+      tf.dispose([out, value, grads]);
+    } finally {
+      x.dispose();
+      net.dispose();
+    }
+  }
+  await initEngine({ backend: "wasm", log: () => {} });
+  const [cpu, wasm] = results as [typeof results[0], typeof results[0]];
+  assert.deepEqual(wasm.weights, cpu.weights, "same initial weights");
+  assertClose(wasm.out, cpu.out, 1e-4, "training-mode output (same dropout masks)");
+  assertClose(wasm.grad, cpu.grad, 1e-3, "kernel gradient");
+});
