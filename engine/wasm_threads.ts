@@ -110,7 +110,8 @@ async function startThreaded(threads: number, timeoutMs: number): Promise<number
     tf.engine().registry["wasm"] = backend;
   } catch (error) {
     tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-    const message = error instanceof Error ? error.message : JSON.stringify(error);
+    // tfjs rejects with a plain `{ message }` object when the module aborts while loading.
+    const message = (error as { message?: unknown } | null)?.message ?? String(error);
     throw new Error(`Cannot start wasm threads: ${message} (got threads ${threads})`, {
       cause: error,
     });
