@@ -41,6 +41,37 @@ export interface ConsistencyContext {
   step: number;
 }
 
+/**
+ * What a plug-in's {@linkcode ConsistencyLoss.supervised} override sees: the labeled batch,
+ * the prediction path, and the trainer's own supervised loss.
+ */
+export interface SupervisedContext extends Omit<ConsistencyContext, "images"> {
+  /** Labeled images `[batch, height, width, channels]` in `[-1, 1]`. */
+  images: tf.Tensor4D;
+  /** Class indices `[batch, height, width]` (int32). */
+  labels: tf.Tensor3D;
+  /** The trainer's supervised loss on logits `[batch, height, width, classes]` (e.g. Dice). */
+  baseLoss: (logits: tf.Tensor4D, labels: tf.Tensor3D) => tf.Scalar;
+}
+
+/**
+ * What {@linkcode ConsistencyLoss.auxiliaryStep} sees: both batches of the iteration and the
+ * segmentor after its update, so a plug-in can train networks of its own (e.g. the
+ * discriminators of DAN and SASSNet).
+ */
+export interface AuxiliaryContext {
+  /** The labeled batch: images `[batch, height, width, channels]`, labels `[batch, height, width]`. */
+  labeled: { images: tf.Tensor4D; labels: tf.Tensor3D };
+  /** The unlabeled batch: images `[batch, height, width, channels]`. */
+  unlabeled: { images: tf.Tensor4D };
+  /** The student segmentor (inference or training passes as the plug-in needs). */
+  segmentor: Segmentor;
+  /** Generator of every random draw of the step. */
+  rng: Rng;
+  /** Global iteration counter, starting at 0. */
+  step: number;
+}
+
 /** The networks a consistency loss may attach to (to build a teacher). */
 export interface ConsistencyHost {
   /** The student segmentor. */
@@ -90,7 +121,22 @@ export interface ConsistencyLoss {
    * @returns A scalar; lower means more consistent.
    */
   compute(ctx: ConsistencyContext): tf.Scalar;
-  /** Called once when a trainer adopts the loss; build teachers here. */
+  /**
+   * Replaces the trainer's supervised term on labeled data (e.g. URPC's deep supervision over
+   * every pyramid output, SASSNet's extra signed-distance regression). Runs inside the
+   * trainer's gradient tape, like `compute`.
+   */
+  supervised?(ctx: SupervisedContext): tf.Scalar;
+  /**
+   * Called once per iteration after the segmentor's updates, for plug-ins that train networks
+   * of their own. Returns loss values to log (e.g. `{ lossAux: 0.69 }`).
+   */
+  auxiliaryStep?(ctx: AuxiliaryContext): Record<string, number>;
+  /**
+   * Called once when a trainer adopts the loss; build teachers here, and throw a `RangeError`
+   * when the networks cannot serve the loss (so the trainer refuses the pairing at
+   * construction).
+   */
   attach?(host: ConsistencyHost): void;
   /** Called after every optimizer step of the trainer (EMA teachers update here). */
   afterOptimizerStep?(event: OptimizerStepEvent): void;

@@ -8,6 +8,7 @@ import type {
   ConsistencyLoss,
   PredictionPath,
 } from "../losses/consistency_loss.ts";
+import { crossEntropyLoss } from "../losses/cross_entropy.ts";
 import { diceLoss, type DiceLossOptions } from "../losses/dice_loss.ts";
 import { InterpolationConsistency } from "../losses/interpolation_consistency.ts";
 import { l1Loss } from "../losses/l1_loss.ts";
@@ -88,6 +89,27 @@ export interface GRNOptions {
   consistencyWeight?: (step: number) => number;
   /** Options of the Dice loss used everywhere (see `diceLoss`). @default {{}} (MONAI-like) */
   dice?: DiceLossOptions;
+  /**
+   * The supervised loss on labeled data, used in `L_S` and in the generator's `λseg` term:
+   * `"dice"` (the paper), `"dice-ce"` (`(CE + Dice) / 2`, SSL4MIS's baselines) or a function
+   * of logits `[batch, height, width, classes]` and labels `[batch, height, width]`.
+   * @default {"dice"}
+   */
+  supervisedLoss?: "dice" | "dice-ce" | ((logits: tf.Tensor4D, labels: tf.Tensor3D) => tf.Scalar);
+  /**
+   * GRN-SSL's two-phase iteration (`"separate"`: a labeled update, then an unlabeled update,
+   * Algorithm 2) or one segmentor update on `L_sup + w(t)·L_customize` (`"combined"`, how the
+   * classic SSL baselines train). `"combined"` needs `generator: null`.
+   * @default {"separate"}
+   */
+  unlabeledPhase?: "separate" | "combined";
+  /**
+   * Which networks are updated. Freezing lets one trainer express staged methods, e.g. GAN
+   * augmentation: first a reconstruction GAN (`segmentor: false`, `feedback: "none"`), then a
+   * segmentor trained on original and generated images (`generator: false`).
+   * @default {{ generator: true, segmentor: true, discriminator: true }}
+   */
+  train?: { generator?: boolean; segmentor?: boolean; discriminator?: boolean };
   /** Adam settings shared by G, S and D (separate optimizers). @default {lr 2e-4, betas 0.5/0.999} */
   adam?: AdamOptions;
   /** Seed of the trainer's generator (dropout, mixing, ...). @default {0} */
@@ -110,14 +132,16 @@ export interface UnlabeledBatch {
 
 /** Loss values of one training iteration (absent terms are omitted). */
 export interface StepLosses {
+  /** Extra terms reported by plug-ins (e.g. an auxiliary discriminator's loss). */
+  [term: string]: number | undefined;
   /** Generator loss `L_G` (labeled phase). */
   lossG?: number;
   /** Discriminator loss `L_D`. */
   lossD?: number;
-  /** Segmentor loss `L_S` (labeled phase). */
-  lossS: number;
-  /** `Dice(S(x), M)` on the labeled batch. */
-  diceReal: number;
+  /** Segmentor loss `L_S` (labeled phase; absent when the segmentor is frozen). */
+  lossS?: number;
+  /** The supervised loss (e.g. `Dice(S(x), M)`) on the labeled batch. */
+  diceReal?: number;
   /** `Dice(S(G(x)), M)` on the labeled batch. */
   diceFake?: number;
   /** `MSE(D(G(x)), 1)` in the generator loss. */
@@ -213,7 +237,11 @@ export class GRN {
   /** Effective loss weights. */
   readonly lambdas: Readonly<Required<GRNLambdas>>;
   readonly #consistencyWeight: (step: number) => number;
-  readonly #dice: DiceLossOptions;
+  readonly #baseLoss: (logits: tf.Tensor4D, labels: tf.Tensor3D) => tf.Scalar;
+  readonly #combined: boolean;
+  readonly #trainG: boolean;
+  readonly #trainS: boolean;
+  readonly #trainD: boolean;
   readonly #parts: Map<"G" | "S" | "D", Part> = new Map();
   #rng: Rng;
   #step = 0;
@@ -234,6 +262,9 @@ export class GRN {
       lambdas = {},
       consistencyWeight = () => 1,
       dice = {},
+      supervisedLoss = "dice",
+      unlabeledPhase = "separate",
+      train = {},
       adam = {},
       seed = 0,
     } = options;
@@ -265,7 +296,38 @@ export class GRN {
     this.feedback = feedback;
     this.lambdas = resolved;
     this.#consistencyWeight = consistencyWeight;
-    this.#dice = dice;
+    if (typeof supervisedLoss === "function") {
+      this.#baseLoss = supervisedLoss;
+    } else if (supervisedLoss === "dice") {
+      this.#baseLoss = (logits, labels) => diceLoss(logits, labels, dice);
+    } else if (supervisedLoss === "dice-ce") {
+      this.#baseLoss = (logits, labels) =>
+        tf.tidy(() =>
+          tf.div(tf.add(crossEntropyLoss(logits, labels), diceLoss(logits, labels, dice)), 2)
+        ) as tf.Scalar;
+    } else {
+      throw new RangeError(
+        `Cannot create GRN: supervisedLoss must be "dice", "dice-ce" or a function (got ${
+          JSON.stringify(supervisedLoss)
+        })`,
+      );
+    }
+    if (unlabeledPhase !== "separate" && unlabeledPhase !== "combined") {
+      throw new RangeError(
+        `Cannot create GRN: unlabeledPhase must be "separate" or "combined" (got ${
+          JSON.stringify(unlabeledPhase)
+        })`,
+      );
+    }
+    if (unlabeledPhase === "combined" && generator) {
+      throw new RangeError(
+        'Cannot create GRN: unlabeledPhase "combined" trains the segmentor alone and needs generator: null (got a generator)',
+      );
+    }
+    this.#combined = mode === "ssl" && unlabeledPhase === "combined";
+    this.#trainG = train.generator ?? true;
+    this.#trainS = train.segmentor ?? true;
+    this.#trainD = train.discriminator ?? true;
     this.#rng = new Rng(seed);
     this.consistency = mode === "ssl"
       ? (options.consistency ?? new InterpolationConsistency())
@@ -367,8 +429,21 @@ export class GRN {
         );
       }
     }
-    const losses = this.#labeledPhase(labeled, this.mode === "sel");
-    if (this.mode === "ssl" && unlabeled) Object.assign(losses, this.#unlabeledPhase(unlabeled));
+    const combined = this.#combined && unlabeled ? unlabeled : null;
+    const losses = this.#labeledPhase(labeled, this.mode === "sel", combined);
+    if (this.mode === "ssl" && unlabeled && !combined) {
+      Object.assign(losses, this.#unlabeledPhase(unlabeled));
+    }
+    if (this.mode === "ssl" && unlabeled && this.consistency?.auxiliaryStep) {
+      const extra = this.consistency.auxiliaryStep({
+        labeled,
+        unlabeled,
+        segmentor: this.segmentor,
+        rng: this.#rng,
+        step: this.#step,
+      });
+      for (const [key, value] of Object.entries(extra)) losses[key] = value;
+    }
     this.#step++;
     return losses;
   }
@@ -376,6 +451,16 @@ export class GRN {
   /** Forward options for training passes. */
   #train() {
     return { training: true, rng: this.#rng };
+  }
+
+  /** Forward options of the segmentor: inference mode while it is frozen. */
+  #segmentorMode() {
+    return this.#trainS ? this.#train() : { training: false };
+  }
+
+  /** Forward options of the generator: inference mode while it is frozen. */
+  #generatorMode() {
+    return this.#trainG ? this.#train() : { training: false };
   }
 
   /**
@@ -390,12 +475,19 @@ export class GRN {
     record: Record<string, number>,
     names: { adv: string; seg: string; l1: string; total: string },
   ): { fake: tf.Tensor4D; segmentorGrads: (tf.Tensor | null)[] | null } {
+    if (!this.#trainG) {
+      // Frozen generator: its images are inputs only (e.g. GAN augmentation, stage 2).
+      return {
+        fake: tf.tidy(() => this.generator!.apply(images, { training: false })),
+        segmentorGrads: null,
+      };
+    }
     const G = this.#parts.get("G")!;
     const S = this.#parts.get("S")!;
     const D = this.discriminator;
     const useSeg = segmentationTerm !== null && this.feedback !== "none" && segmentationWeight > 0;
     const sign = this.feedback === "negated" ? -1 : 1;
-    const jointS = useSeg && this.feedback === "joint";
+    const jointS = useSeg && this.feedback === "joint" && this.#trainS;
     const gVars = G.module.trainableVariables as tf.Variable[];
     const sVars = S.module.trainableVariables as tf.Variable[];
     const varList = jointS ? [...gVars, ...sVars] : gVars;
@@ -467,10 +559,32 @@ export class GRN {
     return result;
   }
 
-  /** The labeled phase (all of Algorithm 1 when `withDiscriminator`). */
-  #labeledPhase({ images, labels }: LabeledBatch, withDiscriminator: boolean): StepLosses {
+  /**
+   * The supervised term on a labeled batch along a prediction path; a consistency plug-in may
+   * replace it (e.g. URPC's deep supervision).
+   */
+  #supervised(
+    images: tf.Tensor4D,
+    labels: tf.Tensor3D,
+    path: PredictionPath,
+    update: "generator" | "segmentor",
+  ): tf.Scalar {
+    const ctx = this.#context(images, path, update);
+    const plugin = this.consistency;
+    if (plugin?.supervised) return plugin.supervised({ ...ctx, labels, baseLoss: this.#baseLoss });
+    return this.#baseLoss(ctx.predict(images), labels);
+  }
+
+  /**
+   * The labeled phase (all of Algorithm 1 when `withDiscriminator`); with `combined`, the
+   * segmentor's update also carries the weighted consistency term on `unlabeled`.
+   */
+  #labeledPhase(
+    { images, labels }: LabeledBatch,
+    withDiscriminator: boolean,
+    combined: UnlabeledBatch | null,
+  ): StepLosses {
     const record: Record<string, number> = {};
-    const dice = (logits: tf.Tensor4D) => diceLoss(logits, labels, this.#dice);
     let fake: tf.Tensor4D | null = null;
     let segmentorGrads: (tf.Tensor | null)[] | null = null;
     try {
@@ -478,31 +592,42 @@ export class GRN {
         ({ fake, segmentorGrads } = this.#generatorUpdate(
           images,
           withDiscriminator,
-          (generated) => dice(this.segmentor.apply(generated, this.#train())),
+          (generated) => this.#supervised(generated, labels, "segmentor", "generator"),
           this.lambdas.seg,
           record,
           { adv: "adv", seg: "diceFakeG", l1: "l1", total: "lossG" },
         ));
-        if (withDiscriminator && this.discriminator) {
+        if (withDiscriminator && this.discriminator && this.#trainD) {
           record.lossD = this.#discriminatorUpdate(images, fake);
         }
       }
-      let diceReal = NaN, diceFake = NaN;
-      const lossS = this.#segmentorUpdate(() => {
-        const real = dice(this.segmentor.apply(images, this.#train()));
-        diceReal = scalarValue(real);
-        if (!fake) return real;
-        const onFake = dice(this.segmentor.apply(fake, this.#train()));
-        diceFake = scalarValue(onFake);
-        return tf.div(tf.add(real, onFake), 2) as tf.Scalar;
-      }, segmentorGrads);
-      segmentorGrads = null;
-      const out: StepLosses = { lossS, diceReal };
-      if (fake) out.diceFake = diceFake;
-      if (record.lossG !== undefined) out.lossG = record.lossG;
-      if (record.lossD !== undefined) out.lossD = record.lossD;
-      if (record.adv !== undefined) out.adv = record.adv;
-      if (record.l1 !== undefined) out.l1 = record.l1;
+      const out: StepLosses = {};
+      if (this.#trainS) {
+        const weight = combined ? this.#consistencyWeight(this.#step) : 0;
+        out.lossS = this.#segmentorUpdate(() => {
+          const real = this.#supervised(images, labels, "segmentor", "segmentor");
+          out.diceReal = scalarValue(real);
+          let total: tf.Scalar = real;
+          if (fake) {
+            const onFake = this.#supervised(fake, labels, "segmentor", "segmentor");
+            out.diceFake = scalarValue(onFake);
+            total = tf.div(tf.add(real, onFake), 2) as tf.Scalar;
+          }
+          if (combined) {
+            const c = this.consistency!.compute(
+              this.#context(combined.images, "segmentor", "segmentor"),
+            );
+            out.consistencyReal = scalarValue(c);
+            out.consistencyWeight = weight;
+            total = tf.add(total, tf.mul(c, weight)) as tf.Scalar;
+          }
+          return total;
+        }, segmentorGrads);
+        segmentorGrads = null;
+      }
+      for (const key of ["lossG", "lossD", "adv", "l1", "diceFakeG"] as const) {
+        if (record[key] !== undefined) out[key] = record[key];
+      }
       return out;
     } finally {
       (fake as tf.Tensor | null)?.dispose();
@@ -519,17 +644,17 @@ export class GRN {
     const S = this.segmentor;
     const through = (
       x: tf.Tensor4D,
-    ) => (path === "generator-segmentor" && G ? G.apply(x, this.#train()) : x);
+    ) => (path === "generator-segmentor" && G ? G.apply(x, this.#generatorMode()) : x);
     const ctx: ConsistencyContext = {
       images,
-      predict: (x) => S.apply(through(x), this.#train()),
+      predict: (x) => S.apply(through(x), this.#segmentorMode()),
       path,
       update,
       rng: this.#rng,
       step: this.#step,
     };
     if (isMultiScaleSegmentor(S)) {
-      ctx.predictPyramid = (x) => S.applyPyramid(through(x), this.#train());
+      ctx.predictPyramid = (x) => S.applyPyramid(through(x), this.#segmentorMode());
     }
     return ctx;
   }
@@ -551,27 +676,33 @@ export class GRN {
           record,
           { adv: "advUnlabeled", seg: "consistencyG", l1: "l1Unlabeled", total: "lossGUnlabeled" },
         ));
-        if (this.discriminator) record.lossD = this.#discriminatorUpdate(images, fake);
+        if (this.discriminator && this.#trainD) {
+          record.lossDUnlabeled = this.#discriminatorUpdate(images, fake);
+        }
       }
-      let onFake = NaN, onReal = NaN;
-      const lossS = this.#segmentorUpdate(() => {
-        const real = consistency.compute(this.#context(images, "segmentor", "segmentor"));
-        onReal = scalarValue(real);
-        if (!this.generator) return tf.mul(real, weight) as tf.Scalar;
-        const generated = consistency.compute(
-          this.#context(images, "generator-segmentor", "segmentor"),
-        );
-        onFake = scalarValue(generated);
-        return tf.mul(tf.div(tf.add(real, generated), 2), weight) as tf.Scalar;
-      }, segmentorGrads);
-      segmentorGrads = null;
-      const out: Partial<StepLosses> = {
-        lossSUnlabeled: lossS,
-        consistencyReal: onReal,
-        consistencyWeight: weight,
-      };
-      if (this.generator) out.consistencyFake = onFake;
-      for (const key of ["lossGUnlabeled", "consistencyG", "l1Unlabeled", "lossD"] as const) {
+      const out: Partial<StepLosses> = { consistencyWeight: weight };
+      if (this.#trainS) {
+        out.lossSUnlabeled = this.#segmentorUpdate(() => {
+          const real = consistency.compute(this.#context(images, "segmentor", "segmentor"));
+          out.consistencyReal = scalarValue(real);
+          if (!this.generator) return tf.mul(real, weight) as tf.Scalar;
+          const generated = consistency.compute(
+            this.#context(images, "generator-segmentor", "segmentor"),
+          );
+          out.consistencyFake = scalarValue(generated);
+          return tf.mul(tf.div(tf.add(real, generated), 2), weight) as tf.Scalar;
+        }, segmentorGrads);
+        segmentorGrads = null;
+      }
+      for (
+        const key of [
+          "lossGUnlabeled",
+          "advUnlabeled",
+          "consistencyG",
+          "l1Unlabeled",
+          "lossDUnlabeled",
+        ]
+      ) {
         if (record[key] !== undefined) out[key] = record[key];
       }
       return out;

@@ -63,8 +63,8 @@ Deno.test("GRN-SEL (Algorithm 1): every loss is finite and the segmentation loss
       l.lossG !== undefined && l.lossD !== undefined && l.diceFake !== undefined &&
         l.adv !== undefined,
     );
-    if (i < 3) first.push(l.diceReal);
-    if (i >= 21) last.push(l.diceReal);
+    if (i < 3) first.push(l.diceReal!);
+    if (i >= 21) last.push(l.diceReal!);
     tf.dispose([b.images, b.labels]);
   }
   const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
@@ -81,11 +81,11 @@ Deno.test("GRN-SSL (Algorithm 2) with ICT: both phases run and the segmentation 
     const l = grn.step(b, { images: u.images });
     for (const v of Object.values(l)) assert.ok(Number.isFinite(v), JSON.stringify(l));
     assert.ok(
-      l.lossD !== undefined && l.consistencyG !== undefined && l.consistencyFake !== undefined,
+      l.lossDUnlabeled !== undefined && l.consistencyG !== undefined && l.consistencyFake !== undefined,
     );
     assert.equal(l.adv, undefined, "no adversarial term in the labeled phase of GRN-SSL");
-    if (i < 3) first.push(l.diceReal);
-    if (i >= 21) last.push(l.diceReal);
+    if (i < 3) first.push(l.diceReal!);
+    if (i >= 21) last.push(l.diceReal!);
     tf.dispose([b.images, b.labels, u.images, u.labels]);
   }
   const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
@@ -214,5 +214,89 @@ Deno.test("GRN refuses a consistency loss whose requirements the segmentor canno
   assert.throws(
     () => trainer({ feedback: "sideways" as SegmentationFeedback }),
     /feedback must be one of joint, none, negated, frozen-segmentor/,
+  );
+});
+
+Deno.test("GRN train flags freeze exactly the networks they name", () => {
+  const before = (t: GRN) => ({ G: weights(t, "G"), S: weights(t, "S"), D: weights(t, "D") });
+  const stepOnce = (train: GRNOptions["train"]) => {
+    const grn = trainer({ mode: "sel", train });
+    const start = before(grn);
+    const b = batch(0);
+    const l = grn.step(b);
+    tf.dispose([b.images, b.labels]);
+    const end = before(grn);
+    grn.dispose();
+    return { start, end, l };
+  };
+  const frozenG = stepOnce({ generator: false, discriminator: false });
+  assert.ok(same(frozenG.start.G, frozenG.end.G) && same(frozenG.start.D, frozenG.end.D));
+  assert.ok(!same(frozenG.start.S, frozenG.end.S));
+  assert.ok(
+    Number.isFinite(frozenG.l.diceFake!),
+    "S still trains on the frozen generator's images",
+  );
+  const frozenS = stepOnce({ segmentor: false });
+  assert.ok(same(frozenS.start.S, frozenS.end.S) && !same(frozenS.start.G, frozenS.end.G));
+  assert.equal(frozenS.l.lossS, undefined);
+});
+
+Deno.test("GRN combined unlabeled phase: one segmentor update on L_sup + w(t)·L_cus", () => {
+  const segmentor = networks().segmentor;
+  const grn = new GRN({
+    segmentor,
+    mode: "ssl",
+    unlabeledPhase: "combined",
+    consistencyWeight: (t) => 0.5 + t,
+  });
+  const b = batch(0), u = batch(2);
+  const l = grn.step(b, { images: u.images });
+  assert.equal(l.consistencyWeight, 0.5);
+  assert.ok(Number.isFinite(l.consistencyReal!) && Number.isFinite(l.lossS!));
+  assert.ok(Math.abs(l.lossS! - (l.diceReal! + 0.5 * l.consistencyReal!)) < 1e-5);
+  assert.equal(l.lossSUnlabeled, undefined, "no separate unlabeled update");
+  tf.dispose([b.images, b.labels, u.images, u.labels]);
+  grn.dispose();
+  const nets = networks();
+  assert.throws(
+    () => new GRN({ ...nets, mode: "ssl", unlabeledPhase: "combined" }),
+    /needs generator: null/,
+  );
+});
+
+Deno.test("GRN supervisedLoss 'dice-ce' and plug-in hooks (supervised override, auxiliaryStep)", () => {
+  const calls = { supervised: 0, auxiliary: 0 };
+  const plugin: ConsistencyLoss = {
+    name: "probe",
+    requires: [],
+    compute: ({ images, predict }) =>
+      tf.tidy(() => tf.mean(tf.square(tf.softmax(predict(images))))),
+    supervised: (ctx) => {
+      calls.supervised++;
+      return tf.tidy(() => tf.mul(ctx.baseLoss(ctx.predict(ctx.images), ctx.labels), 2));
+    },
+    auxiliaryStep: (ctx) => {
+      calls.auxiliary++;
+      assert.equal(ctx.labeled.images.shape[0], BATCH);
+      return { lossAux: 0.25 };
+    },
+  };
+  const grn = new GRN({
+    segmentor: networks().segmentor,
+    mode: "ssl",
+    consistency: plugin,
+    supervisedLoss: "dice-ce",
+  });
+  const b = batch(0), u = batch(2);
+  const l = grn.step(b, { images: u.images });
+  assert.equal(calls.supervised, 1);
+  assert.equal(calls.auxiliary, 1);
+  assert.equal(l.lossAux, 0.25);
+  assert.ok(l.diceReal! > 0 && Number.isFinite(l.diceReal!));
+  tf.dispose([b.images, b.labels, u.images, u.labels]);
+  grn.dispose();
+  assert.throws(
+    () => new GRN({ segmentor: networks().segmentor, supervisedLoss: "focal" as "dice" }),
+    /supervisedLoss must be "dice", "dice-ce" or a function \(got "focal"\)/,
   );
 });
