@@ -92,12 +92,22 @@ export class Conv2d {
   }
 }
 
+/** Options of {@linkcode ConvTranspose2d}. */
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  /**
+   * Extra rows/columns added at the bottom/right of the output (PyTorch's `output_padding`,
+   * numeric padding only).
+   * @default {0}
+   */
+  outputPadding?: number;
+}
+
 /**
  * 2-D transposed convolution (PyTorch's `ConvTranspose2d`) with a kernel `[k, k, out, in]` and
  * optional bias, initialised like PyTorch: uniform in `±1/sqrt(out·k·k)`.
  *
- * Output size: `(h - 1)·stride + k - 2·padding` for numeric padding, `h·stride` for `"same"`,
- * `(h - 1)·stride + k` for `"valid"`.
+ * Output size: `(h - 1)·stride + k - 2·padding + outputPadding` for numeric padding,
+ * `h·stride` for `"same"`, `(h - 1)·stride + k` for `"valid"`.
  */
 export class ConvTranspose2d {
   /** Kernel `[k, k, outChannels, inChannels]`. */
@@ -109,9 +119,27 @@ export class ConvTranspose2d {
   readonly kernelSize: number;
   readonly outChannels: number;
 
-  constructor(scope: ParamScope, options: Conv2dOptions) {
-    const { inChannels, outChannels, kernelSize, stride = 1, padding = "same", bias = true } =
-      options;
+  readonly outputPadding: number;
+
+  constructor(scope: ParamScope, options: ConvTranspose2dOptions) {
+    const {
+      inChannels,
+      outChannels,
+      kernelSize,
+      stride = 1,
+      padding = "same",
+      bias = true,
+      outputPadding = 0,
+    } = options;
+    if (
+      !Number.isInteger(outputPadding) || outputPadding < 0 || outputPadding >= stride ||
+      (outputPadding > 0 && typeof padding !== "number")
+    ) {
+      throw new RangeError(
+        `Cannot create transposed convolution: outputPadding must be an integer in [0, stride) ` +
+          `with numeric padding (got ${outputPadding})`,
+      );
+    }
     checkPositiveInt("transposed convolution", "inChannels", inChannels);
     checkPositiveInt("transposed convolution", "outChannels", outChannels);
     checkPositiveInt("transposed convolution", "kernelSize", kernelSize);
@@ -131,6 +159,7 @@ export class ConvTranspose2d {
     this.padding = padding;
     this.kernelSize = kernelSize;
     this.outChannels = outChannels;
+    this.outputPadding = outputPadding;
   }
 
   /** Output size along one axis for an input of size `n`. */
@@ -138,7 +167,7 @@ export class ConvTranspose2d {
     const { stride, kernelSize, padding } = this;
     if (padding === "same") return n * stride;
     if (padding === "valid") return (n - 1) * stride + kernelSize;
-    return (n - 1) * stride + kernelSize - 2 * padding;
+    return (n - 1) * stride + kernelSize - 2 * padding + this.outputPadding;
   }
 
   /** `x [b, h, w, in]` → `[b, h', w', out]`. */

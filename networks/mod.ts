@@ -1,6 +1,7 @@
 /**
  * Networks: the plug-in interfaces (Segmentor, MultiScaleSegmentor, Generator, Discriminator)
- * and the paper's architectures (UNet, PyramidUNet, ResUNetGenerator, PatchGANDiscriminator).
+ * and the architectures (UNet, PyramidUNet, ResUNetGenerator, PatchGANDiscriminator, and the
+ * pix2pix ResNetGenerator of the PyTorch speed comparison).
  * @module
  */
 export * from "./discriminator.ts";
@@ -8,6 +9,7 @@ export * from "./generator.ts";
 export * from "./module.ts";
 export * from "./patchgan_discriminator.ts";
 export * from "./pyramid_unet.ts";
+export * from "./resnet_generator.ts";
 export * from "./resunet_generator.ts";
 export * from "./segmentor.ts";
 export * from "./unet.ts";

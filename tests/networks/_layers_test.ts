@@ -103,6 +103,77 @@ Deno.test("ConvTranspose2d matches a scatter-add reference and PyTorch's output 
   tf.dispose([x, y, z, ...vars.values()]);
 });
 
+/** Scatter-add reference of a transposed convolution (PyTorch semantics), one sample. */
+function transposedReference(
+  x: Float32Array,
+  [h, w, ci]: [number, number, number],
+  k: Float32Array,
+  bias: Float32Array,
+  [kernel, stride, pad, outPad, co]: [number, number, number, number, number],
+): { values: Float32Array; size: [number, number] } {
+  const oh = (h - 1) * stride + kernel - 2 * pad + outPad;
+  const ow = (w - 1) * stride + kernel - 2 * pad + outPad;
+  const out = new Float32Array(oh * ow * co);
+  for (let i = 0; i < oh * ow; i++) for (let o = 0; o < co; o++) out[i * co + o] = bias[o]!;
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      for (let a = 0; a < kernel; a++) {
+        for (let b = 0; b < kernel; b++) {
+          const y = i * stride - pad + a;
+          const z = j * stride - pad + b;
+          if (y < 0 || z < 0 || y >= oh || z >= ow) continue;
+          for (let o = 0; o < co; o++) {
+            for (let c = 0; c < ci; c++) {
+              out[(y * ow + z) * co + o]! += x[(i * w + j) * ci + c]! *
+                k[((a * kernel + b) * co + o) * ci + c]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return { values: out, size: [oh, ow] };
+}
+
+Deno.test("ConvTranspose2d with padding and output padding matches PyTorch's definition", async () => {
+  await initEngine({ backend: "wasm", log: () => {} });
+  const { scope, vars } = testScope(6);
+  const up = new ConvTranspose2d(scope, {
+    inChannels: 3,
+    outChannels: 2,
+    kernelSize: 3,
+    stride: 2,
+    padding: 1,
+    outputPadding: 1,
+  });
+  const [h, w] = [3, 4];
+  const xv = new Rng(7).uniformArray(h * w * 3, -1, 1);
+  const x = tf.tensor4d(xv, [1, h, w, 3]);
+  const y = tf.tidy(() => up.apply(x));
+  const ref = transposedReference(
+    xv,
+    [h, w, 3],
+    (await vars.get("kernel")!.data()) as Float32Array,
+    (await vars.get("bias")!.data()) as Float32Array,
+    [3, 2, 1, 1, 2],
+  );
+  assert.deepEqual(y.shape, [1, ...ref.size, 2]);
+  assert.deepEqual(ref.size, [6, 8]);
+  assertClose(await y.data(), ref.values, 1e-5, "k3 s2 p1 op1");
+  assert.throws(
+    () =>
+      new ConvTranspose2d(scope, {
+        inChannels: 1,
+        outChannels: 1,
+        kernelSize: 2,
+        stride: 2,
+        outputPadding: 1,
+      }),
+    /outputPadding must be an integer in \[0, stride\) with numeric padding \(got 1\)/,
+  );
+  tf.dispose([x, y, ...vars.values()]);
+});
+
 Deno.test("Norm2d normalises per channel (batch) or per sample and channel (instance)", async () => {
   await initEngine({ backend: "wasm", log: () => {} });
   const { scope, vars } = testScope(4);
