@@ -133,7 +133,7 @@ interface DecoderStage {
  * - a last transposed conv4x4 stride 2 to `channels`, then `tanh`.
  *
  * Residual blocks are conv3x3-norm-ReLU-conv3x3-norm plus the identity. With the defaults
- * (`ngf` 32, 4 down-samplings, 3 bottleneck blocks, 1 channel) it has 5,317,121 trainable
+ * (`ngf` 32, 4 down-samplings, 3 bottleneck blocks, 1 channel) it has 5,473,665 trainable
  * parameters.
  *
  * Input `[batch, height, width, channels]` in `[-1, 1]`, height and width multiples of
