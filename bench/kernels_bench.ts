@@ -3,8 +3,9 @@
  * 16 -> 32 channels, 3x3 filters (and the 2x2 stride-2 up-convolution of a UNet decoder).
  *
  * Run: `deno bench --allow-read --allow-env --allow-sys bench/kernels_bench.ts`.
- * Each name carries the layer's multiply-add work in GFLOP (2 x MACs of the forward conv);
- * GFLOPS = that figure / the average time in seconds.
+ * Each convolution's name carries the layer's work in GFLOP (2 x multiply-adds of the forward
+ * conv); GFLOPS = that figure / the average time in seconds. The last groups compare the
+ * max-pool gradient and the per-channel sum with the stock kernels.
  *
  * @module
  */
@@ -12,13 +13,17 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { initEngine } from "../engine/init_engine.ts";
 
-// The stock kernel is replaced by initEngine; keep it for comparison.
+// The stock kernels are replaced by initEngine; keep them for comparison.
 const stockInput = tf.getKernel("Conv2DBackpropInput", "wasm")!;
+const stockPoolGrad = tf.getKernel("MaxPoolGrad", "wasm")!;
+const stockSum = tf.getKernel("Sum", "wasm")!;
 await initEngine({ backend: "wasm", log: () => {} });
 const backend = tf.backend() as unknown as {
   disposeData(id: object): boolean;
 };
 stockInput.setupFunc?.(tf.backend());
+stockPoolGrad.setupFunc?.(tf.backend());
+stockSum.setupFunc?.(tf.backend());
 const oursInput = tf.getKernel("Conv2DBackpropInput", "wasm")!;
 const oursFilter = tf.getKernel("Conv2DBackpropFilter", "wasm")!;
 const conv = tf.getKernel("Conv2D", "wasm")!;
@@ -88,4 +93,29 @@ Deno.bench(
   `conv2dTranspose ours, 2x2 stride 2 up-conv (${gUp} GFLOP)`,
   { group: "up", n: 10, warmup: 2, baseline: true },
   () => run(oursInput, { dy: dy2, filter: w2 }, { ...s2, inputShape: [N, H, W, CIN] }),
+);
+
+const pooled = tf.maxPool(x as tf.Tensor4D, 2, 2, "valid");
+const poolAttrs = { filterSize: 2, strides: 2, pad: "valid" };
+Deno.bench(
+  "MaxPoolGrad stock, 2x2 stride 2 of [4,128,128,16]",
+  { group: "pool", n: 10, warmup: 2 },
+  () => run(stockPoolGrad, { dy: pooled, input: x, output: pooled }, poolAttrs),
+);
+Deno.bench(
+  "MaxPoolGrad ours, 2x2 stride 2 of [4,128,128,16]",
+  { group: "pool", n: 20, warmup: 2, baseline: true },
+  () =>
+    run(tf.getKernel("MaxPoolGrad", "wasm")!, { dy: pooled, input: x, output: pooled }, poolAttrs),
+);
+const sumAttrs = { axis: [0, 1, 2], keepDims: true };
+Deno.bench(
+  "Sum stock over [0,1,2] of [4,128,128,16]",
+  { group: "sum", n: 20, warmup: 2 },
+  () => run(stockSum, { x }, sumAttrs),
+);
+Deno.bench(
+  "Sum ours over [0,1,2] of [4,128,128,16]",
+  { group: "sum", n: 20, warmup: 2, baseline: true },
+  () => run(tf.getKernel("Sum", "wasm")!, { x }, sumAttrs),
 );
