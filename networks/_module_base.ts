@@ -146,9 +146,12 @@ export abstract class ModuleBase implements Module {
         `Cannot copy ${source.kind} "${source.name}" into "${this.name}": variable names differ`,
       );
     }
-    for (let i = 0; i < this.#variables.length; i++) {
-      this.#variables[i]!.assign(source.#variables[i]!);
-    }
+    // A real copy (not a shared buffer), so no in-place update of one can reach the other.
+    tf.tidy(() => {
+      for (let i = 0; i < this.#variables.length; i++) {
+        this.#variables[i]!.assign(tf.mul(source.#variables[i]!, 1));
+      }
+    });
     this.#rng = source.#rng.fork(`clone:${this.name}`);
   }
 

@@ -266,6 +266,7 @@ function registerContract<T extends Checked>(
         for (let i = 0; i < net.variables.length; i++) {
           assert.notEqual(copy.variables[i], net.variables[i]);
           assert.notEqual(copy.variables[i]!.name, net.variables[i]!.name);
+          assert.notEqual(copy.variables[i]!.dataId, net.variables[i]!.dataId, "own buffers");
           assert.equal(copy.variables[i]!.trainable, net.variables[i]!.trainable);
         }
         const original = await outputsOf(d, net, x, {});
