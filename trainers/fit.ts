@@ -146,8 +146,20 @@ function formatDuration(seconds: number): string {
     : `${r}s`;
 }
 
+/** The loss terms shown on progress lines, in order (others stay in the history). */
+const PROGRESS_TERMS = [
+  "diceReal",
+  "diceFake",
+  "lossG",
+  "lossD",
+  "consistencyReal",
+  "lossGUnlabeled",
+  "lossDUnlabeled",
+];
+
 function formatLosses(losses: Record<string, number>): string {
-  return Object.entries(losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(" ");
+  const shown = PROGRESS_TERMS.filter((k) => losses[k] !== undefined);
+  return shown.map((k) => `${k} ${losses[k]!.toFixed(4)}`).join(" ");
 }
 
 /**
@@ -382,6 +394,8 @@ export async function fit(
           e.validation.diceLoss.toFixed(4)
         } meanDice ${e.validation.meanDice.toFixed(4)} | ${tail}`,
       );
+    } else if (e.kind === "epoch") {
+      writeStderr(`[grn] epoch ${e.epoch}/${e.maxEpochs} done | ${formatLosses(e.losses)}`);
     } else if (e.kind === "done") {
       writeStderr(`[grn] done after ${state.history.length} epochs; best epoch ${state.bestEpoch}`);
     } else {

@@ -20,3 +20,5 @@ export * from "./montage.ts";
 export * from "./options.ts";
 export * from "./palette.ts";
 export * from "./participant.ts";
+export * from "./to_scan_record.ts";
+export * from "./write_phantom_dataset.ts";

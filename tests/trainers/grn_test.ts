@@ -81,7 +81,8 @@ Deno.test("GRN-SSL (Algorithm 2) with ICT: both phases run and the segmentation 
     const l = grn.step(b, { images: u.images });
     for (const v of Object.values(l)) assert.ok(Number.isFinite(v), JSON.stringify(l));
     assert.ok(
-      l.lossDUnlabeled !== undefined && l.consistencyG !== undefined && l.consistencyFake !== undefined,
+      l.lossDUnlabeled !== undefined && l.consistencyG !== undefined &&
+        l.consistencyFake !== undefined,
     );
     assert.equal(l.adv, undefined, "no adversarial term in the labeled phase of GRN-SSL");
     if (i < 3) first.push(l.diceReal!);
