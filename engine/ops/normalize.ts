@@ -57,9 +57,10 @@ function checkChannelVector(what: string, t: tf.Tensor, channels: number, fn: st
  *
  * The gradient is analytic (`tf.customGrad`): with `xh = (x - mean) * rstd`, `g = dy * gamma`
  * and means over the normalisation axes, `dx = rstd * (g - mean(g) - xh * mean(g * xh))`,
- * `dgamma = sum(dy * xh)`, `dbeta = sum(dy)`. Only the `xh` activation and per-channel
- * vectors are kept for the backward pass. The returned `mean` and `variance` are ordinary
- * tensors (for running-statistics updates by the caller).
+ * `dgamma = sum(dy * xh)`, `dbeta = sum(dy)`. The forward pass runs off the gradient tape:
+ * only the `xh` activation and per-channel vectors are kept for the backward pass. The
+ * returned `mean` and `variance` carry no gradient (they are for running-statistics updates
+ * by the caller).
  *
  * @param x Activations, channels last, e.g. NHWC `[batch, height, width, channels]`.
  * @param gamma Scale `[channels]`.
@@ -105,47 +106,52 @@ export function normalizeTrain<T extends tf.Tensor>(
   const statShape = x.shape.filter((_, i) => !axes.includes(i));
   const otherAxes = Array.from({ length: x.rank - 1 }, (_, i) => i);
 
-  return tf.tidy(() => {
-    const mean = tf.mean(x, axes, true);
-    const centred = tf.sub(x, mean);
+  let stats: [tf.Tensor, tf.Tensor] | null = null;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    // args = [x, gamma, beta, save]. Runs untaped, so none of the intermediates (x - mean,
+    // its square) is held by the gradient tape; only xh, rstd and gamma are saved.
+    const [xIn, g, b] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const save = args[3] as tf.GradSaveFunc;
+    const mean = tf.mean(xIn, axes, true);
+    const centred = tf.sub(xIn, mean);
     const variance = tf.mean(tf.square(centred), axes, true);
     const rstd = tf.rsqrt(tf.add(variance, epsilon));
-    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      // args = [x, gamma, beta, save]. Runs untaped; `centred` and `rstd` come from the
-      // enclosing scope and were computed from this same x.
-      const g = args[1] as tf.Tensor;
-      const b = args[2] as tf.Tensor;
-      const save = args[3] as tf.GradSaveFunc;
-      const xh = tf.mul(centred, rstd);
-      save([xh, rstd, g]);
-      return {
-        value: tf.add(tf.mul(xh, g), b),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-          tf.tidy(() => {
-            const [sxh, srstd, sgamma] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-            const sumDy = tf.sum(dy, axes, true);
-            const sumDyXh = tf.sum(tf.mul(dy, sxh), axes, true);
-            const k = tf.mul(srstd, sgamma);
-            const kn = tf.div(k, -count);
-            // dx = k * dy - k/count * (sum(dy) + xh * sum(dy * xh))
-            const dx = tf.add(
-              tf.add(tf.mul(dy, k), tf.mul(sxh, tf.mul(kn, sumDyXh))),
-              tf.mul(kn, sumDy),
-            );
-            const dGamma = tf.reshape(tf.sum(sumDyXh, otherAxes), [channels]);
-            const dBeta = tf.reshape(tf.sum(sumDy, otherAxes), [channels]);
-            return [dx, dGamma, dBeta];
-          }),
-      };
-    });
-    const y = op(x, gamma, beta) as T;
+    const xh = tf.mul(centred, rstd);
+    save([xh, rstd, g]);
+    // The statistics leave this scope as extra outputs; released below.
+    stats = [tf.keep(mean), tf.keep(variance)];
     return {
-      y,
-      mean: tf.reshape(mean, statShape),
-      variance: tf.reshape(variance, statShape),
-      count,
+      value: tf.add(tf.mul(xh, g), b),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sxh, srstd, sgamma] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+          const sumDy = tf.sum(dy, axes, true);
+          const sumDyXh = tf.sum(tf.mul(dy, sxh), axes, true);
+          const k = tf.mul(srstd, sgamma);
+          const kn = tf.div(k, -count);
+          // dx = k * dy - k/count * (sum(dy) + xh * sum(dy * xh))
+          const dx = tf.add(
+            tf.add(tf.mul(dy, k), tf.mul(sxh, tf.mul(kn, sumDyXh))),
+            tf.mul(kn, sumDy),
+          );
+          const dGamma = tf.reshape(tf.sum(sumDyXh, otherAxes), [channels]);
+          const dBeta = tf.reshape(tf.sum(sumDy, otherAxes), [channels]);
+          return [dx, dGamma, dBeta];
+        }),
     };
   });
+  const y = op(x, gamma, beta) as T;
+  const [mean, variance] = stats as unknown as [tf.Tensor, tf.Tensor];
+  // Reshape shares the buffers; the kept originals are then released.
+  const result = {
+    y,
+    mean: tf.reshape(mean, statShape),
+    variance: tf.reshape(variance, statShape),
+    count,
+  };
+  mean.dispose();
+  variance.dispose();
+  return result;
 }
 
 /**
