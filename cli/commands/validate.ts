@@ -1,0 +1,33 @@
+/**
+ * `grn validate`: check a dataset folder.
+ * @module
+ */
+import type { Command } from "../_command.ts";
+import { validateDataset } from "../../data/validate_dataset.ts";
+
+/** The `validate` command. */
+export const command: Command = {
+  name: "validate",
+  summary: "check a dataset folder and list every problem",
+  description:
+    "Checks dataset.json and every image and label file (shapes, spacing, label values 0-6,\n" +
+    "NaN voxels, ...). Prints every problem, one per line; exits with 1 if there is any.",
+  positionals: [{ name: "dir", description: "dataset folder (holds dataset.json)" }],
+  options: [],
+  examples: ["grn validate data/phantom", "grn validate data/phantom --json"],
+  async run({ args, out }) {
+    const dir = args.positionals.dir!;
+    const report = await validateDataset(dir);
+    out.result(report, () => {
+      const head =
+        `${dir}: ${report.scans} scans (${report.labeled} labeled, ${report.unlabeled} unlabeled)`;
+      if (report.ok) return `${head}: OK`;
+      const n = report.problems.length;
+      return [
+        `${head}: ${n} problem${n === 1 ? "" : "s"}`,
+        ...report.problems.map((p) => `  ${p}`),
+      ].join("\n");
+    });
+    return report.ok ? 0 : 1;
+  },
+};
