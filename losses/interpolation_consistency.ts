@@ -2,9 +2,12 @@ import * as tf from "@tensorflow/tfjs";
 import { stopGradient } from "../engine/stop_gradient.ts";
 import type {
   ConsistencyContext,
+  ConsistencyHost,
   ConsistencyLoss,
   ConsistencyRequirement,
+  OptimizerStepEvent,
 } from "./consistency_loss.ts";
+import { EmaTeacher, type EmaTeacherOptions } from "./ema_teacher.ts";
 
 /** Options of {@linkcode InterpolationConsistency}. */
 export interface InterpolationConsistencyOptions {
@@ -32,6 +35,14 @@ export interface InterpolationConsistencyOptions {
    * @default {"permutation"}
    */
   pairing?: "permutation" | "halves";
+  /**
+   * Take the target from an EMA teacher of the prediction path (classic ICT, the paper's ICT
+   * baseline [30]; SSL4MIS: decay 0.99, teacher in training mode): `true` or the teacher's
+   * options. The target `Mix_λ(softmax(f_θ'(I_UL)), softmax(f_θ'(I_S)))` is then detached and
+   * the student only sees the mixed images. `false` is GRN's teacher-free term.
+   * @default {false}
+   */
+  teacher?: boolean | EmaTeacherOptions;
 }
 
 /**
@@ -42,24 +53,38 @@ export interface InterpolationConsistencyOptions {
  *
  * Costs two forward passes of the path (the batch and its mixtures); the second image's
  * prediction is taken from the first pass.
+ *
+ * With `teacher`, it is classic ICT (Verma et al.; SSL4MIS
+ * `train_interpolation_consistency_training_2D.py`): the unmixed predictions come from an EMA
+ * teacher (see `EmaTeacher`), updated after each optimizer step, and only the mixtures go
+ * through the student. SSL4MIS's baseline settings are `{ alpha: 0.2, foldLambda: false,
+ * pairing: "halves", teacher: true }`; with halves pairing every image of the batch gets a
+ * mixture (SSL4MIS mixes only the first half with the second, so it has half as many).
  */
 export class InterpolationConsistency implements ConsistencyLoss {
   /** `"ict"`. */
   readonly name = "ict";
-  /** Needs at least two unlabeled images per batch. */
-  readonly requires: readonly ConsistencyRequirement[] = ["batch-pairs"];
+  /** Needs at least two unlabeled images per batch (and, with `teacher`, an EMA teacher). */
+  readonly requires: readonly ConsistencyRequirement[];
   readonly #alpha: number;
   readonly #fold: boolean;
   readonly #detach: boolean;
   readonly #pairing: "permutation" | "halves";
+  readonly #teacherOptions: EmaTeacherOptions | null;
+  #teacher: EmaTeacher | null = null;
 
   /**
    * @param options See {@linkcode InterpolationConsistencyOptions}.
    * @throws {RangeError} When `alpha` is not positive.
    */
   constructor(options: InterpolationConsistencyOptions = {}) {
-    const { alpha = 0.75, foldLambda = true, detachTarget = false, pairing = "permutation" } =
-      options;
+    const {
+      alpha = 0.75,
+      foldLambda = true,
+      detachTarget = false,
+      pairing = "permutation",
+      teacher = false,
+    } = options;
     if (!(alpha > 0) || !Number.isFinite(alpha)) {
       throw new RangeError(`Cannot create ICT loss: alpha must be > 0 (got ${alpha})`);
     }
@@ -74,6 +99,47 @@ export class InterpolationConsistency implements ConsistencyLoss {
     this.#fold = foldLambda;
     this.#detach = detachTarget;
     this.#pairing = pairing;
+    this.#teacherOptions = teacher === true ? {} : teacher === false ? null : { ...teacher };
+    this.requires = this.#teacherOptions ? ["batch-pairs", "teacher"] : ["batch-pairs"];
+  }
+
+  /** The EMA teacher (with the `teacher` option, once attached), else `null`. */
+  get teacher(): EmaTeacher | null {
+    return this.#teacher;
+  }
+
+  /**
+   * Builds the EMA teacher when the `teacher` option is set; otherwise does nothing.
+   * @throws {RangeError} When a teacher loss is already attached to a trainer.
+   */
+  attach(host: ConsistencyHost): void {
+    if (!this.#teacherOptions) return;
+    if (this.#teacher) {
+      throw new RangeError(
+        "Cannot attach the ict loss: it already belongs to a trainer (got a second attach)",
+      );
+    }
+    this.#teacher = new EmaTeacher(host, this.#teacherOptions);
+  }
+
+  /** Updates the EMA teacher (if any) after a student step. */
+  afterOptimizerStep(event: OptimizerStepEvent): void {
+    this.#teacher?.update(event);
+  }
+
+  /** The teacher's variables (for checkpoints); empty without a teacher. */
+  get variables(): readonly tf.Variable[] {
+    return this.#teacher?.variables ?? [];
+  }
+
+  /** Names of {@linkcode InterpolationConsistency.variables}. */
+  get variableNames(): readonly string[] {
+    return this.#teacher?.variableNames ?? [];
+  }
+
+  /** Frees the teacher, if any. Safe to call more than once. */
+  dispose(): void {
+    this.#teacher?.dispose();
   }
 
   /**
@@ -98,8 +164,16 @@ export class InterpolationConsistency implements ConsistencyLoss {
     return { partner, lambda };
   }
 
-  /** Computes the interpolation consistency loss (a scalar). */
+  /**
+   * Computes the interpolation consistency loss (a scalar).
+   * @throws {Error} With the `teacher` option, before the loss is attached to a trainer.
+   */
   compute(ctx: ConsistencyContext): tf.Scalar {
+    if (this.#teacherOptions && !this.#teacher) {
+      throw new Error(
+        "Cannot compute the ict loss: it has no teacher yet (attach it to a trainer first)",
+      );
+    }
     const n = ctx.images.shape[0];
     const { partner, lambda } = this.drawMixing(n, ctx.rng);
     return tf.tidy(() => {
@@ -116,7 +190,10 @@ export class InterpolationConsistency implements ConsistencyLoss {
         tf.mul(lam, ctx.images),
         tf.mul(oneMinus, pick(ctx.images)),
       ) as tf.Tensor4D;
-      const p = tf.softmax(ctx.predict(ctx.images));
+      const teacher = this.#teacher;
+      const p = teacher
+        ? tf.softmax(teacher.predict(ctx.images, ctx.path, ctx.rng))
+        : tf.softmax(ctx.predict(ctx.images));
       let target = tf.add(tf.mul(lam, p), tf.mul(oneMinus, pick(p)));
       if (this.#detach) target = stopGradient(target);
       const pMixed = tf.softmax(ctx.predict(mixed));

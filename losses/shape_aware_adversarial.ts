@@ -1,0 +1,213 @@
+import * as tf from "@tensorflow/tfjs";
+import { signedDistanceMap } from "../metrics/signed_distance_map.ts";
+import type { PatchGANDiscriminator } from "../networks/patchgan_discriminator.ts";
+import { hasSignedDistanceHead, type SignedDistanceSegmentor } from "../networks/sdm_unet.ts";
+import {
+  patchCrossEntropy,
+  PluginDiscriminator,
+  type PluginDiscriminatorOptions,
+} from "./_plugin_discriminator.ts";
+import type {
+  AuxiliaryContext,
+  ConsistencyContext,
+  ConsistencyHost,
+  ConsistencyLoss,
+  ConsistencyRequirement,
+  SupervisedContext,
+} from "./consistency_loss.ts";
+import { mseLoss } from "./mse_loss.ts";
+
+/** Options of {@linkcode ShapeAwareAdversarial}. */
+export interface ShapeAwareAdversarialOptions extends PluginDiscriminatorOptions {
+  /** Weight `β` of the signed-distance regression in the supervised term. @default {0.3} */
+  sdmWeight?: number;
+  /** Seed of the discriminator's initial weights. @default {0} */
+  seed?: number;
+}
+
+/**
+ * SASSNet, the shape-aware semi-supervised network (Li et al., "Shape-aware semi-supervised 3D
+ * semantic segmentation for medical images", MICCAI 2020; the paper's SASSNet baseline [33],
+ * after kleinzcy/SASSnet `train_gan_sdfloss.py`), adapted to 2-D multi-class segmentation.
+ * Needs a segmentor with a `tanh` signed-distance head of `C - 1` channels (`SdmUNet`):
+ *
+ * - supervised term: `L_base(z_l, y_l) + β·MSE(sdm_l, SDF(y_l))` with `β = 0.3`, where
+ *   `SDF(y)` holds, per sample and foreground class `c`, the normalised signed distance map of
+ *   the mask `y = c` (`signedDistanceMap`: `minmax(EDT(outside)) - minmax(EDT(inside))`, 0 on
+ *   the inner boundary, all 0 for an absent class), computed on the host from the labels;
+ * - `compute` (unlabeled): `BCE(D([sdm_u, x_u]), 1)`, the segmentor's adversarial term on its
+ *   predicted signed-distance maps;
+ * - `auxiliaryStep`: the segmentor in inference mode predicts the maps of both batches, and
+ *   `D` takes one Adam step (lr 1e-4, betas 0.9/0.99) with labeled = 1, unlabeled = 0. It
+ *   reports `lossSassnet`.
+ *
+ * 2-D multi-class choices (the source is 3-D binary): one map per foreground class; `D` is the
+ * DAN-style `PatchGANDiscriminator` on `[sdm, x]` (`C - 1 + inChannels` channels, no
+ * normalisation) instead of SASSNet's 3-D conv + linear network; the base segmentation loss is
+ * the trainer's (the method registry uses SSL4MIS's `0.5·(CE + Dice)`, as for every
+ * classic baseline; SASSNet itself uses Dice only and computes, but never adds, a BCE). The
+ * weight (SASSNet: 0.01 with a sigmoid ramp over its run) is the trainer's
+ * `consistencyWeight`. The plug-in trains `S(x)` only, so it refuses a host with a generator.
+ */
+export class ShapeAwareAdversarial implements ConsistencyLoss {
+  /** `"sassnet"`. */
+  readonly name: string = "sassnet";
+  /** No requirement the trainer checks; `attach` checks for the signed-distance head. */
+  readonly requires: readonly ConsistencyRequirement[] = [];
+  readonly #options: ShapeAwareAdversarialOptions;
+  readonly #beta: number;
+  #segmentor: SignedDistanceSegmentor | null = null;
+  #d: PluginDiscriminator | null = null;
+
+  /**
+   * @param options See {@linkcode ShapeAwareAdversarialOptions}.
+   * @throws {RangeError} When `sdmWeight` is negative.
+   */
+  constructor(options: ShapeAwareAdversarialOptions = {}) {
+    const { sdmWeight = 0.3 } = options;
+    if (!(sdmWeight >= 0) || !Number.isFinite(sdmWeight)) {
+      throw new RangeError(
+        `Cannot create the sassnet loss: sdmWeight must be a finite number >= 0 (got ${sdmWeight})`,
+      );
+    }
+    this.#options = options;
+    this.#beta = sdmWeight;
+  }
+
+  /** The discriminator `D`, once attached. */
+  get discriminator(): PatchGANDiscriminator | null {
+    return this.#d?.network ?? null;
+  }
+
+  /**
+   * Checks the segmentor and builds `D`.
+   * @throws {RangeError} For a segmentor without a signed-distance head, a host with a
+   *   generator, or a second attach.
+   */
+  attach(host: ConsistencyHost): void {
+    if (this.#d) {
+      throw new RangeError(
+        "Cannot attach the sassnet loss: it already belongs to a trainer (got a second attach)",
+      );
+    }
+    const s = host.segmentor;
+    if (!hasSignedDistanceHead(s)) {
+      throw new RangeError(
+        `Cannot attach the sassnet loss: it needs a segmentor with a signed-distance head, e.g. SdmUNet (got ${s.name}, which has none)`,
+      );
+    }
+    if (host.generator) {
+      throw new RangeError(
+        `Cannot attach the sassnet loss: it trains the segmentor's own signed-distance head on S(x) and takes no generator (got ${host.generator.name})`,
+      );
+    }
+    this.#segmentor = s;
+    this.#d = new PluginDiscriminator(
+      s.sdmChannels + s.inChannels,
+      {
+        ...this.#options,
+        discriminator: { seed: this.#options.seed ?? 0, ...this.#options.discriminator },
+      },
+      "sassnet_discriminator",
+    );
+  }
+
+  /**
+   * Signed-distance targets of a label batch: for each sample and foreground class `c`, the
+   * normalised signed distance map of `labels == c` (SASSNet's `compute_sdf`).
+   *
+   * @param labels Class indices `[batch, height, width]`.
+   * @param numClasses Number of classes `C` (background included).
+   * @returns `[batch, height, width, C - 1]`, foreground class `c` in channel `c - 1`.
+   */
+  sdfTargets(labels: tf.Tensor3D, numClasses: number): tf.Tensor4D {
+    const [b, h, w] = labels.shape;
+    const values = labels.dataSync();
+    const k = numClasses - 1;
+    const out = new Float32Array(b * h * w * k);
+    const mask = new Uint8Array(h * w);
+    for (let n = 0; n < b; n++) {
+      const offset = n * h * w;
+      for (let c = 1; c <= k; c++) {
+        for (let i = 0; i < h * w; i++) mask[i] = values[offset + i] === c ? 1 : 0;
+        const sdf = signedDistanceMap(mask, [h, w]);
+        for (let i = 0; i < h * w; i++) out[(offset + i) * k + c - 1] = sdf[i]!;
+      }
+    }
+    return tf.tensor4d(out, [b, h, w, k]);
+  }
+
+  /** `D`'s input: `[sdm, images]` along the channel axis. */
+  discriminatorInput(sdm: tf.Tensor4D, images: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => tf.concat([sdm, images], 3) as tf.Tensor4D);
+  }
+
+  /**
+   * The supervised term `L_base(z_l, y_l) + β·MSE(sdm_l, SDF(y_l))` (one training pass through
+   * both heads).
+   * @throws {Error} Before {@linkcode ShapeAwareAdversarial.attach}.
+   */
+  supervised(ctx: SupervisedContext): tf.Scalar {
+    const s = this.#require().segmentor;
+    return tf.tidy(() => {
+      const { logits, sdm } = s.applyWithSdm(ctx.images, { training: true, rng: ctx.rng });
+      const base = ctx.baseLoss(logits, ctx.labels);
+      if (this.#beta === 0) return base;
+      const target = this.sdfTargets(ctx.labels, s.numClasses);
+      return tf.add(base, tf.mul(mseLoss(sdm, target), this.#beta)) as tf.Scalar;
+    });
+  }
+
+  /**
+   * The adversarial term on unlabeled images: `mean BCE(D([sdm_u, x_u]), 1)`.
+   * @throws {Error} Before {@linkcode ShapeAwareAdversarial.attach}.
+   */
+  compute(ctx: ConsistencyContext): tf.Scalar {
+    const { segmentor: s, d } = this.#require();
+    return tf.tidy(() => {
+      const { sdm } = s.applyWithSdm(ctx.images, { training: true, rng: ctx.rng });
+      return patchCrossEntropy(d.scores(this.discriminatorInput(sdm, ctx.images), false), 1);
+    });
+  }
+
+  /** One update of `D` on predicted maps (labeled = 1, unlabeled = 0); returns `{ lossSassnet }`. */
+  auxiliaryStep(ctx: AuxiliaryContext): Record<string, number> {
+    const { segmentor: s, d } = this.#require();
+    const [real, fake] = tf.tidy(() => {
+      const map = (x: tf.Tensor4D) => {
+        const out = s.applyWithSdm(x, { training: false });
+        return this.discriminatorInput(out.sdm, x);
+      };
+      return [map(ctx.labeled.images), map(ctx.unlabeled.images)];
+    });
+    try {
+      return { lossSassnet: d.step(real!, fake!, ctx.step) };
+    } finally {
+      tf.dispose([real!, fake!]);
+    }
+  }
+
+  /** `D`'s weights and Adam moments (for checkpoints). */
+  get variables(): readonly tf.Variable[] {
+    return this.#d?.variables ?? [];
+  }
+
+  /** Names of {@linkcode ShapeAwareAdversarial.variables}. */
+  get variableNames(): readonly string[] {
+    return this.#d?.variableNames ?? [];
+  }
+
+  /** Frees `D` and its optimizer. Safe to call more than once. */
+  dispose(): void {
+    this.#d?.dispose();
+  }
+
+  #require(): { segmentor: SignedDistanceSegmentor; d: PluginDiscriminator } {
+    if (!this.#d || !this.#segmentor) {
+      throw new Error(
+        "Cannot compute the sassnet loss: it is not attached to a trainer yet (attach it first)",
+      );
+    }
+    return { segmentor: this.#segmentor, d: this.#d };
+  }
+}

@@ -1,0 +1,219 @@
+import * as tf from "@tensorflow/tfjs";
+import { sigmoidRampup } from "../trainers/schedules.ts";
+import { addClippedNoise, checkNoise } from "./_teacher_noise.ts";
+import type {
+  ConsistencyContext,
+  ConsistencyHost,
+  ConsistencyLoss,
+  ConsistencyRequirement,
+  OptimizerStepEvent,
+} from "./consistency_loss.ts";
+import { EmaTeacher } from "./ema_teacher.ts";
+
+/** Options of {@linkcode UncertaintyAwareMeanTeacher}. */
+export interface UncertaintyAwareMeanTeacherOptions {
+  /** Upper bound of the EMA coefficient. @default {0.99} */
+  decay?: number;
+  /** Standard deviation of the Gaussian noise on every teacher input. @default {0.1} */
+  noiseStd?: number;
+  /** The noise is clipped to `±noiseClip`. @default {0.2} */
+  noiseClip?: number;
+  /** Monte-Carlo teacher passes `T` for the uncertainty. @default {8} */
+  passes?: number;
+  /**
+   * The threshold's ramp `r(t)` in `τ(t) = (0.75 + 0.25·r(t))·H`. SSL4MIS uses the raw
+   * iteration against its whole run: `sigmoidRampup(t, 30000)`; pass
+   * `(t) => sigmoidRampup(t, plannedIterations)` for a shorter run (the method registry does).
+   * @default {(t) => sigmoidRampup(t, 30000)}
+   */
+  thresholdRamp?: (step: number) => number;
+  /**
+   * SSL4MIS (and the original binary UA-MT) scale the threshold by `H = ln 2`, the maximum
+   * entropy of 2 classes, and divide the masked sum by `2·Σm`, the class count of binary
+   * UA-MT. With `false` (the default) both are kept, so the baseline is the one the paper most
+   * likely ran: for 7 classes (maximum entropy ln 7 ≈ 1.95) the mask keeps only fairly
+   * confident pixels (entropy below 0.52…0.69) and the loss is `7/2` times a masked mean.
+   * With `true`, `H = ln C` and the sum is divided by `C·Σm` (a true masked mean); the mask
+   * then admits nearly every pixel late in training.
+   * @default {false}
+   */
+  multiClassCorrection?: boolean;
+  /** Run the teacher in training mode (dropout on), as SSL4MIS does. @default {true} */
+  teacherTraining?: boolean;
+}
+
+/**
+ * Uncertainty-aware mean teacher (Yu et al., "Uncertainty-aware self-ensembling model for
+ * semi-supervised 3D left atrium segmentation", MICCAI 2019; the paper's UAMT baseline [26],
+ * implemented after SSL4MIS `train_uncertainty_aware_mean_teacher_2D.py`):
+ *
+ * - target `q = softmax(f_θ'(x_u + n_0))`, one teacher pass on noisy images;
+ * - uncertainty: `p̄ = (1/T) Σ_k softmax(f_θ'(x_u + n_k))` over `T = 8` stochastic teacher
+ *   passes (fresh clipped noise each, dropout live: MC dropout), per-pixel entropy
+ *   `U = -Σ_c p̄_c ln(p̄_c + 1e-6)`;
+ * - mask `m = 1[U < τ(t)]`, `τ(t) = (0.75 + 0.25·r(t))·ln 2`;
+ * - `L = Σ_{b,h,w,c} m·(softmax(f_θ(x_u)) - q)² / (2·Σ_{b,h,w} m + 1e-16)`.
+ *
+ * The teacher is an EMA of the prediction path (`EmaTeacher`); noise std 0.1 clipped to
+ * ±0.2. SSL4MIS runs 4 passes on the unlabeled batch duplicated (so batch norm sees both
+ * copies); this runs `T` passes on the batch itself. See `multiClassCorrection` for the ln 2
+ * quirk with more than two classes.
+ */
+export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
+  /** `"uamt"`. */
+  readonly name: string = "uamt";
+  /** Keeps an EMA teacher. */
+  readonly requires: readonly ConsistencyRequirement[] = ["teacher"];
+  readonly #decay: number;
+  readonly #noiseStd: number;
+  readonly #noiseClip: number;
+  readonly #passes: number;
+  readonly #ramp: (step: number) => number;
+  readonly #correct: boolean;
+  readonly #teacherTraining: boolean;
+  #teacher: EmaTeacher | null = null;
+
+  /**
+   * @param options See {@linkcode UncertaintyAwareMeanTeacherOptions}.
+   * @throws {RangeError} When an option is out of range.
+   */
+  constructor(options: UncertaintyAwareMeanTeacherOptions = {}) {
+    const {
+      decay = 0.99,
+      noiseStd = 0.1,
+      noiseClip = 0.2,
+      passes = 8,
+      thresholdRamp = (t: number) => sigmoidRampup(t, 30000),
+      multiClassCorrection = false,
+      teacherTraining = true,
+    } = options;
+    if (!(decay >= 0 && decay <= 1)) {
+      throw new RangeError(`Cannot create the UAMT loss: decay must be in [0, 1] (got ${decay})`);
+    }
+    checkNoise("the UAMT loss", noiseStd, noiseClip);
+    if (!Number.isInteger(passes) || passes < 1) {
+      throw new RangeError(
+        `Cannot create the UAMT loss: passes must be a positive integer (got ${passes})`,
+      );
+    }
+    this.#decay = decay;
+    this.#noiseStd = noiseStd;
+    this.#noiseClip = noiseClip;
+    this.#passes = passes;
+    this.#ramp = thresholdRamp;
+    this.#correct = multiClassCorrection;
+    this.#teacherTraining = teacherTraining;
+  }
+
+  /** The EMA teacher, once attached to a trainer. */
+  get teacher(): EmaTeacher | null {
+    return this.#teacher;
+  }
+
+  /**
+   * The entropy threshold `τ(t) = (0.75 + 0.25·r(t))·H` at a step, with `H = ln 2` (or `ln C`
+   * with `multiClassCorrection`).
+   *
+   * @param step Global iteration (0-based).
+   * @param numClasses Number of classes `C`.
+   */
+  threshold(step: number, numClasses: number): number {
+    const h = this.#correct ? Math.log(numClasses) : Math.LN2;
+    return (0.75 + 0.25 * this.#ramp(step)) * h;
+  }
+
+  /**
+   * The masked consistency given the probabilities.
+   *
+   * @param student Student probabilities `[batch, height, width, classes]`.
+   * @param target Teacher probabilities `q`, same shape.
+   * @param meanProbs MC-averaged teacher probabilities `p̄`, same shape.
+   * @param threshold Entropy threshold `τ`.
+   * @returns `Σ m·(student - target)² / (k·Σ m + 1e-16)` with `k = 2` (or `C`).
+   */
+  maskedConsistency(
+    student: tf.Tensor4D,
+    target: tf.Tensor4D,
+    meanProbs: tf.Tensor4D,
+    threshold: number,
+  ): tf.Scalar {
+    return tf.tidy(() => {
+      const entropy = tf.neg(tf.sum(tf.mul(meanProbs, tf.log(tf.add(meanProbs, 1e-6))), 3, true));
+      const mask = tf.cast(tf.less(entropy, threshold), "float32");
+      const k = this.#correct ? student.shape[3] : 2;
+      const num = tf.sum(tf.mul(mask, tf.squaredDifference(student, target)));
+      return tf.div(num, tf.add(tf.mul(tf.sum(mask), k), 1e-16)) as tf.Scalar;
+    });
+  }
+
+  /**
+   * Builds the teacher from the trainer's networks.
+   * @throws {RangeError} When the loss is already attached to a trainer.
+   */
+  attach(host: ConsistencyHost): void {
+    if (this.#teacher) {
+      throw new RangeError(
+        `Cannot attach the ${this.name} loss: it already belongs to a trainer (got a second attach)`,
+      );
+    }
+    this.#teacher = new EmaTeacher(host, {
+      decay: this.#decay,
+      training: this.#teacherTraining,
+    });
+  }
+
+  /**
+   * Computes the UAMT consistency on `ctx.images` (a scalar): `1 + T` teacher passes and one
+   * student pass.
+   * @throws {Error} Before {@linkcode UncertaintyAwareMeanTeacher.attach}.
+   */
+  compute(ctx: ConsistencyContext): tf.Scalar {
+    const teacher = this.#teacher;
+    if (!teacher) {
+      throw new Error(
+        `Cannot compute the ${this.name} loss: it has no teacher yet (attach it to a trainer first)`,
+      );
+    }
+    return tf.tidy(() => {
+      const teacherProbs = () =>
+        tf.softmax(
+          teacher.predict(
+            addClippedNoise(ctx.images, ctx.rng, this.#noiseStd, this.#noiseClip),
+            ctx.path,
+            ctx.rng,
+          ),
+        ) as tf.Tensor4D;
+      const target = teacherProbs();
+      let sum = teacherProbs();
+      for (let k = 1; k < this.#passes; k++) sum = tf.add(sum, teacherProbs());
+      const meanProbs = tf.div(sum, this.#passes) as tf.Tensor4D;
+      const student = tf.softmax(ctx.predict(ctx.images)) as tf.Tensor4D;
+      return this.maskedConsistency(
+        student,
+        target,
+        meanProbs,
+        this.threshold(ctx.step, student.shape[3]),
+      );
+    });
+  }
+
+  /** Updates the teacher after a student step. */
+  afterOptimizerStep(event: OptimizerStepEvent): void {
+    this.#teacher?.update(event);
+  }
+
+  /** The teacher's variables (for checkpoints). */
+  get variables(): readonly tf.Variable[] {
+    return this.#teacher?.variables ?? [];
+  }
+
+  /** Names of {@linkcode UncertaintyAwareMeanTeacher.variables}. */
+  get variableNames(): readonly string[] {
+    return this.#teacher?.variableNames ?? [];
+  }
+
+  /** Frees the teacher. Safe to call more than once. */
+  dispose(): void {
+    this.#teacher?.dispose();
+  }
+}
