@@ -3,6 +3,7 @@
  * @module
  */
 import type { Command } from "../_command.ts";
+import { BACKEND_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import { type DoctorReport, doctorReport } from "../core/doctor_report.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 
@@ -54,24 +55,7 @@ export const command: Command = {
   name: "doctor",
   summary: "show the engine, available backends, versions, CPUs and memory",
   description: "Starts the engine as `train` would and reports what it found.",
-  options: [
-    {
-      name: "backend",
-      kind: "choice",
-      choices: ["auto", "tensorflow", "wasm", "cpu"],
-      choiceNoun: "backend",
-      default: "auto",
-      description: "backend to start",
-    },
-    {
-      name: "threads",
-      kind: "integer",
-      min: 1,
-      max: 64,
-      default: 1,
-      description: "WebAssembly worker threads to start",
-    },
-  ],
+  options: [BACKEND_OPTION, THREADS_OPTION],
   examples: ["grn doctor", "grn doctor --threads 2 --json"],
   async run({ args, out }) {
     const report = await doctorReport({

@@ -1,0 +1,124 @@
+/**
+ * `grn eval`: score a trained run on its test split.
+ * @module
+ */
+import type { Command } from "../_command.ts";
+import { UsageError } from "../_errors.ts";
+import { BACKEND_OPTION, THREADS_OPTION } from "../_shared_options.ts";
+import {
+  evaluateRun,
+  type EvaluateRunOptions,
+  type RunMetrics,
+  type SgeChoice,
+} from "../core/evaluate_run.ts";
+import type { SliceDirection } from "../../data/slices_geometry.ts";
+import type { BackendChoice } from "../../engine/init_engine.ts";
+import type { MeanCI } from "../../metrics/mean_ci.ts";
+
+function ci(m: MeanCI, digits: number): string {
+  if (Number.isNaN(m.mean)) return "n/a";
+  const bounds = Number.isNaN(m.lower)
+    ? ""
+    : ` (${m.lower.toFixed(digits)}, ${m.upper.toFixed(digits)})`;
+  return `${m.mean.toFixed(digits)}${bounds}`;
+}
+
+/** The human-readable table of `grn eval`. */
+export function formatMetrics(m: RunMetrics): string {
+  const head = [
+    `${m.run}: ${m.method}, fraction ${m.fraction}, seed ${m.seed} — ${m.split} split, ` +
+    `${m.scans.length} scan${m.scans.length === 1 ? "" : "s"}`,
+  ];
+  const cols: string[] = ["class"];
+  for (const v of m.variants) {
+    const label = v.variant === "sge" ? "SGE S(G(x))" : "S(x)";
+    cols.push(`${label} Dice (95% CI)`, `${label} HD95 mm (95% CI)`);
+  }
+  const rows: string[][] = m.classes.map(({ name }, i) => [
+    name,
+    ...m.variants.flatMap((v) => [ci(v.dice.perClass[i]!, 3), ci(v.hd95.perClass[i]!, 2)]),
+  ]);
+  rows.push([
+    "overall",
+    ...m.variants.flatMap((v) => [ci(v.dice.overall, 3), ci(v.hd95.overall, 2)]),
+  ]);
+  const widths = cols.map((c, j) => Math.max(c.length, ...rows.map((r) => r[j]!.length)));
+  const line = (r: string[]) => r.map((c, j) => c.padEnd(widths[j]!)).join("  ").trimEnd();
+  const out = [...head, "", line(cols), ...rows.map(line)];
+  if (m.sgeVsPlain) {
+    const t = m.sgeVsPlain;
+    out.push(
+      "",
+      `SGE - plain, per-scan mean Dice: ${t.meanDifference.toFixed(4)} ` +
+        `(95% CI ${t.ci95.lower.toFixed(4)}, ${t.ci95.upper.toFixed(4)}; paired t p = ${
+          Number.isNaN(t.p) ? "n/a" : t.p.toPrecision(3)
+        })`,
+    );
+  }
+  return out.join("\n");
+}
+
+/** The `eval` command. */
+export const command: Command = {
+  name: "eval",
+  summary: "per-class Dice and HD95 with 95% CIs on a run's test split, with and without SGE",
+  description:
+    "Segments every scan of the split as a volume (both slice directions, probabilities\n" +
+    "averaged) with S(x) and, when the method has a generator, with SGE S(G(x)). Scores Dice\n" +
+    "and HD95 (mm) per class, background excluded, with 95% Student-t intervals over scans.\n" +
+    "Writes metrics.json and scans.csv into the run folder (metrics.validation.json and\n" +
+    "scans.validation.csv for --split validation).",
+  positionals: [{ name: "run", description: "run folder written by grn train" }],
+  options: [
+    {
+      name: "split",
+      kind: "choice",
+      choices: ["test", "validation"],
+      choiceNoun: "split",
+      default: "test",
+      description: "split side to score",
+    },
+    { name: "sge", kind: "boolean", description: "require SGE (error without a generator)" },
+    { name: "no-sge", kind: "boolean", description: "score S(x) only" },
+    {
+      name: "direction",
+      kind: "choice",
+      choices: ["both", "coronal", "sagittal"],
+      choiceNoun: "direction",
+      default: "both",
+      description: "slice direction(s) of the volume prediction",
+    },
+    { name: "batch-size", kind: "integer", min: 1, default: 8, description: "slices per pass" },
+    {
+      name: "dataset",
+      short: "d",
+      kind: "string",
+      placeholder: "DIR",
+      default: "the run's",
+      description: "dataset folder, if it moved since training",
+    },
+    BACKEND_OPTION,
+    THREADS_OPTION,
+  ],
+  examples: ["grn eval runs/ssl10", "grn eval runs/ssl10 --split validation --no-sge --json"],
+  async run({ args, out }) {
+    const v = args.values;
+    if (v.sge === true && v["no-sge"] === true) {
+      throw new UsageError("--sge and --no-sge exclude each other (got both)");
+    }
+    const sge: SgeChoice = v.sge === true ? "on" : v["no-sge"] === true ? "off" : "auto";
+    const options: EvaluateRunOptions = {
+      sge,
+      split: (v.split as "test" | "validation" | undefined) ?? "test",
+      direction: (v.direction as SliceDirection | "both" | undefined) ?? "both",
+      batchSize: (v["batch-size"] as number | undefined) ?? 8,
+      backend: (v.backend as BackendChoice | undefined) ?? "auto",
+      threads: (v.threads as number | undefined) ?? 1,
+      log: (line) => out.note(line),
+    };
+    if (v.dataset !== undefined) options.dataset = v.dataset as string;
+    const metrics = await evaluateRun(args.positionals.run!, options);
+    out.result({ ok: true, ...metrics }, () => formatMetrics(metrics));
+    return 0;
+  },
+};

@@ -1,0 +1,219 @@
+/**
+ * `grn train`: train a method on a dataset into a run folder.
+ * @module
+ */
+import type { Command } from "../_command.ts";
+import { UsageError } from "../_errors.ts";
+import { BACKEND_OPTION, THREADS_OPTION } from "../_shared_options.ts";
+import { runMethodNames } from "../core/_method.ts";
+import { type RunSummary, trainRun, type TrainRunOptions } from "../core/train_run.ts";
+import type { BackendChoice } from "../../engine/init_engine.ts";
+
+function checkParticipants(flag: string, value: number | undefined): void {
+  if (value !== undefined && value >= 1 && !Number.isInteger(value)) {
+    throw new UsageError(
+      `${flag} must be a fraction in [0, 1) or a whole number of participants (got ${value})`,
+    );
+  }
+}
+
+function format(s: RunSummary): string {
+  const best = Number.isNaN(s.bestValidationLoss)
+    ? "no validation: the last epoch is kept"
+    : `validation Dice loss ${s.bestValidationLoss.toFixed(4)}`;
+  return [
+    `Trained ${s.method} (fraction ${s.fraction}, seed ${s.seed}) into ${s.dir}`,
+    `  participants: ${s.participants.train} train (${s.participants.labeled} labeled), ` +
+    `${s.participants.validation} validation, ${s.participants.test} test`,
+    `  slices: ${s.slices.labeled} labeled, ${s.slices.unlabeled} unlabeled, ${s.slices.validation} validation`,
+    `  epochs: ${s.epochs}${s.stoppedEarly ? " (stopped early)" : ""}${
+      s.resumed ? ", resumed" : ""
+    }; selected epoch ${s.bestEpoch} (${best})`,
+    `  engine: ${s.engine.backend}, ${s.engine.threads} thread${
+      s.engine.threads === 1 ? "" : "s"
+    }; ` +
+    `${s.trainingSeconds.toFixed(1)} s training, ${s.seconds.toFixed(1)} s total`,
+    `  model: ${s.model}`,
+  ].join("\n");
+}
+
+/** The `train` command. */
+export const command: Command = {
+  name: "train",
+  summary: "train a method on a dataset into a run folder (resumable)",
+  description:
+    "Splits the dataset at the participant level (test, validation, train) with --split-seed\n" +
+    "(default: --seed), so every method sees the same split and labeled subset; keeps the labels\n" +
+    "of --fraction of the training participants; trains with validation after each epoch, model\n" +
+    "selection by the lowest validation Dice loss and early stopping; writes config.json,\n" +
+    "split.json, checkpoints, history.json, model.ckpt and train.json into --out.\n" +
+    "With --resume, options left out are taken from the run; conflicting ones are an error\n" +
+    "(--epochs, --patience, --backend and --threads may change).",
+  options: [
+    {
+      name: "dataset",
+      short: "d",
+      kind: "string",
+      placeholder: "DIR",
+      description: "dataset folder (holds dataset.json)",
+    },
+    {
+      name: "method",
+      short: "m",
+      kind: "choice",
+      choices: runMethodNames,
+      choiceNoun: "method",
+      description: `training method (${runMethodNames().join(", ")})`,
+    },
+    {
+      name: "fraction",
+      short: "f",
+      kind: "number",
+      min: 0,
+      minExclusive: true,
+      max: 1,
+      default: 0.1,
+      description: "labeled fraction of the training participants, in (0, 1]",
+    },
+    { name: "seed", kind: "integer", default: 0, description: "seed of networks and batches" },
+    {
+      name: "split-seed",
+      kind: "integer",
+      default: "--seed",
+      description: "seed of the split and the labeled subset",
+    },
+    {
+      name: "test",
+      kind: "number",
+      min: 0,
+      default: 0.38,
+      description: "test participants: fraction in [0, 1) or a count",
+    },
+    {
+      name: "validation",
+      kind: "number",
+      min: 0,
+      default: 0.07,
+      description: "validation participants: fraction in [0, 1) or a count",
+    },
+    { name: "epochs", kind: "integer", min: 1, default: 50, description: "maximum epochs" },
+    {
+      name: "iterations",
+      kind: "integer",
+      min: 1,
+      default: "one pass over the labeled slices",
+      description: "iterations per epoch",
+    },
+    { name: "batch-size", kind: "integer", min: 1, default: 4, description: "batch size" },
+    {
+      name: "patience",
+      kind: "integer",
+      min: 0,
+      default: 5,
+      description: "early-stopping patience in epochs (0 = off)",
+    },
+    {
+      name: "size",
+      kind: "size",
+      min: 1,
+      default: "128x128",
+      description: "network input HEIGHTxWIDTH (multiples of 2^(depth-1))",
+    },
+    { name: "every", kind: "integer", min: 1, default: 1, description: "keep every n-th slice" },
+    {
+      name: "width",
+      kind: "integer",
+      min: 1,
+      default: 16,
+      description: "segmentor base width (16 = the paper's 16-32-64-128-256)",
+    },
+    { name: "depth", kind: "integer", min: 2, max: 8, default: 5, description: "segmentor levels" },
+    {
+      name: "generator-width",
+      kind: "integer",
+      min: 1,
+      default: 32,
+      description: "generator base width (ngf)",
+    },
+    {
+      name: "discriminator-width",
+      kind: "integer",
+      min: 1,
+      default: 32,
+      description: "discriminator base width (ndf)",
+    },
+    BACKEND_OPTION,
+    THREADS_OPTION,
+    {
+      name: "out",
+      short: "o",
+      kind: "string",
+      placeholder: "DIR",
+      default: "runs/<method>_f<fraction>_s<seed>",
+      description: "run folder",
+    },
+    { name: "resume", kind: "boolean", description: "continue the run in --out" },
+    { name: "quiet", short: "q", kind: "boolean", description: "no progress lines" },
+  ],
+  examples: [
+    "grn train -d data/phantom -m grn-ssl -f 0.1 --seed 1 -o runs/ssl10",
+    "grn train -o runs/ssl10 --resume",
+    "grn train -d data/tiny -m supervised --size 32 --width 4 --depth 2 --epochs 1 --iterations 2",
+  ],
+  async run({ args, out }) {
+    const v = args.values;
+    const resume = v.resume === true;
+    const num = (name: string) => v[name] as number | undefined;
+    if (!resume) {
+      if (v.dataset === undefined) {
+        throw new UsageError("missing --dataset DIR (the dataset folder to train on)");
+      }
+      if (v.method === undefined) {
+        throw new UsageError(
+          `missing --method NAME (one of ${runMethodNames().join(", ")})`,
+        );
+      }
+    } else if (v.out === undefined) {
+      throw new UsageError("--resume needs --out DIR (the run folder to continue)");
+    }
+    checkParticipants("--test", num("test"));
+    checkParticipants("--validation", num("validation"));
+    const outDir = (v.out as string | undefined) ??
+      `runs/${v.method}_f${num("fraction") ?? 0.1}_s${num("seed") ?? 0}`;
+    const options: TrainRunOptions = {
+      out: outDir,
+      resume,
+      log: (line) => out.note(line),
+      progress: v.quiet === true ? false : true,
+    };
+    if (v.dataset !== undefined) options.dataset = v.dataset as string;
+    if (v.method !== undefined) options.method = v.method as string;
+    const set = <K extends keyof TrainRunOptions>(key: K, value: unknown) => {
+      if (value !== undefined) options[key] = value as TrainRunOptions[K];
+    };
+    set("fraction", num("fraction"));
+    set("seed", num("seed"));
+    set("splitSeed", num("split-seed"));
+    set("test", num("test"));
+    set("validation", num("validation"));
+    set("epochs", num("epochs"));
+    set("iterationsPerEpoch", num("iterations"));
+    set("batchSize", num("batch-size"));
+    set("patience", num("patience"));
+    set("inputSize", v.size);
+    set("every", num("every"));
+    set("backend", v.backend as BackendChoice | undefined);
+    set("threads", num("threads"));
+    const networks: NonNullable<TrainRunOptions["networks"]> = {};
+    if (num("width") !== undefined) networks.width = num("width")!;
+    if (num("depth") !== undefined) networks.depth = num("depth")!;
+    if (num("generator-width") !== undefined) networks.generatorWidth = num("generator-width")!;
+    if (num("discriminator-width") !== undefined) {
+      networks.discriminatorWidth = num("discriminator-width")!;
+    }
+    options.networks = networks;
+    const summary = await trainRun(options);
+    out.result({ ok: true, ...summary }, () => format(summary));
+    return 0;
+  },
+};

@@ -1,0 +1,399 @@
+/**
+ * `trainRun`: one training run from a dataset folder into a run folder (the core of
+ * `grn train`, usable from scripts and the bench).
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join, resolve } from "node:path";
+import { BatchStream } from "../../data/batches.ts";
+import { loadDataset } from "../../data/dataset_load.ts";
+import type { FitMode } from "../../data/slices_fit.ts";
+import { extractSlices } from "../../data/slices_extract.ts";
+import type { SliceDirection } from "../../data/slices_geometry.ts";
+import { splitParticipants } from "../../data/splits.ts";
+import { chooseLabeled } from "../../data/splits_labeled.ts";
+import { type BackendChoice, initEngine } from "../../engine/init_engine.ts";
+import { writeJsonAtomic } from "../../metrics/write_json_atomic.ts";
+import type { FitData, ProgressEvent } from "../../trainers/fit.ts";
+import { createRunMethod } from "./_method.ts";
+import {
+  readRunConfig,
+  readRunSplit,
+  RUN_FILES,
+  type RunConfig,
+  type RunNetworks,
+  type RunSplit,
+} from "./run_config.ts";
+import { GRN_VERSION } from "./version.ts";
+
+/** Options of {@linkcode trainRun}. Options left out are taken from the run when resuming. */
+export interface TrainRunOptions {
+  /** Dataset folder (holds `dataset.json`). Required for a new run. */
+  dataset?: string;
+  /** Method name (see `grn train --help`). Required for a new run. */
+  method?: string;
+  /** Run folder to write (created if missing). */
+  out: string;
+  /** Labeled fraction of the eligible training participants, in `(0, 1]`. @default {0.1} */
+  fraction?: number;
+  /** Seed of the networks, batches and augmentation. @default {0} */
+  seed?: number;
+  /** Seed of the split and labeled subset; the same for every method. @default {seed} */
+  splitSeed?: number;
+  /** Test participants (fraction in `[0, 1)` or a count). @default {0.38} (11 of 29, the paper) */
+  test?: number;
+  /** Validation participants (fraction or count). @default {0.07} (2 of 29, the paper) */
+  validation?: number;
+  /** Network input `[height, width]`. @default {[128, 128]} */
+  inputSize?: [number, number];
+  /** Slice directions. @default {["coronal", "sagittal"]} */
+  directions?: SliceDirection[];
+  /** Keep every n-th slice. @default {1} */
+  every?: number;
+  /** How slices are fitted to the input size. @default {"resize"} */
+  fit?: FitMode;
+  /** Network sizes. @default {{ width: 16, depth: 5, generatorWidth: 32, discriminatorWidth: 32 }} */
+  networks?: Partial<Omit<RunNetworks, "numClasses">>;
+  /** Maximum epochs. @default {50} (the paper) */
+  epochs?: number;
+  /** Iterations per epoch, or `null` for one pass over the labeled slices. @default {null} */
+  iterationsPerEpoch?: number | null;
+  /** Batch size. @default {4} */
+  batchSize?: number;
+  /** Early-stopping patience (0 = off). @default {5} (the paper) */
+  patience?: number;
+  /** Backend. @default {"auto"} */
+  backend?: BackendChoice;
+  /** WebAssembly threads. @default {1} */
+  threads?: number;
+  /** Continue the run in `out` (a run folder without a checkpoint starts from scratch). @default {false} */
+  resume?: boolean;
+  /** Training progress: `true` prints lines on stderr, a function receives events. @default {true} */
+  progress?: boolean | ((event: ProgressEvent) => void);
+  /** Notes (engine, data, files). @default {discarded} */
+  log?: (line: string) => void;
+}
+
+/** What {@linkcode trainRun} returns (also written to `train.json`). */
+export interface RunSummary {
+  /** The run folder. */
+  dir: string;
+  /** Method name. */
+  method: string;
+  /** Labeled fraction requested. */
+  fraction: number;
+  /** Training seed. */
+  seed: number;
+  /** Split seed. */
+  splitSeed: number;
+  /** Epochs in the history. */
+  epochs: number;
+  /** Epoch of the selected model. */
+  bestEpoch: number;
+  /** Its validation Dice loss (`NaN` without validation). */
+  bestValidationLoss: number;
+  /** Whether early stopping ended training. */
+  stoppedEarly: boolean;
+  /** Whether the run continued from a checkpoint. */
+  resumed: boolean;
+  /** Wall-clock seconds of this invocation. */
+  seconds: number;
+  /** Sum of the per-epoch training seconds in the history. */
+  trainingSeconds: number;
+  /** Slice counts of the labeled, unlabeled and validation streams. */
+  slices: RunSplit["slices"];
+  /** Participants per split side. */
+  participants: { train: number; validation: number; test: number; labeled: number };
+  /** Backend and threads used. */
+  engine: { backend: string; threads: number };
+  /** Path of the selected model's checkpoint. */
+  model: string;
+}
+
+const DEFAULT_NETWORKS = { width: 16, depth: 5, generatorWidth: 32, discriminatorWidth: 32 };
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Resolves options and an existing config into the run's config; checks resume conflicts. */
+function resolveConfig(o: TrainRunOptions, stored: RunConfig | null): RunConfig {
+  const what = `Cannot train into ${o.out}`;
+  const pick = <T>(given: T | undefined, old: T | undefined, fallback: T, label: string): T => {
+    if (given !== undefined && old !== undefined && !sameJson(given, old)) {
+      throw new Error(
+        `Cannot resume ${o.out}: ${label} differs from the run's (got ${
+          JSON.stringify(given)
+        }, run has ${JSON.stringify(old)})`,
+      );
+    }
+    return given ?? old ?? fallback;
+  };
+  const s = stored;
+  const method = pick(o.method, s?.method, "", "--method");
+  if (method === "") throw new Error(`${what}: no method given (got none)`);
+  const datasetGiven = o.dataset === undefined ? undefined : resolve(o.dataset);
+  const datasetPath = pick(datasetGiven, s?.dataset.path, "", "--dataset");
+  if (datasetPath === "") throw new Error(`${what}: no dataset given (got none)`);
+  const seed = pick(o.seed, s?.seed, 0, "--seed");
+  const networks: RunNetworks = {
+    numClasses: 7,
+    width: pick(o.networks?.width, s?.networks.width, DEFAULT_NETWORKS.width, "--width"),
+    depth: pick(o.networks?.depth, s?.networks.depth, DEFAULT_NETWORKS.depth, "--depth"),
+    generatorWidth: pick(
+      o.networks?.generatorWidth,
+      s?.networks.generatorWidth,
+      DEFAULT_NETWORKS.generatorWidth,
+      "--generator-width",
+    ),
+    discriminatorWidth: pick(
+      o.networks?.discriminatorWidth,
+      s?.networks.discriminatorWidth,
+      DEFAULT_NETWORKS.discriminatorWidth,
+      "--discriminator-width",
+    ),
+  };
+  const fraction = pick(o.fraction, s?.fraction, 0.1, "--fraction");
+  if (!(fraction > 0 && fraction <= 1)) {
+    throw new RangeError(`${what}: fraction must be in (0, 1] (got ${fraction})`);
+  }
+  return {
+    format: "grn-run",
+    version: 1,
+    method,
+    fraction,
+    seed,
+    splitSeed: pick(o.splitSeed, s?.splitSeed, seed, "--split-seed"),
+    dataset: {
+      path: datasetPath,
+      name: s?.dataset.name ?? "",
+      depthAxis: s?.dataset.depthAxis ?? 2,
+    },
+    split: {
+      test: pick(o.test, s?.split.test, 0.38, "--test"),
+      validation: pick(o.validation, s?.split.validation, 0.07, "--validation"),
+    },
+    slices: {
+      inputSize: pick(o.inputSize, s?.slices.inputSize, [128, 128], "--size"),
+      directions: pick(o.directions, s?.slices.directions, ["coronal", "sagittal"], "--directions"),
+      every: pick(o.every, s?.slices.every, 1, "--every"),
+      fit: pick(o.fit, s?.slices.fit, "resize", "--fit"),
+    },
+    networks,
+    training: {
+      // Epochs and patience may change on resume (e.g. to train longer).
+      epochs: o.epochs ?? s?.training.epochs ?? 50,
+      iterationsPerEpoch: pick(
+        o.iterationsPerEpoch,
+        s?.training.iterationsPerEpoch,
+        null,
+        "--iterations",
+      ),
+      batchSize: pick(o.batchSize, s?.training.batchSize, 4, "--batch-size"),
+      patience: o.patience ?? s?.training.patience ?? 5,
+    },
+    engine: { backend: o.backend ?? "auto", threads: o.threads ?? 1 },
+    versions: s?.versions ?? {
+      grn: GRN_VERSION,
+      deno: Deno.version.deno,
+      "tfjs-core": tf.version_core,
+    },
+    createdAt: s?.createdAt ?? new Date().toISOString(),
+  };
+}
+
+/**
+ * Trains one method on one dataset into a run folder.
+ *
+ * Steps: resolve the config (from the options, or from `config.json` when resuming: options
+ * that differ from the run's are an error, except epochs, patience, backend and threads), start
+ * the engine, build the method and check the input size, load the dataset, split it at the
+ * participant level with `splitSeed` (test, validation, train), choose the labeled subset of
+ * the training participants (a nested prefix of one permutation, so it is the same for every
+ * method), slice the scans, train with `fit` (checkpoints, history, early stopping and model
+ * selection in the run folder), and save the selected model as `model.ckpt`.
+ *
+ * @param options See {@linkcode TrainRunOptions}.
+ * @returns The run summary.
+ * @throws {Error} When the dataset folder is missing or invalid, the run folder holds another
+ *   run and `resume` is false, a resume option conflicts, the dataset changed since the run
+ *   began, or training fails. Messages name the folder or file.
+ */
+export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
+  const t0 = performance.now();
+  const log = options.log ?? (() => {});
+  const out = options.out;
+  const configPath = join(out, RUN_FILES.config);
+  const hasRun = await exists(configPath);
+  if (hasRun && !options.resume) {
+    throw new Error(
+      `Cannot train into ${out}: it already holds a run (${RUN_FILES.config}); pass --resume to continue it or choose another --out`,
+    );
+  }
+  const stored = hasRun ? await readRunConfig(out) : null;
+  const config = resolveConfig(options, stored);
+  const datasetDir = config.dataset.path;
+  const stat = await Deno.stat(datasetDir).catch(() => null);
+  if (!stat?.isDirectory) {
+    throw new Error(`Cannot train: dataset folder not found (got ${datasetDir})`);
+  }
+
+  const engine = await initEngine({
+    backend: config.engine.backend as BackendChoice,
+    threads: config.engine.threads,
+    log,
+  });
+  config.engine.used = { backend: engine.backend, threads: engine.threads };
+  const method = createRunMethod(config.method, {
+    networks: config.networks,
+    seed: config.seed,
+  });
+  try {
+    const [h, w] = config.slices.inputSize;
+    method.trainer.segmentor.checkInputSize(h, w);
+    method.trainer.generator?.checkInputSize(h, w);
+    method.trainer.discriminator?.checkInputSize(h, w);
+
+    const { manifest, scans } = await loadDataset(datasetDir);
+    config.dataset.name = manifest.name;
+    config.dataset.depthAxis = manifest.depthAxis ?? 2;
+    const split = splitParticipants(scans, {
+      seed: config.splitSeed,
+      test: config.split.test,
+      validation: config.split.validation,
+    });
+    const sliceOptions = {
+      inputSize: config.slices.inputSize,
+      directions: config.slices.directions,
+      every: config.slices.every,
+      fit: config.slices.fit,
+    };
+    const choice = chooseLabeled(split.train, {
+      fraction: config.fraction,
+      seed: config.splitSeed,
+      slices: { directions: config.slices.directions, every: config.slices.every },
+    });
+    const labeledSlices = extractSlices(choice.labeled, { ...sliceOptions, labels: "require" });
+    let unlabeledSource: RunSplit["unlabeledSource"] = "none";
+    let unlabeledSlices = null;
+    if (method.usesUnlabeled) {
+      if (choice.unlabeled.length > 0) {
+        unlabeledSlices = extractSlices(choice.unlabeled, { ...sliceOptions, labels: "drop" });
+        unlabeledSource = "pool";
+      } else {
+        unlabeledSlices = labeledSlices.withoutLabels();
+        unlabeledSource = "labeled-images";
+        log(
+          `grn train: no unlabeled training participants at fraction ${config.fraction}; ` +
+            "the unlabeled stream uses the labeled images without their labels",
+        );
+      }
+    }
+    const validationScans = split.validation.filter((s) => s.label !== undefined);
+    const validationSlices = validationScans.length > 0
+      ? extractSlices(validationScans, { ...sliceOptions, labels: "require" })
+      : null;
+    const runSplit: RunSplit = {
+      seed: config.splitSeed,
+      participants: split.participants,
+      scans: {
+        train: split.train.map((s) => s.id),
+        validation: split.validation.map((s) => s.id),
+        test: split.test.map((s) => s.id),
+        labeled: choice.labeled.map((s) => s.id),
+        unlabeled: choice.unlabeled.map((s) => s.id),
+      },
+      labeledParticipants: choice.labeledParticipants,
+      unlabeledParticipants: choice.unlabeledParticipants,
+      participantFraction: choice.participantFraction,
+      sliceFraction: choice.sliceFraction,
+      slices: {
+        labeled: labeledSlices.size,
+        unlabeled: unlabeledSlices?.size ?? 0,
+        validation: validationSlices?.size ?? 0,
+      },
+      unlabeledSource,
+    };
+    if (stored) {
+      const old = await readRunSplit(out);
+      if (!sameJson(old.scans, runSplit.scans)) {
+        throw new Error(
+          `Cannot resume ${out}: the dataset ${datasetDir} changed since the run began (got a different split)`,
+        );
+      }
+    }
+    await Deno.mkdir(out, { recursive: true });
+    await writeJsonAtomic(configPath, config);
+    await writeJsonAtomic(join(out, RUN_FILES.split), runSplit);
+    log(
+      `grn train: ${config.method} on ${manifest.name}: ${split.participants.train.length} train ` +
+        `(${choice.labeledParticipants.length} labeled), ${split.participants.validation.length} validation, ` +
+        `${split.participants.test.length} test participants; ${labeledSlices.size} labeled, ` +
+        `${unlabeledSlices?.size ?? 0} unlabeled, ${validationSlices?.size ?? 0} validation slices`,
+    );
+
+    const data: FitData = {
+      labeled: new BatchStream(labeledSlices, {
+        seed: config.seed,
+        name: "labeled",
+        ...(method.augment ? { augment: method.augment } : {}),
+      }),
+    };
+    if (unlabeledSlices) {
+      data.unlabeled = new BatchStream(unlabeledSlices, { seed: config.seed, name: "unlabeled" });
+    }
+    if (validationSlices) {
+      data.validation = new BatchStream(validationSlices, {
+        seed: config.seed,
+        name: "validation",
+      });
+    }
+    const result = await method.fit(data, {
+      batchSize: config.training.batchSize,
+      maxEpochs: config.training.epochs,
+      ...(config.training.iterationsPerEpoch !== null
+        ? { iterationsPerEpoch: config.training.iterationsPerEpoch }
+        : {}),
+      patience: config.training.patience,
+      checkpointDir: out,
+      resume: options.resume ?? false,
+      progress: options.progress ?? true,
+    });
+    const modelPath = join(out, RUN_FILES.model);
+    await method.trainer.save(modelPath, {
+      selected: { epoch: result.bestEpoch, validationLoss: result.bestValidationLoss },
+    });
+    const labeledParticipants = choice.labeledParticipants.length;
+    const summary: RunSummary = {
+      dir: out,
+      method: config.method,
+      fraction: config.fraction,
+      seed: config.seed,
+      splitSeed: config.splitSeed,
+      epochs: result.history.length,
+      bestEpoch: result.bestEpoch,
+      bestValidationLoss: result.bestValidationLoss,
+      stoppedEarly: result.stoppedEarly,
+      resumed: result.resumed,
+      seconds: (performance.now() - t0) / 1000,
+      trainingSeconds: result.history.reduce((s, e) => s + e.seconds, 0),
+      slices: runSplit.slices,
+      participants: {
+        train: split.participants.train.length,
+        validation: split.participants.validation.length,
+        test: split.participants.test.length,
+        labeled: labeledParticipants,
+      },
+      engine: { backend: engine.backend, threads: engine.threads },
+      model: modelPath,
+    };
+    await writeJsonAtomic(join(out, RUN_FILES.train), summary);
+    return summary;
+  } finally {
+    method.dispose();
+  }
+}
