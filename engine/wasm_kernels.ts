@@ -5,10 +5,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { conv2DBackpropFilterConfig } from "./kernels/conv2d_backprop_filter.ts";
 import { conv2DBackpropInputConfig } from "./kernels/conv2d_backprop_input.ts";
+import { concatConfig } from "./kernels/concat.ts";
 import { identityConfig } from "./kernels/identity.ts";
+import { leakyReluConfig } from "./kernels/leaky_relu.ts";
 import { leakyReluGradConfig } from "./kernels/leaky_relu_grad.ts";
 import { maxPoolGradConfig } from "./kernels/max_pool_grad.ts";
 import { contiguousReduceConfig } from "./kernels/reduce_contiguous.ts";
+import { splitVConfig } from "./kernels/split_v.ts";
 
 /** Builds a kernel record from the one registered before it (absent for missing kernels). */
 type KernelMaker = (stock: tf.KernelConfig | undefined) => tf.KernelConfig;
@@ -30,6 +33,9 @@ const MAKERS: readonly [string, KernelMaker][] = [
   ["MaxPoolGrad", () => maxPoolGradConfig],
   ["Sum", (stock) => contiguousReduceConfig("Sum", needStock("Sum", stock))],
   ["Mean", (stock) => contiguousReduceConfig("Mean", needStock("Mean", stock))],
+  ["LeakyRelu", (stock) => leakyReluConfig(needStock("LeakyRelu", stock))],
+  ["Concat", (stock) => concatConfig(needStock("Concat", stock))],
+  ["SplitV", (stock) => splitVConfig(needStock("SplitV", stock))],
 ];
 
 /** Kernel functions registered by this module, so a second call can recognise them. */
@@ -48,6 +54,9 @@ const ours = new WeakSet<tf.KernelFunc>();
  * - `MaxPoolGrad`: one pass in JavaScript, ~5x the stock kernel.
  * - `Sum`, `Mean`: one pass in JavaScript for reductions over outer axes (per-channel
  *   statistics, bias gradients) instead of a transpose; other cases use the stock kernels.
+ * - `LeakyRelu`: through XNNPACK's vectorised PReLU, ~3x the stock kernel.
+ * - `Concat`, `SplitV`: one pass with short runs copied element by element (skip connections
+ *   and their gradients), ~3x the stock kernels.
  *
  * Idempotent: kernels registered by an earlier call are left in place. May be called before or
  * after the wasm backend starts (stock setup functions are kept for the kernels that fall back
@@ -55,7 +64,7 @@ const ours = new WeakSet<tf.KernelFunc>();
  *
  * @returns The names of the kernels registered, in registration order, then
  *   `"LeakyRelu (gradient)"`.
- * @throws {Error} When tfjs-backend-wasm is not loaded (no stock `Sum`/`Mean` to fall back on).
+ * @throws {Error} When tfjs-backend-wasm is not loaded (no stock kernels to fall back on).
  */
 export function registerWasmTrainingKernels(): string[] {
   const names: string[] = [];

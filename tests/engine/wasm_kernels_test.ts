@@ -93,6 +93,9 @@ Deno.test("registerWasmTrainingKernels() installs the kernels on wasm and is ide
     "MaxPoolGrad",
     "Sum",
     "Mean",
+    "LeakyRelu",
+    "Concat",
+    "SplitV",
     "LeakyRelu (gradient)",
   ]);
   // A second registration must not wrap the project's Sum around itself.
