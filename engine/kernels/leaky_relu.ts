@@ -35,7 +35,7 @@ function slopeFor(backend: BackendWasm, alpha: number, channels: number): tf.Ten
 /**
  * Makes a `LeakyRelu` kernel record for the wasm backend that runs float32 data through the
  * backend's `Prelu` kernel (XNNPACK, vectorised) with a per-channel slope tensor filled with
- * `alpha`: ~5x the stock kernel, whose scalar branch mispredicts on mixed-sign activations.
+ * `alpha`: ~10x the stock kernel, whose scalar branch mispredicts on mixed-sign activations.
  * Same values (`x` where `x > 0`, else `alpha * x`). The slope tensors (one per distinct
  * `alpha` and channel count, a few floats each) stay allocated on the backend so that its
  * XNNPACK operators are reused. Other dtypes go to `stock`.
