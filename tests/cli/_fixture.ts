@@ -1,0 +1,44 @@
+/**
+ * A tiny phantom dataset and tiny network settings for the CLI tests.
+ * @module
+ */
+import { writePhantomDataset } from "../../data/phantom/write_phantom_dataset.ts";
+
+/** Writes a 5-participant, 1-scan-each phantom of 16x16x32 voxels into `dir`. */
+export async function writeTinyDataset(dir: string, seed = 3): Promise<void> {
+  await writePhantomDataset(dir, {
+    participants: 5,
+    scansPerParticipant: 1,
+    shape: [16, 16, 32],
+    seed,
+  });
+}
+
+/** `grn train` options for a run of a few seconds: 2 test, 1 validation participant. */
+export const TINY_TRAIN_ARGS: readonly string[] = [
+  "--size",
+  "32",
+  "--width",
+  "4",
+  "--depth",
+  "2",
+  "--generator-width",
+  "4",
+  "--discriminator-width",
+  "4",
+  "--epochs",
+  "1",
+  "--iterations",
+  "2",
+  "--batch-size",
+  "2",
+  "--every",
+  "4",
+  "--test",
+  "2",
+  "--validation",
+  "1",
+  "--backend",
+  "wasm",
+  "--quiet",
+];

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { errorLines, runMain } from "../_cli.ts";
+import { TINY_TRAIN_ARGS, writeTinyDataset } from "../_fixture.ts";
+
+const dir = await Deno.makeTempDir();
+const dataset = `${dir}/ds`;
+await writeTinyDataset(dataset);
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+
+function oneLine(stderr: string): string {
+  const lines = errorLines(stderr);
+  assert.equal(lines.length, 1, `one error line, got ${JSON.stringify(stderr)}`);
+  return lines[0]!;
+}
+
+Deno.test("grn train: a missing dataset folder fails with exit 1 naming the path", async () => {
+  const missing = `${dir}/no-such-dataset`;
+  const r = await runMain(["train", "-d", missing, "-m", "grn-sel", "-o", `${dir}/a`, "--quiet"]);
+  assert.equal(r.code, 1);
+  assert.equal(
+    oneLine(r.stderr),
+    `grn train: Cannot train: dataset folder not found (got ${missing})`,
+  );
+  assert.equal(await Deno.stat(`${dir}/a`).then(() => true, () => false), false, "no run folder");
+});
+
+Deno.test("grn train: a folder without dataset.json fails naming the manifest path", async () => {
+  const empty = `${dir}/empty`;
+  await Deno.mkdir(empty);
+  const r = await runMain([
+    "train",
+    "-d",
+    empty,
+    "-m",
+    "supervised",
+    "-o",
+    `${dir}/b`,
+    ...TINY_TRAIN_ARGS,
+  ]);
+  assert.equal(r.code, 1);
+  const line = oneLine(r.stderr);
+  assert.match(line, /^grn train: Cannot load dataset manifest /);
+  assert.ok(line.includes(`${empty}/dataset.json`), line);
+});
+
+Deno.test("grn train: an unknown method suggests the nearest and lists the valid ones", async () => {
+  const r = await runMain(["train", "-d", dataset, "-m", "grn-ssll", "-o", `${dir}/c`]);
+  assert.equal(r.code, 2);
+  assert.equal(
+    oneLine(r.stderr),
+    'grn train: unknown method "grn-ssll" for --method (did you mean grn-ssl?); choose from grn-sel, grn-ssl, supervised',
+  );
+  const far = await runMain(["train", "-d", dataset, "-m", "zzzzzzzzzz", "-o", `${dir}/c`]);
+  assert.equal(far.code, 2);
+  assert.match(
+    oneLine(far.stderr),
+    /^grn train: unknown method "zzzzzzzzzz" for --method; choose from /,
+  );
+});
+
+Deno.test("grn train: --fraction outside (0, 1] is a usage error", async () => {
+  for (const f of ["0", "1.5", "-0.2", "nan"]) {
+    const r = await runMain(["train", "-d", dataset, "-m", "grn-sel", "--fraction", f]);
+    assert.equal(r.code, 2, `--fraction ${f}`);
+    assert.equal(oneLine(r.stderr), `grn train: --fraction must be a number in (0, 1] (got ${f})`);
+  }
+});
+
+Deno.test("grn train: an unknown option gets a suggestion", async () => {
+  const r = await runMain(["train", "-d", dataset, "-m", "grn-sel", "--epoch", "3"]);
+  assert.equal(r.code, 2);
+  assert.equal(oneLine(r.stderr), "grn train: unknown option --epoch (did you mean --epochs?)");
+});
+
+Deno.test("grn train: missing --dataset, --method or --out (with --resume) are usage errors", async () => {
+  const a = await runMain(["train", "-m", "grn-sel"]);
+  assert.equal(a.code, 2);
+  assert.match(oneLine(a.stderr), /^grn train: missing --dataset DIR/);
+  const b = await runMain(["train", "-d", dataset]);
+  assert.equal(b.code, 2);
+  assert.match(
+    oneLine(b.stderr),
+    /^grn train: missing --method NAME \(one of grn-sel, grn-ssl, supervised\)/,
+  );
+  const c = await runMain(["train", "--resume"]);
+  assert.equal(c.code, 2);
+  assert.match(oneLine(c.stderr), /^grn train: --resume needs --out DIR/);
+  const d = await runMain(["train", "-d", dataset, "-m", "grn-sel", "--test", "2.5"]);
+  assert.equal(d.code, 2);
+  assert.match(
+    oneLine(d.stderr),
+    /^grn train: --test must be a fraction in \[0, 1\) or a whole number/,
+  );
+});
+
+Deno.test("grn train: an input size the network cannot take fails before loading data", async () => {
+  const r = await runMain([
+    "train",
+    "-d",
+    dataset,
+    "-m",
+    "supervised",
+    "-o",
+    `${dir}/e`,
+    ...TINY_TRAIN_ARGS,
+    "--depth",
+    "3",
+    "--size",
+    "30",
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r.stderr), /^grn train: .*(multiple|divisible).*/i);
+});
+
+Deno.test("grn train --json: trains a tiny run and refuses to overwrite it", async () => {
+  const out = `${dir}/run`;
+  const r = await runMain([
+    "train",
+    "-d",
+    dataset,
+    "-m",
+    "supervised",
+    "-o",
+    out,
+    "--json",
+    ...TINY_TRAIN_ARGS,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.equal(summary.ok, true);
+  assert.equal(summary.method, "supervised");
+  assert.equal(summary.epochs, 1);
+  assert.deepEqual(summary.participants, { train: 2, validation: 1, test: 2, labeled: 1 });
+  assert.equal(summary.slices.unlabeled, 0, "supervised draws no unlabeled stream");
+  const again = await runMain([
+    "train",
+    "-d",
+    dataset,
+    "-m",
+    "supervised",
+    "-o",
+    out,
+    ...TINY_TRAIN_ARGS,
+  ]);
+  assert.equal(again.code, 1);
+  assert.match(oneLine(again.stderr), /already holds a run .*pass --resume/);
+});
