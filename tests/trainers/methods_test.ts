@@ -1,0 +1,210 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initEngine } from "../../engine/init_engine.ts";
+import { Rng } from "../../engine/rng.ts";
+import { diceLoss } from "../../losses/dice_loss.ts";
+import type { GRN } from "../../trainers/grn.ts";
+import type { Method, MethodOptions, MethodProgressEvent } from "../../trainers/method.ts";
+import { createMethod, methodNames } from "../../trainers/method_registry.ts";
+import { toyBands, ToySource } from "../_toy_data.ts";
+
+await initEngine({ backend: "wasm", log: () => {} });
+
+const SIZE = 16, CLASSES = 3, BATCH = 4;
+
+const TINY: MethodOptions = {
+  numClasses: CLASSES,
+  seed: 1,
+  unet: { channels: [4, 8], dropout: [0.1, 0.1] },
+  generator: { ngf: 4, downsamplings: 2 },
+  discriminator: { ndf: 4, nLayers: 1 },
+  auxiliaryDiscriminator: { ndf: 4, nLayers: 2 },
+  adam: { learningRate: 3e-3 },
+};
+
+/** Per-method tweaks: URPC's pyramid needs 5 levels. */
+function optionsFor(name: string): MethodOptions {
+  if (name.endsWith("urpc")) {
+    return { ...TINY, unet: { channels: [4, 4, 8, 8, 8], dropout: [0.1, 0.1, 0.1, 0.1, 0.1] } };
+  }
+  return TINY;
+}
+
+const labeledData = toyBands(8, SIZE, CLASSES, 3);
+const unlabeledData = toyBands(8, SIZE, CLASSES, 4);
+const validationData = toyBands(4, SIZE, CLASSES, 5);
+
+function fixedBatch() {
+  const n = BATCH * SIZE * SIZE;
+  return {
+    images: tf.tensor4d(labeledData.images.subarray(0, n), [BATCH, SIZE, SIZE, 1]),
+    labels: tf.tensor3d(labeledData.labels.subarray(0, n), [BATCH, SIZE, SIZE], "int32"),
+  };
+}
+
+/** Dice loss of the evaluated segmentor on a fixed batch, training-mode pass, fixed dropout. */
+function trainModeDice(method: Method, b: ReturnType<typeof fixedBatch>): number {
+  return tf.tidy(() =>
+    diceLoss(
+      method.trainer.segmentor.apply(b.images, { training: true, rng: new Rng(5) }),
+      b.labels,
+    ).dataSync()[0]!
+  );
+}
+
+for (const name of methodNames()) {
+  Deno.test(`method ${name}: trains with finite losses, falling supervised loss, no leak`, async () => {
+    const method = createMethod(name, optionsFor(name));
+    const b = fixedBatch();
+    const before = trainModeDice(method, b);
+    const counts = new Map<string, number[]>();
+    const twoStages = method.stages.length > 1;
+    const result = await method.fit({
+      labeled: new ToySource(labeledData, 1),
+      unlabeled: new ToySource(unlabeledData, 2, false),
+      validation: new ToySource(validationData, 3),
+    }, {
+      maxEpochs: twoStages ? 4 : 2,
+      iterationsPerEpoch: 3,
+      batchSize: BATCH,
+      patience: 0,
+      progress: (e: MethodProgressEvent) => {
+        if (e.kind !== "step") return;
+        const key = `${e.stage}/${e.epoch}`;
+        counts.set(key, [...(counts.get(key) ?? []), tf.memory().numTensors]);
+      },
+    });
+    const after = trainModeDice(method, b);
+    for (const stage of result.stages) {
+      for (const epoch of stage.result.history) {
+        for (const [k, v] of Object.entries(epoch.train)) {
+          assert.ok(Number.isFinite(v), `${name} ${stage.name} epoch ${epoch.epoch}: ${k} = ${v}`);
+        }
+      }
+    }
+    // After the warm-up epoch, every step of an epoch ends with the same number of tensors.
+    const flat = [...counts].filter(([k]) => !k.endsWith("/1"));
+    assert.ok(flat.length > 0);
+    for (const [key, c] of flat) assert.ok(c.every((v) => v === c[0]), `${name} ${key}: ${c}`);
+    assert.ok(after < before - 0.02, `${name}: Dice loss ${before} -> ${after}`);
+    tf.dispose([b.images, b.labels]);
+    method.dispose();
+  });
+}
+
+function batches(i: number) {
+  const px = SIZE * SIZE;
+  const pick = (data: typeof labeledData, offset: number) => {
+    const img = new Float32Array(BATCH * px), lab = new Int32Array(BATCH * px);
+    for (let k = 0; k < BATCH; k++) {
+      const j = (offset + k) % data.n;
+      img.set(data.images.subarray(j * px, (j + 1) * px), k * px);
+      lab.set(data.labels.subarray(j * px, (j + 1) * px), k * px);
+    }
+    return {
+      images: tf.tensor4d(img, [BATCH, SIZE, SIZE, 1]),
+      labels: tf.tensor3d(lab, [BATCH, SIZE, SIZE], "int32"),
+    };
+  };
+  return { labeled: pick(labeledData, 3 * i), unlabeled: pick(unlabeledData, 5 * i) };
+}
+
+function run(trainer: GRN, from: number, count: number) {
+  for (let i = from; i < from + count; i++) {
+    const { labeled, unlabeled } = batches(i);
+    trainer.step(labeled, { images: unlabeled.images });
+    tf.dispose([labeled.images, labeled.labels, unlabeled.images, unlabeled.labels]);
+  }
+}
+
+function state(trainer: GRN, prefix: string): Map<string, Float32Array> {
+  return new Map(
+    [...trainer.namedState()].filter(([n]) => n.startsWith(prefix)).map((
+      [n, v],
+    ) => [n, v.dataSync() as Float32Array]),
+  );
+}
+
+for (const [name, prefix] of [["mt", "consistency.mt/S/"], ["dan", "consistency.dan/D"]]) {
+  Deno.test(`method ${name}: GRN.save/restore carries the plug-in's state (exact resume)`, async () => {
+    const dir = await Deno.makeTempDir();
+    const straight = createMethod(name!, TINY);
+    run(straight.trainer, 0, 4);
+    const first = createMethod(name!, TINY);
+    run(first.trainer, 0, 2);
+    await first.trainer.save(`${dir}/mid.ckpt`);
+    first.dispose();
+    const second = createMethod(name!, { ...TINY, seed: 9 }); // everything must come from the file
+    await second.trainer.restore(`${dir}/mid.ckpt`);
+    run(second.trainer, 2, 2);
+    const plugin = state(straight.trainer, prefix!);
+    assert.ok(plugin.size > 0, `${name}: no ${prefix} variables in the checkpoint state`);
+    for (const p of ["S/", prefix!]) {
+      const a = state(straight.trainer, p), b = state(second.trainer, p);
+      assert.deepEqual([...a.keys()], [...b.keys()]);
+      for (const [k, v] of a) assert.deepEqual(b.get(k), v, `${name}: ${k} differs after resume`);
+    }
+    straight.dispose();
+    second.dispose();
+    await Deno.remove(dir, { recursive: true });
+  });
+}
+
+Deno.test("method supervised-gan-aug: stage 1 trains G and D only, stage 2 S only on x and G(x)", () => {
+  const method = createMethod("supervised-gan-aug", TINY);
+  assert.deepEqual(method.stages.map((s) => [s.name, s.validate]), [
+    ["gan", false],
+    ["segmentor", true],
+  ]);
+  assert.deepEqual(method.stageEpochs(50), [25, 25]);
+  assert.deepEqual(method.stageEpochs(3), [2, 1]);
+  assert.throws(() => method.stageEpochs(1), /needs? at least 2 epochs \(got maxEpochs 1\)/);
+  const [gan, seg] = method.stages.map((s) => s.trainer);
+  assert.equal(gan!.generator, seg!.generator, "stage 2 uses the stage-1 generator");
+  assert.equal(gan!.segmentor, seg!.segmentor);
+  const snap = (t: GRN) => ({ G: state(t, "G/"), S: state(t, "S/"), D: state(gan!, "D/") });
+  const same = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) =>
+    [...a].every(([k, v]) => b.get(k)!.every((x, i) => x === v[i]));
+  const s0 = snap(gan!);
+  run(gan!, 0, 1);
+  const s1 = snap(gan!);
+  assert.ok(same(s0.S, s1.S) && !same(s0.G, s1.G) && !same(s0.D, s1.D));
+  const { labeled } = batches(1);
+  const losses = seg!.step(labeled);
+  tf.dispose([labeled.images, labeled.labels]);
+  const s2 = snap(seg!);
+  assert.ok(same(s1.G, s2.G) && same(s1.D, s2.D) && !same(s1.S, s2.S));
+  assert.ok(Number.isFinite(losses.diceFake!), "S trains on the reconstructions too");
+  assert.equal(losses.lossG, undefined);
+  method.dispose();
+});
+
+Deno.test("Method.fit: plans the ramps for the run and needs unlabeled data where used", async () => {
+  const method = createMethod("mt", TINY);
+  assert.equal(method.plannedIterations, 30000, "30000 before fit()");
+  const weights: number[] = [];
+  await assert.rejects(
+    () => method.fit({ labeled: new ToySource(labeledData, 1) }, { progress: false }),
+    /Cannot train method "mt": it needs an unlabeled source/,
+  );
+  await method.fit({
+    labeled: new ToySource(labeledData, 1),
+    unlabeled: new ToySource(unlabeledData, 2, false),
+  }, {
+    maxEpochs: 1,
+    iterationsPerEpoch: 2,
+    progress: (e) => {
+      if (e.kind === "step") weights.push(e.losses.consistencyWeight!);
+    },
+  });
+  assert.equal(method.plannedIterations, 2);
+  // w(t) = 0.1·sigmoidRampup(floor(t / (2/200)), 200): t = 0 → 0.1·e^-5, t = 1 → 0.1·e^-1.25
+  // (progress events carry running means over the epoch).
+  const w0 = 0.1 * Math.exp(-5), w1 = 0.1 * Math.exp(-1.25);
+  assert.ok(Math.abs(weights[0]! - w0) < 1e-9, `${weights[0]}`);
+  assert.ok(Math.abs(weights[1]! - (w0 + w1) / 2) < 1e-9, `${weights[1]}`);
+  method.dispose();
+  const fixed = createMethod("mt", { ...TINY, plannedIterations: 1234 });
+  assert.equal(fixed.plannedIterations, 1234);
+  fixed.dispose();
+});

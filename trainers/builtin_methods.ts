@@ -1,0 +1,437 @@
+/**
+ * The built-in method definitions: GRN, its ablations, and every method the paper compares
+ * against, as configurations of the one `GRN` trainer plus consistency plug-ins.
+ * @module
+ */
+import { augmentBatch } from "../data/augment.ts";
+import type { DiceLossOptions } from "../losses/dice_loss.ts";
+import type { ConsistencyLoss } from "../losses/consistency_loss.ts";
+import {
+  InterpolationConsistency,
+  type InterpolationConsistencyOptions,
+} from "../losses/interpolation_consistency.ts";
+import { MeanTeacher, type MeanTeacherOptions } from "../losses/mean_teacher.ts";
+import {
+  PyramidConsistency,
+  type PyramidConsistencyOptions,
+} from "../losses/pyramid_consistency.ts";
+import {
+  RegularizedDropout,
+  type RegularizedDropoutOptions,
+} from "../losses/regularized_dropout.ts";
+import {
+  SegmentationAdversarial,
+  type SegmentationAdversarialOptions,
+} from "../losses/segmentation_adversarial.ts";
+import {
+  ShapeAwareAdversarial,
+  type ShapeAwareAdversarialOptions,
+} from "../losses/shape_aware_adversarial.ts";
+import {
+  UncertaintyAwareMeanTeacher,
+  type UncertaintyAwareMeanTeacherOptions,
+} from "../losses/uncertainty_aware_mean_teacher.ts";
+import type { Module } from "../networks/module.ts";
+import { PatchGANDiscriminator } from "../networks/patchgan_discriminator.ts";
+import { PyramidUNet } from "../networks/pyramid_unet.ts";
+import { ResUNetGenerator } from "../networks/resunet_generator.ts";
+import { SdmUNet } from "../networks/sdm_unet.ts";
+import type { Segmentor } from "../networks/segmentor.ts";
+import { UNet } from "../networks/unet.ts";
+import { GRN, type GRNOptions, type SegmentationFeedback } from "./grn.ts";
+import type {
+  MethodBuildContext,
+  MethodDefinition,
+  MethodStage,
+  ResolvedMethodOptions,
+  TrainingPlan,
+} from "./method.ts";
+import { sigmoidConsistencyWeight, sigmoidRampup } from "./schedules.ts";
+
+/** SSL4MIS's Dice loss: squared denominators, sums over the batch, background included. */
+const SSL4MIS_DICE: DiceLossOptions = { squared: true, reduce: "batch" };
+
+type SegmentorKind = "unet" | "pyramid" | "sdm";
+
+function segmentor(o: ResolvedMethodOptions, kind: SegmentorKind = "unet"): Segmentor {
+  const settings = { ...o.unet, numClasses: o.numClasses, inChannels: o.inChannels, seed: o.seed };
+  if (kind === "pyramid") return new PyramidUNet(settings);
+  if (kind === "sdm") return new SdmUNet(settings);
+  return new UNet(settings);
+}
+
+function generator(o: ResolvedMethodOptions): ResUNetGenerator {
+  return new ResUNetGenerator({ ...o.generator, channels: o.inChannels, seed: o.seed + 1 });
+}
+
+function discriminator(o: ResolvedMethodOptions): PatchGANDiscriminator {
+  return new PatchGANDiscriminator({
+    ...o.discriminator,
+    channels: o.inChannels,
+    seed: o.seed + 2,
+  });
+}
+
+/** Builds a trainer, freeing its networks and plug-in when the constructor refuses them. */
+function trainer(options: GRNOptions): GRN {
+  try {
+    return new GRN(options);
+  } catch (e) {
+    const owned: (Module | ConsistencyLoss | null | undefined)[] = [
+      options.segmentor,
+      options.generator,
+      options.discriminator,
+      options.consistency,
+    ];
+    for (const m of owned) m?.dispose?.();
+    throw e;
+  }
+}
+
+/**
+ * `w(t) = λ·sigmoidRampup(floor(t / P), 200)` over `rampFraction × plan.iterations`
+ * iterations (SSL4MIS's schedule scaled to the planned run), rebuilt when the plan changes.
+ */
+function rampedWeight(
+  o: ResolvedMethodOptions,
+  plan: TrainingPlan,
+  defaultWeight: number,
+): (step: number) => number {
+  const weight = o.consistencyWeight ?? defaultWeight;
+  let planned = NaN;
+  let w: (step: number) => number = () => weight;
+  return (step) => {
+    if (plan.iterations !== planned) {
+      planned = plan.iterations;
+      w = sigmoidConsistencyWeight({ weight, rampIterations: planned * o.rampFraction });
+    }
+    return w(step);
+  };
+}
+
+function stage(trainer: GRN): MethodStage[] {
+  return [{ name: "train", trainer, epochShare: 1, validate: true }];
+}
+
+function supervisedTrainer(o: ResolvedMethodOptions): GRN {
+  return trainer({
+    segmentor: segmentor(o),
+    mode: "sel",
+    supervisedLoss: o.supervisedLoss ?? "dice",
+    dice: o.dice ?? {},
+    adam: o.adam,
+    seed: o.seed + 100,
+  });
+}
+
+/**
+ * A classic semi-supervised baseline: the segmentor alone, one update per iteration on
+ * `L_sup(B_l) + w(t)·L_cons(B_u)` (SSL4MIS's loop), SSL4MIS's `0.5·(CE + Dice)`.
+ */
+function classic(
+  { options: o, plan }: MethodBuildContext,
+  kind: SegmentorKind,
+  consistency: ConsistencyLoss,
+  defaultWeight: number,
+): MethodStage[] {
+  return stage(trainer({
+    segmentor: segmentor(o, kind),
+    mode: "ssl",
+    unlabeledPhase: "combined",
+    consistency,
+    consistencyWeight: rampedWeight(o, plan, defaultWeight),
+    supervisedLoss: o.supervisedLoss ?? "dice-ce",
+    dice: o.dice ?? SSL4MIS_DICE,
+    adam: o.adam,
+    seed: o.seed + 100,
+  }));
+}
+
+/** GRN-SEL / GRN-SSL with the paper's settings (λcus = 1, no ramp). */
+function grn(
+  o: ResolvedMethodOptions,
+  mode: "sel" | "ssl",
+  feedback: SegmentationFeedback,
+  consistency?: ConsistencyLoss,
+  kind: SegmentorKind = "unet",
+): MethodStage[] {
+  const weight = o.consistencyWeight ?? 1;
+  return stage(trainer({
+    segmentor: segmentor(o, kind),
+    generator: generator(o),
+    discriminator: discriminator(o),
+    mode,
+    feedback,
+    ...(consistency ? { consistency } : {}),
+    lambdas: o.lambdas,
+    consistencyWeight: () => weight,
+    supervisedLoss: o.supervisedLoss ?? "dice",
+    dice: o.dice ?? {},
+    adam: o.adam,
+    seed: o.seed + 100,
+  }));
+}
+
+function grnSel(
+  name: string,
+  feedback: SegmentationFeedback,
+  reference: string,
+  description: string,
+): MethodDefinition {
+  return {
+    name,
+    description,
+    reference,
+    usesUnlabeled: false,
+    hasGenerator: true,
+    build: ({ options }) => grn(options, "sel", feedback),
+  };
+}
+
+/** The built-in methods, in the order of the paper's tables. */
+export const BUILTIN_METHODS: readonly MethodDefinition[] = [
+  {
+    name: "supervised",
+    description: "the segmentor on labeled data only, Dice loss (the paper's fully supervised)",
+    reference: "Tables 2-6, Fully supervised",
+    usesUnlabeled: false,
+    hasGenerator: false,
+    build: ({ options }) => stage(supervisedTrainer(options)),
+  },
+  {
+    name: "supervised-aug",
+    description: "supervised with geometric + intensity image augmentation of the labeled stream",
+    reference: "Table 6, Fully Supervised (w. image augmentation)",
+    usesUnlabeled: false,
+    hasGenerator: false,
+    labeledAugment: (o) => (batch, rng) => augmentBatch(batch, rng, o.augment),
+    build: ({ options }) => stage(supervisedTrainer(options)),
+  },
+  {
+    name: "supervised-gan-aug",
+    description:
+      "a reconstruction GAN trained first, then the segmentor on originals + reconstructions",
+    reference: "Table 6, Fully Supervised (w. GAN augmentation) [35]",
+    usesUnlabeled: false,
+    hasGenerator: true,
+    build: ({ options: o }) => {
+      const s = segmentor(o), g = generator(o), d = discriminator(o);
+      const share = o.ganEpochShare;
+      const gan = trainer({
+        segmentor: s,
+        generator: g,
+        discriminator: d,
+        mode: "sel",
+        feedback: "none",
+        train: { segmentor: false },
+        lambdas: o.lambdas,
+        adam: o.adam,
+        seed: o.seed + 100,
+      });
+      let seg: GRN;
+      try {
+        seg = new GRN({
+          segmentor: s,
+          generator: g,
+          discriminator: null,
+          mode: "sel",
+          train: { generator: false, discriminator: false },
+          supervisedLoss: o.supervisedLoss ?? "dice",
+          dice: o.dice ?? {},
+          adam: o.adam,
+          seed: o.seed + 101,
+        });
+      } catch (e) {
+        gan.dispose();
+        throw e;
+      }
+      return [
+        { name: "gan", trainer: gan, epochShare: share, validate: false },
+        { name: "segmentor", trainer: seg, epochShare: 1 - share, validate: true },
+      ];
+    },
+  },
+  {
+    name: "mt",
+    description: "mean teacher: MSE to an EMA teacher on noisy unlabeled images",
+    reference: "Table 2, MT [25]",
+    usesUnlabeled: true,
+    hasGenerator: false,
+    build: (ctx) =>
+      classic(
+        ctx,
+        "unet",
+        new MeanTeacher({ ...ctx.options.consistency } as MeanTeacherOptions),
+        0.1,
+      ),
+  },
+  {
+    name: "uamt",
+    description: "uncertainty-aware mean teacher (8 MC-dropout teacher passes, entropy mask)",
+    reference: "Table 2, UAMT [26]",
+    usesUnlabeled: true,
+    hasGenerator: false,
+    build: (ctx) => {
+      const { options: o, plan } = ctx;
+      return classic(
+        ctx,
+        "unet",
+        new UncertaintyAwareMeanTeacher({
+          thresholdRamp: (t) => sigmoidRampup(t, plan.iterations * o.rampFraction),
+          ...o.consistency,
+        } as UncertaintyAwareMeanTeacherOptions),
+        0.1,
+      );
+    },
+  },
+  {
+    name: "urpc",
+    description: "uncertainty-rectified pyramid consistency on a pyramid UNet",
+    reference: "Table 2, URPC [32]",
+    usesUnlabeled: true,
+    hasGenerator: false,
+    build: (ctx) =>
+      classic(
+        ctx,
+        "pyramid",
+        new PyramidConsistency({ ...ctx.options.consistency } as PyramidConsistencyOptions),
+        0.1,
+      ),
+  },
+  {
+    name: "sassnet",
+    description: "shape-aware: signed-distance head (tanh) and a discriminator on it",
+    reference: "Table 2, SASSNet [33] (2-D multi-class adaptation)",
+    usesUnlabeled: true,
+    hasGenerator: false,
+    build: (ctx) => {
+      const o = ctx.options;
+      return classic(
+        ctx,
+        "sdm",
+        new ShapeAwareAdversarial({
+          discriminator: o.auxiliaryDiscriminator,
+          seed: o.seed + 3,
+          ...o.consistency,
+        } as ShapeAwareAdversarialOptions),
+        0.01,
+      );
+    },
+  },
+  {
+    name: "rdrop",
+    description: "R-Drop: symmetric KL between two dropout passes of one model",
+    reference: "Table 2, R-drop [34]",
+    usesUnlabeled: true,
+    hasGenerator: false,
+    build: (ctx) =>
+      classic(
+        ctx,
+        "unet",
+        new RegularizedDropout({ ...ctx.options.consistency } as RegularizedDropoutOptions),
+        4.0,
+      ),
+  },
+  {
+    name: "ict",
+    description: "interpolation consistency with an EMA teacher (Beta(0.2, 0.2), halves)",
+    reference: "Table 2, ICT [30]",
+    usesUnlabeled: true,
+    hasGenerator: false,
+    build: (ctx) =>
+      classic(
+        ctx,
+        "unet",
+        new InterpolationConsistency({
+          alpha: 0.2,
+          foldLambda: false,
+          pairing: "halves",
+          teacher: true,
+          ...ctx.options.consistency,
+        } as InterpolationConsistencyOptions),
+        0.1,
+      ),
+  },
+  {
+    name: "dan",
+    description: "deep adversarial network: discriminator on [softmax, image], labeled = real",
+    reference: "Table 2, DAN [27]",
+    usesUnlabeled: true,
+    hasGenerator: false,
+    build: (ctx) => {
+      const o = ctx.options;
+      return classic(
+        ctx,
+        "unet",
+        new SegmentationAdversarial({
+          discriminator: o.auxiliaryDiscriminator,
+          seed: o.seed + 3,
+          ...o.consistency,
+        } as SegmentationAdversarialOptions),
+        0.1,
+      );
+    },
+  },
+  grnSel(
+    "grn-sel",
+    "joint",
+    "Tables 2-6, GRN-SEL (Algorithm 1)",
+    "GRN-SEL: generator and segmentor with joint segmentation feedback (labeled data only)",
+  ),
+  grnSel(
+    "grn-sel-no-feedback",
+    "none",
+    "Table 6, GRN-SEL (w/o L_seg feedback)",
+    "GRN-SEL ablation: no segmentation term in the generator loss",
+  ),
+  grnSel(
+    "grn-sel-negated",
+    "negated",
+    "Table 6, GRN-SEL (w. -L_seg feedback)",
+    "GRN-SEL ablation: negated segmentation term (adversarial augmentation)",
+  ),
+  grnSel(
+    "grn-sel-frozen-s",
+    "frozen-segmentor",
+    "Table 6, GRN-SEL (Freeze S for back-propagating L_G)",
+    "GRN-SEL ablation: S held fixed while L_G is back-propagated",
+  ),
+  {
+    name: "grn-ssl",
+    description: "GRN-SSL: GRN with an unlabeled phase, ICT as L_customize (Algorithm 2)",
+    reference: "Tables 2-6, GRN-SSL (Algorithm 2)",
+    usesUnlabeled: true,
+    hasGenerator: true,
+    build: ({ options: o }) =>
+      grn(
+        o,
+        "ssl",
+        "joint",
+        new InterpolationConsistency({ ...o.consistency } as InterpolationConsistencyOptions),
+      ),
+  },
+  {
+    name: "grn-ssl-mt",
+    description: "GRN-SSL with a mean-teacher L_customize (teacher S'∘G')",
+    reference: "Section 4 (L_customize is replaceable)",
+    usesUnlabeled: true,
+    hasGenerator: true,
+    build: ({ options: o }) =>
+      grn(o, "ssl", "joint", new MeanTeacher({ ...o.consistency } as MeanTeacherOptions)),
+  },
+  {
+    name: "grn-ssl-urpc",
+    description: "GRN-SSL with the URPC loss as L_customize (pyramid UNet segmentor)",
+    reference: "Section 4 (rectified pyramid consistency as L_customize [32])",
+    usesUnlabeled: true,
+    hasGenerator: true,
+    build: ({ options: o }) =>
+      grn(
+        o,
+        "ssl",
+        "joint",
+        new PyramidConsistency({ ...o.consistency } as PyramidConsistencyOptions),
+        "pyramid",
+      ),
+  },
+];
