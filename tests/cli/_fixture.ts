@@ -42,3 +42,27 @@ export const TINY_TRAIN_ARGS: readonly string[] = [
   "wasm",
   "--quiet",
 ];
+
+/** Trains a tiny `supervised` run (one epoch of two iterations) on a tiny dataset in `dir`. */
+export async function trainTinyRun(dir: string, method = "supervised"): Promise<string> {
+  const { trainRun } = await import("../../cli/core/train_run.ts");
+  await writeTinyDataset(`${dir}/ds`);
+  const out = `${dir}/run-${method}`;
+  await trainRun({
+    dataset: `${dir}/ds`,
+    method,
+    out,
+    fraction: 1,
+    test: 2,
+    validation: 1,
+    inputSize: [32, 32],
+    every: 4,
+    networks: { width: 4, depth: 2, generatorWidth: 4, discriminatorWidth: 4 },
+    epochs: 1,
+    iterationsPerEpoch: 2,
+    batchSize: 2,
+    backend: "wasm",
+    progress: false,
+  });
+  return out;
+}
