@@ -1,6 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { guardWasmAllocations } from "./memory.ts";
+import {
+  applyNative,
+  chooseNative,
+  type NativeChoice,
+  type NativeInfo,
+} from "./native/provider.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
 import { configureWasmThreads, wasmThreadsActive } from "./wasm_threads.ts";
 
@@ -19,11 +25,20 @@ export interface EngineOptions {
    */
   backend?: BackendChoice;
   /**
-   * Number of WebAssembly worker threads (wasm backend only). `1` runs single-threaded. Threads
-   * are fixed once the wasm backend has started; a later call with another count is an error.
+   * Number of threads (wasm backend only). Without the native provider: WebAssembly worker
+   * threads (`1` runs single-threaded; fixed once the wasm backend has started, a later call
+   * with another count is an error). With it: oneDNN's OpenMP threads, while wasm stays
+   * single-threaded so that the two pools never compete for the cores.
    * @default {1}
    */
   threads?: number;
+  /**
+   * Native kernels on the wasm backend: `auto` uses oneDNN (`libdnnl.so.2`, oneDNN 2.x) when it
+   * loads, which needs `--allow-ffi`, and otherwise keeps the wasm kernels and says why;
+   * `onednn` requires it (an error when it cannot load); `off` never loads it.
+   * @default {"auto"}
+   */
+  native?: NativeChoice;
   /**
    * Where the one-line notice about the chosen backend goes. Pass `() => {}` to silence it.
    * @default {writes to stderr}
@@ -43,6 +58,8 @@ export interface EngineInfo {
   skipped: string[];
   /** Training kernels this project registered on the backend. */
   kernels: string[];
+  /** The native kernel provider in use (wasm backend only), or `null`. */
+  native: NativeInfo | null;
 }
 
 /** Install advice shown when `backend: "tensorflow"` is asked for but cannot load. */
@@ -117,11 +134,18 @@ async function activate(name: BackendName): Promise<void> {
  * ```
  */
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
-  const { backend = "auto", threads = 1, log = stderrLog } = options;
+  const { backend = "auto", threads = 1, log = stderrLog, native = "auto" } = options;
   if (!["auto", "tensorflow", "wasm", "cpu"].includes(backend)) {
     throw new RangeError(
       `Cannot start engine: backend must be one of auto, tensorflow, wasm, cpu (got ${
         JSON.stringify(backend)
+      })`,
+    );
+  }
+  if (!["auto", "onednn", "off"].includes(native)) {
+    throw new RangeError(
+      `Cannot start engine: native must be one of auto, onednn, off (got ${
+        JSON.stringify(native)
       })`,
     );
   }
@@ -155,13 +179,19 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
 
   let kernels: string[] = [];
   let activeThreads = 1;
+  let nativeInfo: NativeInfo | null = null;
   if (chosen === "wasm") {
+    const decision = chooseNative(native, wasmThreadsActive());
+    if (decision.skipped) skipped.push(decision.skipped);
     try {
-      activeThreads = await configureWasmThreads(threads);
+      activeThreads = await configureWasmThreads(decision.dnn ? 1 : threads);
       kernels = registerWasmTrainingKernels();
+      nativeInfo = applyNative(decision.dnn, threads);
+      if (nativeInfo) kernels.push(...nativeInfo.kernels.map((k) => `${k} (oneDNN)`));
       await activate("wasm");
       guardWasmAllocations();
     } catch (error) {
+      nativeInfo = applyNative(null, 1);
       if (backend === "wasm") throw error;
       const message = error instanceof Error ? error.message : String(error);
       skipped.push(`wasm: ${message}`);
@@ -179,13 +209,19 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
 
   current = {
     backend: chosen,
-    threads: chosen === "wasm" ? (wasmThreadsActive() ? activeThreads : 1) : activeThreads,
+    threads: nativeInfo
+      ? nativeInfo.threads
+      : chosen === "wasm"
+      ? (wasmThreadsActive() ? activeThreads : 1)
+      : activeThreads,
     ...(tensorflowPackage ? { tensorflowPackage } : {}),
     skipped,
     kernels,
+    native: nativeInfo,
   };
   const notice = `grn engine: ${chosen}` +
     (tensorflowPackage ? ` (${tensorflowPackage})` : "") +
+    (nativeInfo ? ` + oneDNN ${nativeInfo.version}` : "") +
     `, ${current.threads} thread${current.threads === 1 ? "" : "s"}` +
     (skipped.length > 0 ? `; skipped ${skipped.join("; ")}` : "");
   if (notice !== announced) {
