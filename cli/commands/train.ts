@@ -5,7 +5,7 @@
 import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
 import { BACKEND_OPTION, THREADS_OPTION } from "../_shared_options.ts";
-import { runMethodNames } from "../core/_method.ts";
+import { getMethodDefinition, methodNames } from "../../trainers/method_registry.ts";
 import { type RunSummary, trainRun, type TrainRunOptions } from "../core/train_run.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 
@@ -33,22 +33,39 @@ function format(s: RunSummary): string {
       s.engine.threads === 1 ? "" : "s"
     }; ` +
     `${s.trainingSeconds.toFixed(1)} s training, ${s.seconds.toFixed(1)} s total`,
+    ...(s.stages.length > 1
+      ? [`  stages: ${s.stages.map((st) => `${st.name} (${st.epochs} epochs)`).join(", ")}`]
+      : []),
     `  model: ${s.model}`,
   ].join("\n");
+}
+
+const DESCRIPTION =
+  "Splits the dataset at the participant level (test, validation, train) with --split-seed\n" +
+  "(default: --seed), so every method sees the same split and labeled subset; keeps the labels\n" +
+  "of --fraction of the training participants; trains with validation after each epoch, model\n" +
+  "selection by the lowest validation Dice loss and early stopping; writes config.json,\n" +
+  "split.json, checkpoints, history.json, model.ckpt and train.json into --out.\n" +
+  "With --resume, options left out are taken from the run; conflicting ones are an error\n" +
+  "(--epochs, --patience, --backend and --threads may change).";
+
+function methodList(): string {
+  const names = methodNames();
+  const w = Math.max(...names.map((n) => n.length));
+  return names.map((n) => {
+    const d = getMethodDefinition(n);
+    const tags = [d.usesUnlabeled ? "unlabeled" : "", d.hasGenerator ? "SGE" : ""].filter((t) => t);
+    return `  ${n.padEnd(w)}  ${d.description}${tags.length > 0 ? ` [${tags.join(", ")}]` : ""}`;
+  }).join("\n");
 }
 
 /** The `train` command. */
 export const command: Command = {
   name: "train",
   summary: "train a method on a dataset into a run folder (resumable)",
-  description:
-    "Splits the dataset at the participant level (test, validation, train) with --split-seed\n" +
-    "(default: --seed), so every method sees the same split and labeled subset; keeps the labels\n" +
-    "of --fraction of the training participants; trains with validation after each epoch, model\n" +
-    "selection by the lowest validation Dice loss and early stopping; writes config.json,\n" +
-    "split.json, checkpoints, history.json, model.ckpt and train.json into --out.\n" +
-    "With --resume, options left out are taken from the run; conflicting ones are an error\n" +
-    "(--epochs, --patience, --backend and --threads may change).",
+  get description(): string {
+    return `${DESCRIPTION}\n\nMethods:\n${methodList()}`;
+  },
   options: [
     {
       name: "dataset",
@@ -61,9 +78,9 @@ export const command: Command = {
       name: "method",
       short: "m",
       kind: "choice",
-      choices: runMethodNames,
+      choices: methodNames,
       choiceNoun: "method",
-      description: `training method (${runMethodNames().join(", ")})`,
+      description: "training method (see Methods above)",
     },
     {
       name: "fraction",
@@ -140,7 +157,21 @@ export const command: Command = {
       kind: "integer",
       min: 1,
       default: 32,
-      description: "discriminator base width (ndf)",
+      description: "GRN discriminator base width (ndf)",
+    },
+    {
+      name: "aux-discriminator-width",
+      kind: "integer",
+      min: 1,
+      default: 64,
+      description: "DAN/SASSNet discriminator base width",
+    },
+    {
+      name: "consistency-weight",
+      kind: "number",
+      min: 0,
+      default: "the method's",
+      description: "final weight of the unlabeled term",
     },
     BACKEND_OPTION,
     THREADS_OPTION,
@@ -170,7 +201,7 @@ export const command: Command = {
       }
       if (v.method === undefined) {
         throw new UsageError(
-          `missing --method NAME (one of ${runMethodNames().join(", ")})`,
+          `missing --method NAME (one of ${methodNames().join(", ")})`,
         );
       }
     } else if (v.out === undefined) {
@@ -211,7 +242,13 @@ export const command: Command = {
     if (num("discriminator-width") !== undefined) {
       networks.discriminatorWidth = num("discriminator-width")!;
     }
+    if (num("aux-discriminator-width") !== undefined) {
+      networks.auxiliaryDiscriminatorWidth = num("aux-discriminator-width")!;
+    }
     options.networks = networks;
+    if (num("consistency-weight") !== undefined) {
+      options.methodOptions = { consistencyWeight: num("consistency-weight")! };
+    }
     const summary = await trainRun(options);
     out.result({ ok: true, ...summary }, () => format(summary));
     return 0;

@@ -3,7 +3,8 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import { createRunMethod, type RunMethod } from "./_method.ts";
+import type { Method } from "../../trainers/method.ts";
+import { createMethod } from "../../trainers/method_registry.ts";
 import { readRunConfig, RUN_FILES, type RunConfig } from "./run_config.ts";
 
 /** A model loaded from a run. */
@@ -14,14 +15,14 @@ export interface LoadedRunModel {
   config: RunConfig;
   /** The checkpoint the weights came from. */
   checkpoint: string;
-  /** The method with the weights restored (the caller disposes it). */
-  method: RunMethod;
+  /** The method with the weights restored into its evaluated trainer (the caller disposes it). */
+  method: Method;
 }
 
 /**
- * Loads a trained model: from a run folder (its `model.ckpt`, else `best.ckpt`, else
- * `last.ckpt`) or from a checkpoint file inside a run folder (its `config.json` says how to
- * build the networks). Start the engine first.
+ * Loads a trained model: from a run folder (its `model.ckpt`; while training is unfinished,
+ * the best or last checkpoint of the last stage) or from a checkpoint file inside a run folder
+ * (its `config.json` says how to build the networks). Start the engine first.
  *
  * @param path A run folder or a `.ckpt` file in one.
  * @returns The run, the checkpoint used and the restored method.
@@ -35,18 +36,6 @@ export async function loadRunModel(path: string): Promise<LoadedRunModel> {
   let checkpoint: string | undefined;
   if (stat.isDirectory) {
     dir = path;
-    for (const name of [RUN_FILES.model, RUN_FILES.best, RUN_FILES.last]) {
-      const candidate = join(dir, name);
-      if (await Deno.stat(candidate).then(() => true, () => false)) {
-        checkpoint = candidate;
-        break;
-      }
-    }
-    if (!checkpoint) {
-      throw new Error(
-        `Cannot load a model from ${dir}: no checkpoint (got none of ${RUN_FILES.model}, ${RUN_FILES.best}, ${RUN_FILES.last}); train it first`,
-      );
-    }
   } else {
     dir = dirname(path);
     checkpoint = path;
@@ -54,12 +43,41 @@ export async function loadRunModel(path: string): Promise<LoadedRunModel> {
       throw new Error(`Cannot load a model: expected a run folder or a .ckpt file (got ${path})`);
     }
   }
+  if (
+    checkpoint !== undefined &&
+    !await Deno.stat(join(dir, RUN_FILES.config)).then(() => true, () => false) &&
+    await Deno.stat(join(dirname(dir), RUN_FILES.config)).then(() => true, () => false)
+  ) {
+    dir = dirname(dir); // a stage checkpoint: <run>/<stage>/best.ckpt
+  }
   const config = await readRunConfig(dir);
-  const method = createRunMethod(config.method, {
-    networks: config.networks,
-    seed: config.seed,
-  });
+  const method = createMethod(config.method, config.methodOptions);
   try {
+    if (checkpoint === undefined) {
+      // A multi-stage method checkpoints each stage into its own sub-folder while training.
+      const stages = method.stages;
+      const last = stages.length > 1 ? stages[stages.length - 1]!.name : null;
+      const candidates = [
+        RUN_FILES.model,
+        ...(last ? [join(last, RUN_FILES.best), join(last, RUN_FILES.last)] : []),
+        RUN_FILES.best,
+        RUN_FILES.last,
+      ];
+      for (const name of candidates) {
+        const candidate = join(dir, name);
+        if (await Deno.stat(candidate).then(() => true, () => false)) {
+          checkpoint = candidate;
+          break;
+        }
+      }
+      if (checkpoint === undefined) {
+        throw new Error(
+          `Cannot load a model from ${dir}: no checkpoint (got none of ${
+            candidates.join(", ")
+          }); train it first`,
+        );
+      }
+    }
     await method.trainer.restore(checkpoint);
   } catch (error) {
     method.dispose();

@@ -8,6 +8,8 @@
  *   last.ckpt      latest training state (resume), written by fit
  *   best.ckpt      best validation epoch, written by fit
  *   history.json   per-epoch losses and validation, written by fit
+ *                  (a multi-stage method, e.g. supervised-gan-aug, writes these three into
+ *                  one sub-folder per stage: gan/, segmentor/)
  *   model.ckpt     the selected model (best validation epoch, else the last), written at the end
  *   train.json     training summary (epochs, best epoch, times)
  *   metrics.json   written by `grn eval`
@@ -20,6 +22,7 @@ import { join } from "node:path";
 import type { SliceDirection } from "../../data/slices_geometry.ts";
 import type { FitMode } from "../../data/slices_fit.ts";
 import type { Axis } from "../../data/volume.ts";
+import type { MethodOptions } from "../../trainers/method.ts";
 
 /** File names inside a run folder. */
 export const RUN_FILES = Object.freeze({
@@ -46,6 +49,8 @@ export interface RunNetworks {
   generatorWidth: number;
   /** Discriminator base width (`ndf`). */
   discriminatorWidth: number;
+  /** Base width of the DAN and SASSNet discriminators (SSL4MIS: 64). */
+  auxiliaryDiscriminatorWidth: number;
 }
 
 /** How scans become 2-D training slices. */
@@ -80,6 +85,8 @@ export interface RunConfig {
   version: 1;
   /** Method name from the registry. */
   method: string;
+  /** The exact options `createMethod` was called with (derived from `networks` and `seed`). */
+  methodOptions: MethodOptions;
   /** Labeled fraction of the eligible training participants, in `(0, 1]`. */
   fraction: number;
   /** Seed of the networks, batches and augmentation. */

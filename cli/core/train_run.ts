@@ -15,7 +15,9 @@ import { chooseLabeled } from "../../data/splits_labeled.ts";
 import { type BackendChoice, initEngine } from "../../engine/init_engine.ts";
 import { writeJsonAtomic } from "../../metrics/write_json_atomic.ts";
 import type { FitData, ProgressEvent } from "../../trainers/fit.ts";
-import { createRunMethod } from "./_method.ts";
+import { createMethod } from "../../trainers/method_registry.ts";
+import type { MethodOptions } from "../../trainers/method.ts";
+import { runMethodOptions } from "./_method_options.ts";
 import {
   readRunConfig,
   readRunSplit,
@@ -52,8 +54,17 @@ export interface TrainRunOptions {
   every?: number;
   /** How slices are fitted to the input size. @default {"resize"} */
   fit?: FitMode;
-  /** Network sizes. @default {{ width: 16, depth: 5, generatorWidth: 32, discriminatorWidth: 32 }} */
+  /**
+   * Network sizes.
+   * @default {{ width: 16, depth: 5, generatorWidth: 32, discriminatorWidth: 32, auxiliaryDiscriminatorWidth: 64 }}
+   */
   networks?: Partial<Omit<RunNetworks, "numClasses">>;
+  /**
+   * Further `createMethod` options merged over those derived from `networks` and `seed` (e.g.
+   * `{ consistencyWeight: 0.5 }`); they must be JSON (they are stored in `config.json`).
+   * @default {{}}
+   */
+  methodOptions?: MethodOptions;
   /** Maximum epochs. @default {50} (the paper) */
   epochs?: number;
   /** Iterations per epoch, or `null` for one pass over the labeled slices. @default {null} */
@@ -86,7 +97,7 @@ export interface RunSummary {
   seed: number;
   /** Split seed. */
   splitSeed: number;
-  /** Epochs in the history. */
+  /** Epochs in the history (over all stages). */
   epochs: number;
   /** Epoch of the selected model. */
   bestEpoch: number;
@@ -108,9 +119,17 @@ export interface RunSummary {
   engine: { backend: string; threads: number };
   /** Path of the selected model's checkpoint. */
   model: string;
+  /** Stages of the method (one for most methods) with the epochs each ran. */
+  stages: { name: string; epochs: number }[];
 }
 
-const DEFAULT_NETWORKS = { width: 16, depth: 5, generatorWidth: 32, discriminatorWidth: 32 };
+const DEFAULT_NETWORKS = {
+  width: 16,
+  depth: 5,
+  generatorWidth: 32,
+  discriminatorWidth: 32,
+  auxiliaryDiscriminatorWidth: 64,
+};
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
@@ -156,7 +175,22 @@ function resolveConfig(o: TrainRunOptions, stored: RunConfig | null): RunConfig 
       DEFAULT_NETWORKS.discriminatorWidth,
       "--discriminator-width",
     ),
+    auxiliaryDiscriminatorWidth: pick(
+      o.networks?.auxiliaryDiscriminatorWidth,
+      s?.networks.auxiliaryDiscriminatorWidth,
+      DEFAULT_NETWORKS.auxiliaryDiscriminatorWidth,
+      "--aux-discriminator-width",
+    ),
   };
+  const extra = o.methodOptions ?? {};
+  const methodOptions = runMethodOptions(networks, seed, extra);
+  if (s && o.methodOptions !== undefined && !sameJson(methodOptions, s.methodOptions)) {
+    throw new Error(
+      `Cannot resume ${o.out}: method options differ from the run's (got ${
+        JSON.stringify(methodOptions)
+      }, run has ${JSON.stringify(s.methodOptions)})`,
+    );
+  }
   const fraction = pick(o.fraction, s?.fraction, 0.1, "--fraction");
   if (!(fraction > 0 && fraction <= 1)) {
     throw new RangeError(`${what}: fraction must be in (0, 1] (got ${fraction})`);
@@ -165,6 +199,7 @@ function resolveConfig(o: TrainRunOptions, stored: RunConfig | null): RunConfig 
     format: "grn-run",
     version: 1,
     method,
+    methodOptions: s && o.methodOptions === undefined ? s.methodOptions : methodOptions,
     fraction,
     seed,
     splitSeed: pick(o.splitSeed, s?.splitSeed, seed, "--split-seed"),
@@ -248,10 +283,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
     log,
   });
   config.engine.used = { backend: engine.backend, threads: engine.threads };
-  const method = createRunMethod(config.method, {
-    networks: config.networks,
-    seed: config.seed,
-  });
+  const method = createMethod(config.method, config.methodOptions);
   try {
     const [h, w] = config.slices.inputSize;
     method.trainer.segmentor.checkInputSize(h, w);
@@ -340,7 +372,6 @@ export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
       labeled: new BatchStream(labeledSlices, {
         seed: config.seed,
         name: "labeled",
-        ...(method.augment ? { augment: method.augment } : {}),
       }),
     };
     if (unlabeledSlices) {
@@ -363,6 +394,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
       resume: options.resume ?? false,
       progress: options.progress ?? true,
     });
+    // The evaluated trainer is the last stage's; its networks hold the selected weights.
     const modelPath = join(out, RUN_FILES.model);
     await method.trainer.save(modelPath, {
       selected: { epoch: result.bestEpoch, validationLoss: result.bestValidationLoss },
@@ -374,13 +406,16 @@ export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
       fraction: config.fraction,
       seed: config.seed,
       splitSeed: config.splitSeed,
-      epochs: result.history.length,
+      epochs: result.stages.reduce((n, st) => n + st.result.history.length, 0),
       bestEpoch: result.bestEpoch,
       bestValidationLoss: result.bestValidationLoss,
       stoppedEarly: result.stoppedEarly,
       resumed: result.resumed,
       seconds: (performance.now() - t0) / 1000,
-      trainingSeconds: result.history.reduce((s, e) => s + e.seconds, 0),
+      trainingSeconds: result.stages.reduce(
+        (t, st) => t + st.result.history.reduce((u, e) => u + e.seconds, 0),
+        0,
+      ),
       slices: runSplit.slices,
       participants: {
         train: split.participants.train.length,
@@ -390,6 +425,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
       },
       engine: { backend: engine.backend, threads: engine.threads },
       model: modelPath,
+      stages: result.stages.map((st) => ({ name: st.name, epochs: st.result.history.length })),
     };
     await writeJsonAtomic(join(out, RUN_FILES.train), summary);
     return summary;

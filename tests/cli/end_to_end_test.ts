@@ -133,7 +133,10 @@ Deno.test("grn phantom → validate → train → eval → predict, end to end",
     assert.equal(both.code, 2);
     const notRun = await spawnCli(["eval", ds]);
     assert.equal(notRun.code, 1);
-    assert.match(notRun.stderr, /^grn eval: Cannot load a model from .*: no checkpoint/m);
+    assert.match(
+      notRun.stderr,
+      /^grn eval: Cannot read run .*: not a run folder \(got no config\.json\)/m,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

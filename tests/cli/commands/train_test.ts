@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { methodNames } from "../../../trainers/method_registry.ts";
 import { errorLines, runMain } from "../_cli.ts";
 import { TINY_TRAIN_ARGS, writeTinyDataset } from "../_fixture.ts";
 
@@ -48,7 +49,9 @@ Deno.test("grn train: an unknown method suggests the nearest and lists the valid
   assert.equal(r.code, 2);
   assert.equal(
     oneLine(r.stderr),
-    'grn train: unknown method "grn-ssll" for --method (did you mean grn-ssl?); choose from grn-sel, grn-ssl, supervised',
+    `grn train: unknown method "grn-ssll" for --method (did you mean grn-ssl?); choose from ${
+      methodNames().join(", ")
+    }`,
   );
   const far = await runMain(["train", "-d", dataset, "-m", "zzzzzzzzzz", "-o", `${dir}/c`]);
   assert.equal(far.code, 2);
@@ -80,7 +83,7 @@ Deno.test("grn train: missing --dataset, --method or --out (with --resume) are u
   assert.equal(b.code, 2);
   assert.match(
     oneLine(b.stderr),
-    /^grn train: missing --method NAME \(one of grn-sel, grn-ssl, supervised\)/,
+    /^grn train: missing --method NAME \(one of supervised, supervised-aug, .*grn-ssl/,
   );
   const c = await runMain(["train", "--resume"]);
   assert.equal(c.code, 2);
