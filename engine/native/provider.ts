@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelArgs, NativeContext } from "./context.ts";
 import { convKernelConfigs } from "./conv2d.ts";
+import { normalizeKernelConfigs } from "./normalize.ts";
 import { NativeUnavailableError, OneDnn } from "./onednn.ts";
 import { PlanCache } from "./plan_cache.ts";
 
@@ -72,7 +73,7 @@ export function nativeContext(dnn: OneDnn): NativeContext {
  */
 export function installNativeKernels(dnn: OneDnn): string[] {
   const ctx = nativeContext(dnn);
-  const configs = [...convKernelConfigs(ctx)];
+  const configs = [...convKernelConfigs(ctx), ...normalizeKernelConfigs(ctx)];
   const names: string[] = [];
   for (const config of configs) {
     const name = config.kernelName;

@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { fusedNormalizeTrain } from "../native/normalize.ts";
 
 /** Options of {@linkcode normalizeTrain}. */
 export interface NormalizeOptions {
@@ -102,6 +103,9 @@ export function normalizeTrain<T extends tf.Tensor>(
   }
   checkChannelVector("gamma", gamma, channels, fn);
   checkChannelVector("beta", beta, channels, fn);
+  // oneDNN's fused batch normalisation, when the native provider registered it.
+  const fused = fusedNormalizeTrain(x, gamma, beta, axes, epsilon);
+  if (fused !== null) return fused;
   const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
   const statShape = x.shape.filter((_, i) => !axes.includes(i));
   const otherAxes = Array.from({ length: x.rank - 1 }, (_, i) => i);
