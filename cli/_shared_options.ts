@@ -23,3 +23,13 @@ export const THREADS_OPTION: OptionSpec = {
   default: 1,
   description: "WebAssembly worker threads",
 };
+
+/** `--native`. */
+export const NATIVE_OPTION: OptionSpec = {
+  name: "native",
+  kind: "choice",
+  choices: ["auto", "onednn", "off"],
+  choiceNoun: "native provider",
+  default: "auto",
+  description: "native oneDNN kernels on the wasm backend (auto: when libdnnl.so.2 loads)",
+};

@@ -3,9 +3,10 @@
  * @module
  */
 import type { Command } from "../_command.ts";
-import { BACKEND_OPTION, THREADS_OPTION } from "../_shared_options.ts";
+import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import { type DoctorReport, doctorReport } from "../core/doctor_report.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
+import type { NativeChoice } from "../../engine/native/provider.ts";
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
@@ -25,6 +26,14 @@ function format(r: DoctorReport): string {
       }`,
     ],
     ...e.skipped.map((s): [string, string] => ["  skipped", s]),
+    [
+      "native kernels",
+      e.native
+        ? `${e.native.library} ${e.native.version}, ${e.native.threads} thread${
+          e.native.threads === 1 ? "" : "s"
+        } (${e.native.kernels.join(", ")})`
+        : "off",
+    ],
     ["training kernels", e.kernels.length > 0 ? e.kernels.join(", ") : "none registered"],
     ["backends", r.registeredBackends.join(", ")],
     [
@@ -55,12 +64,13 @@ export const command: Command = {
   name: "doctor",
   summary: "show the engine, available backends, versions, CPUs and memory",
   description: "Starts the engine as `train` would and reports what it found.",
-  options: [BACKEND_OPTION, THREADS_OPTION],
+  options: [BACKEND_OPTION, THREADS_OPTION, NATIVE_OPTION],
   examples: ["grn doctor", "grn doctor --threads 2 --json"],
   async run({ args, out }) {
     const report = await doctorReport({
       backend: (args.values.backend as BackendChoice | undefined) ?? "auto",
       threads: (args.values.threads as number | undefined) ?? 1,
+      native: (args.values.native as NativeChoice | undefined) ?? "auto",
     });
     out.result({ ok: true, ...report }, () => format(report));
     return 0;

@@ -4,7 +4,7 @@
  */
 import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
-import { BACKEND_OPTION, THREADS_OPTION } from "../_shared_options.ts";
+import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import {
   evaluateRun,
   type EvaluateRunOptions,
@@ -13,6 +13,7 @@ import {
 } from "../core/evaluate_run.ts";
 import type { SliceDirection } from "../../data/slices_geometry.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
+import type { NativeChoice } from "../../engine/native/provider.ts";
 import type { MeanCI } from "../../metrics/mean_ci.ts";
 
 function ci(m: MeanCI, digits: number): string {
@@ -99,6 +100,7 @@ export const command: Command = {
     },
     BACKEND_OPTION,
     THREADS_OPTION,
+    NATIVE_OPTION,
   ],
   examples: ["grn eval runs/ssl10", "grn eval runs/ssl10 --split validation --no-sge --json"],
   async run({ args, out }) {
@@ -114,6 +116,7 @@ export const command: Command = {
       batchSize: (v["batch-size"] as number | undefined) ?? 8,
       backend: (v.backend as BackendChoice | undefined) ?? "auto",
       threads: (v.threads as number | undefined) ?? 1,
+      native: (v.native as NativeChoice | undefined) ?? "auto",
       log: (line) => out.note(line),
     };
     if (v.dataset !== undefined) options.dataset = v.dataset as string;

@@ -4,9 +4,10 @@
  */
 import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
-import { BACKEND_OPTION, THREADS_OPTION } from "../_shared_options.ts";
+import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import { predictScan, type PredictScanOptions } from "../core/predict_scan.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
+import type { NativeChoice } from "../../engine/native/provider.ts";
 
 /** The `predict` command. */
 export const command: Command = {
@@ -48,6 +49,7 @@ export const command: Command = {
     { name: "batch-size", kind: "integer", min: 1, default: 8, description: "slices per pass" },
     BACKEND_OPTION,
     THREADS_OPTION,
+    NATIVE_OPTION,
   ],
   examples: [
     "grn predict runs/ssl10 scan.nii.gz -o scan_labels.nii.gz --sge --readout scan_layers.csv",
@@ -65,6 +67,7 @@ export const command: Command = {
       batchSize: (v["batch-size"] as number | undefined) ?? 8,
       backend: (v.backend as BackendChoice | undefined) ?? "auto",
       threads: (v.threads as number | undefined) ?? 1,
+      native: (v.native as NativeChoice | undefined) ?? "auto",
       log: (line) => out.note(line),
     };
     if (v.readout !== undefined) options.readout = v.readout as string;

@@ -4,10 +4,11 @@
  */
 import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
-import { BACKEND_OPTION, THREADS_OPTION } from "../_shared_options.ts";
+import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import { getMethodDefinition, methodNames } from "../../trainers/method_registry.ts";
 import { type RunSummary, trainRun, type TrainRunOptions } from "../core/train_run.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
+import type { NativeChoice } from "../../engine/native/provider.ts";
 
 function checkParticipants(flag: string, value: number | undefined): void {
   if (value !== undefined && value >= 1 && !Number.isInteger(value)) {
@@ -29,9 +30,9 @@ function format(s: RunSummary): string {
     `  epochs: ${s.epochs}${s.stoppedEarly ? " (stopped early)" : ""}${
       s.resumed ? ", resumed" : ""
     }; selected epoch ${s.bestEpoch} (${best})`,
-    `  engine: ${s.engine.backend}, ${s.engine.threads} thread${
-      s.engine.threads === 1 ? "" : "s"
-    }; ` +
+    `  engine: ${s.engine.backend}${
+      s.engine.native ? ` + ${s.engine.native}` : ""
+    }, ${s.engine.threads} thread${s.engine.threads === 1 ? "" : "s"}; ` +
     `${s.trainingSeconds.toFixed(1)} s training, ${s.seconds.toFixed(1)} s total`,
     ...(s.stages.length > 1
       ? [`  stages: ${s.stages.map((st) => `${st.name} (${st.epochs} epochs)`).join(", ")}`]
@@ -47,7 +48,7 @@ const DESCRIPTION =
   "selection by the lowest validation Dice loss and early stopping; writes config.json,\n" +
   "split.json, checkpoints, history.json, model.ckpt and train.json into --out.\n" +
   "With --resume, options left out are taken from the run; conflicting ones are an error\n" +
-  "(--epochs, --patience, --backend and --threads may change).";
+  "(--epochs, --patience, --backend, --threads and --native may change).";
 
 function methodList(): string {
   const names = methodNames();
@@ -175,6 +176,7 @@ export const command: Command = {
     },
     BACKEND_OPTION,
     THREADS_OPTION,
+    NATIVE_OPTION,
     {
       name: "out",
       short: "o",
@@ -235,6 +237,7 @@ export const command: Command = {
     set("every", num("every"));
     set("backend", v.backend as BackendChoice | undefined);
     set("threads", num("threads"));
+    set("native", v.native as NativeChoice | undefined);
     const networks: NonNullable<TrainRunOptions["networks"]> = {};
     if (num("width") !== undefined) networks.width = num("width")!;
     if (num("depth") !== undefined) networks.depth = num("depth")!;

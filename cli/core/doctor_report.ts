@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { version_wasm as wasmVersion } from "@tensorflow/tfjs-backend-wasm";
 import os from "node:os";
 import { type BackendChoice, type EngineInfo, initEngine } from "../../engine/init_engine.ts";
+import type { NativeChoice } from "../../engine/native/provider.ts";
 import { MAX_WASM_THREADS } from "../../engine/wasm_threads.ts";
 import { GRN_VERSION } from "./version.ts";
 
@@ -13,8 +14,10 @@ import { GRN_VERSION } from "./version.ts";
 export interface DoctorOptions {
   /** Backend to start, as `initEngine` takes it. @default {"auto"} */
   backend?: BackendChoice;
-  /** Worker threads to start the wasm backend with. @default {1} */
+  /** Threads (wasm workers, or oneDNN's with the native provider). @default {1} */
   threads?: number;
+  /** Native kernel provider, as `initEngine` takes it. @default {"auto"} */
+  native?: NativeChoice;
   /** Where the engine's one-line notice goes. @default {discarded} */
   log?: (message: string) => void;
 }
@@ -125,8 +128,8 @@ function memoryInfo(): DoctorReport["memory"] {
  * @throws {Error} When the requested backend cannot start (as `initEngine` does).
  */
 export async function doctorReport(options: DoctorOptions = {}): Promise<DoctorReport> {
-  const { backend = "auto", threads = 1, log = () => {} } = options;
-  const engine = await initEngine({ backend, threads, log });
+  const { backend = "auto", threads = 1, native = "auto", log = () => {} } = options;
+  const engine = await initEngine({ backend, threads, native, log });
   const cpus = os.cpus();
   return {
     versions: {

@@ -9,6 +9,7 @@ import { DATASET_LABELS, loadDatasetManifest } from "../../data/dataset_manifest
 import { predictVolume } from "../../data/predict_volume.ts";
 import type { SliceDirection } from "../../data/slices_geometry.ts";
 import { type BackendChoice, initEngine } from "../../engine/init_engine.ts";
+import type { NativeChoice } from "../../engine/native/provider.ts";
 import { evaluateScan } from "../../metrics/evaluate_scan.ts";
 import { pairedTTest, type PairedTTestResult } from "../../metrics/paired_t_test.ts";
 import {
@@ -43,8 +44,10 @@ export interface EvaluateRunOptions {
   write?: boolean;
   /** Backend. @default {"auto"} */
   backend?: BackendChoice;
-  /** WebAssembly threads. @default {1} */
+  /** Threads (wasm workers, or oneDNN's with the native provider). @default {1} */
   threads?: number;
+  /** Native kernel provider on the wasm backend. @default {"auto"} */
+  native?: NativeChoice;
   /** Notes (engine, per-scan progress). @default {discarded} */
   log?: (line: string) => void;
 }
@@ -145,9 +148,10 @@ export async function evaluateRun(
     write = true,
     backend = "auto",
     threads = 1,
+    native = "auto",
     log = () => {},
   } = options;
-  await initEngine({ backend, threads, log });
+  await initEngine({ backend, threads, native, log });
   const { config, checkpoint, method } = await loadRunModel(dir);
   try {
     if (sge === "on" && !method.hasGenerator) {

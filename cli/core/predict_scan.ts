@@ -8,6 +8,7 @@ import { writeNifti } from "../../data/nifti_write.ts";
 import { predictVolume } from "../../data/predict_volume.ts";
 import type { Volume } from "../../data/volume.ts";
 import { type BackendChoice, initEngine } from "../../engine/init_engine.ts";
+import type { NativeChoice } from "../../engine/native/provider.ts";
 import { layerReadout, type ScanReadout } from "../../metrics/layer_readout.ts";
 import { readoutToCsv } from "../../metrics/readout_to_csv.ts";
 import { writeJsonAtomic } from "../../metrics/write_json_atomic.ts";
@@ -32,8 +33,10 @@ export interface PredictScanOptions {
   batchSize?: number;
   /** Backend. @default {"auto"} */
   backend?: BackendChoice;
-  /** WebAssembly threads. @default {1} */
+  /** Threads (wasm workers, or oneDNN's with the native provider). @default {1} */
   threads?: number;
+  /** Native kernel provider on the wasm backend. @default {"auto"} */
+  native?: NativeChoice;
   /** Notes. @default {discarded} */
   log?: (line: string) => void;
 }
@@ -89,6 +92,7 @@ export async function predictScan(options: PredictScanOptions): Promise<PredictS
     batchSize = 8,
     backend = "auto",
     threads = 1,
+    native = "auto",
     log = () => {},
   } = options;
   if (!/\.nii(\.gz)?$/.test(output)) {
@@ -97,7 +101,7 @@ export async function predictScan(options: PredictScanOptions): Promise<PredictS
   if (readout !== undefined && !/\.(json|csv)$/.test(readout)) {
     throw new Error(`Cannot predict: the read-out must end in .json or .csv (got ${readout})`);
   }
-  await initEngine({ backend, threads, log });
+  await initEngine({ backend, threads, native, log });
   const { config, checkpoint, method } = await loadRunModel(model);
   try {
     if (sge && !method.hasGenerator) {

@@ -104,7 +104,12 @@ export interface RunConfig {
   /** Training loop. */
   training: RunTraining;
   /** Engine requested and used when the run started. */
-  engine: { backend: string; threads: number; used?: { backend: string; threads: number } };
+  engine: {
+    backend: string;
+    threads: number;
+    native: string;
+    used?: { backend: string; threads: number; native: string | null };
+  };
   /** Versions of grn, Deno and TensorFlow.js when the run started. */
   versions: Record<string, string>;
   /** ISO time the run was created. */

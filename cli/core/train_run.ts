@@ -13,6 +13,7 @@ import type { SliceDirection } from "../../data/slices_geometry.ts";
 import { splitParticipants } from "../../data/splits.ts";
 import { chooseLabeled } from "../../data/splits_labeled.ts";
 import { type BackendChoice, initEngine } from "../../engine/init_engine.ts";
+import type { NativeChoice } from "../../engine/native/provider.ts";
 import { writeJsonAtomic } from "../../metrics/write_json_atomic.ts";
 import type { FitData, ProgressEvent } from "../../trainers/fit.ts";
 import { createMethod } from "../../trainers/method_registry.ts";
@@ -75,8 +76,10 @@ export interface TrainRunOptions {
   patience?: number;
   /** Backend. @default {"auto"} */
   backend?: BackendChoice;
-  /** WebAssembly threads. @default {1} */
+  /** Threads (wasm workers, or oneDNN's with the native provider). @default {1} */
   threads?: number;
+  /** Native kernel provider on the wasm backend. @default {"auto"} */
+  native?: NativeChoice;
   /** Continue the run in `out` (a run folder without a checkpoint starts from scratch). @default {false} */
   resume?: boolean;
   /** Training progress: `true` prints lines on stderr, a function receives events. @default {true} */
@@ -115,8 +118,8 @@ export interface RunSummary {
   slices: RunSplit["slices"];
   /** Participants per split side. */
   participants: { train: number; validation: number; test: number; labeled: number };
-  /** Backend and threads used. */
-  engine: { backend: string; threads: number };
+  /** Backend, threads and native provider used. */
+  engine: { backend: string; threads: number; native: string | null };
   /** Path of the selected model's checkpoint. */
   model: string;
   /** Stages of the method (one for most methods) with the epochs each ran. */
@@ -231,7 +234,7 @@ function resolveConfig(o: TrainRunOptions, stored: RunConfig | null): RunConfig 
       batchSize: pick(o.batchSize, s?.training.batchSize, 4, "--batch-size"),
       patience: o.patience ?? s?.training.patience ?? 5,
     },
-    engine: { backend: o.backend ?? "auto", threads: o.threads ?? 1 },
+    engine: { backend: o.backend ?? "auto", threads: o.threads ?? 1, native: o.native ?? "auto" },
     versions: s?.versions ?? {
       grn: GRN_VERSION,
       deno: Deno.version.deno,
@@ -245,7 +248,7 @@ function resolveConfig(o: TrainRunOptions, stored: RunConfig | null): RunConfig 
  * Trains one method on one dataset into a run folder.
  *
  * Steps: resolve the config (from the options, or from `config.json` when resuming: options
- * that differ from the run's are an error, except epochs, patience, backend and threads), start
+ * that differ from the run's are an error, except epochs, patience and the engine options), start
  * the engine, build the method and check the input size, load the dataset, split it at the
  * participant level with `splitSeed` (test, validation, train), choose the labeled subset of
  * the training participants (a nested prefix of one permutation, so it is the same for every
@@ -280,9 +283,14 @@ export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
   const engine = await initEngine({
     backend: config.engine.backend as BackendChoice,
     threads: config.engine.threads,
+    native: config.engine.native as NativeChoice,
     log,
   });
-  config.engine.used = { backend: engine.backend, threads: engine.threads };
+  config.engine.used = {
+    backend: engine.backend,
+    threads: engine.threads,
+    native: engine.native ? `${engine.native.library} ${engine.native.version}` : null,
+  };
   const method = createMethod(config.method, config.methodOptions);
   try {
     const [h, w] = config.slices.inputSize;
@@ -423,7 +431,11 @@ export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
         test: split.participants.test.length,
         labeled: labeledParticipants,
       },
-      engine: { backend: engine.backend, threads: engine.threads },
+      engine: {
+        backend: engine.backend,
+        threads: engine.threads,
+        native: engine.native ? `${engine.native.library} ${engine.native.version}` : null,
+      },
       model: modelPath,
       stages: result.stages.map((st) => ({ name: st.name, epochs: st.result.history.length })),
     };

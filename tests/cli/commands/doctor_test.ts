@@ -8,6 +8,8 @@ Deno.test("grn doctor --json: reports engine, backends, versions, CPUs and memor
   assert.equal(report.ok, true);
   assert.equal(report.engine.backend, "wasm");
   assert.ok(report.engine.kernels.length > 0, "training kernels registered");
+  assert.ok("native" in report.engine, "native provider reported (null when off)");
+  if (report.libdnnl.found === false) assert.equal(report.engine.native, null);
   assert.ok(report.registeredBackends.includes("wasm"));
   assert.ok(report.registeredBackends.includes("cpu"));
   assert.equal(report.versions.deno, Deno.version.deno);
