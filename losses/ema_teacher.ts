@@ -5,6 +5,7 @@ import type { Generator } from "../networks/generator.ts";
 import type { Module } from "../networks/module.ts";
 import type { Segmentor } from "../networks/segmentor.ts";
 import { emaDecay } from "../trainers/schedules.ts";
+import { withoutTape } from "./_without_tape.ts";
 import type { ConsistencyHost, OptimizerStepEvent, PredictionPath } from "./consistency_loss.ts";
 
 /** Options of {@linkcode EmaTeacher}. */
@@ -99,7 +100,8 @@ export class EmaTeacher {
 
   /**
    * The teacher's logits along a prediction path: `S'(x)` or `S'(G'(x))`, detached from the
-   * gradient tape.
+   * gradient tape. The pass runs with the tape paused, so inside a trainer's update it keeps
+   * no activations for the backward pass.
    *
    * @param x Images `[batch, height, width, channels]`.
    * @param path The student's path to mirror.
@@ -109,12 +111,14 @@ export class EmaTeacher {
   predict(x: tf.Tensor4D, path: PredictionPath, rng: Rng): tf.Tensor4D {
     this.#check("predict with an EMA teacher");
     const options = { training: this.#training, rng };
-    return tf.tidy(() => {
-      const input = path === "generator-segmentor" && this.generator
-        ? this.generator.apply(x, options)
-        : x;
-      return stopGradient(this.segmentor.apply(input, options));
-    });
+    return withoutTape(() =>
+      tf.tidy(() => {
+        const input = path === "generator-segmentor" && this.generator
+          ? this.generator.apply(x, options)
+          : x;
+        return stopGradient(this.segmentor.apply(input, options));
+      })
+    );
   }
 
   /**

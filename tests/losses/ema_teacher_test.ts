@@ -88,3 +88,24 @@ Deno.test("EmaTeacher on a UNet pairs every trainable variable and keeps BN stat
   teacher.dispose();
   unet.dispose();
 });
+
+Deno.test("EmaTeacher.predict() inside a gradient computation records nothing on the tape", () => {
+  const unet = new UNet({ channels: [2, 4], dropout: [0.2, 0.2], numClasses: 3, seed: 1 });
+  const teacher = new EmaTeacher({ segmentor: unet, generator: null });
+  const x = tf.randomUniform([2, 8, 8, 1], -1, 1, "float32", 2) as tf.Tensor4D;
+  let recorded = -1;
+  const { value, grads } = tf.variableGrads(() => {
+    const tape = tf.engine().state.activeTape;
+    const before = tape.length;
+    const logits = teacher.predict(x, "segmentor", new Rng(1));
+    recorded = tape.length - before;
+    const student = tf.softmax(unet.apply(x, { training: true }));
+    assert.ok(tape.length - before > 20, "the student's pass is recorded");
+    return tf.mean(tf.squaredDifference(student, tf.softmax(logits)));
+  }, unet.trainableVariables as tf.Variable[]);
+  assert.equal(recorded, 0);
+  assert.ok(Object.values(grads).every((g) => g.dataSync().every(Number.isFinite)));
+  tf.dispose([x, value, ...Object.values(grads)]);
+  teacher.dispose();
+  unet.dispose();
+});
