@@ -188,7 +188,64 @@ function grnSel(
   };
 }
 
-/** The built-in methods, in the order of the paper's tables. */
+/**
+ * The built-in methods, in the order of the paper's tables (Tables 2-6).
+ *
+ * Shared by every method, so that a table compares methods and nothing else: the same
+ * segmentor backbone (the SSL4MIS UNet, or its pyramid / signed-distance variant where the
+ * method needs extra heads) with the same initial weights for one seed; the same optimizer for
+ * every network (Adam with the paper's lr 2e-4 and betas 0.5/0.999); the same `fit()` loop
+ * (epochs of `ceil(labeled / batchSize)` iterations, validation by the soft Dice loss after
+ * each epoch, best epoch restored, early stopping after 5 epochs without improvement); equal
+ * labeled and unlabeled batch sizes.
+ *
+ * Deviations from the SSL4MIS reference settings, the same for every classic baseline:
+ * - Adam as above instead of SGD (lr 0.01, momentum 0.9, weight decay 1e-4, poly decay), and
+ *   no learning-rate schedule: the paper gives Adam for its networks and no optimizer for the
+ *   baselines, and one optimizer keeps the comparison about the methods.
+ * - Epoch-based training with early stopping instead of 30000 iterations with validation every
+ *   200; the consistency ramp keeps SSL4MIS's shape `λ·sigmoidRampup(floor(t/P), 200)` but
+ *   spans the planned run (`P = rampFraction · plannedIterations / 200`), as SSL4MIS's
+ *   `200 × 150 = 30000` spans its run.
+ * - The labeled and unlabeled halves pass through the student separately (SSL4MIS concatenates
+ *   them into one batch of 24), so batch norm sees each half's statistics.
+ * - No SSL4MIS augmentation (rot90/flip/rotation); `supervised-aug` is the augmented row.
+ *
+ * The methods:
+ * - `supervised`: labeled data only, the paper's Dice loss (the same as GRN's, since the paper
+ *   measures RAug as GRN-SEL minus this row).
+ * - `supervised-aug`: as `supervised`, with `augmentBatch` on the labeled stream: flips,
+ *   rotation ±15°, scale and shift 0.1, brightness/contrast/gamma 0.2, noise (the
+ *   albumentations-like set of GRN's public code; the paper says "geometric and intensity").
+ * - `supervised-gan-aug` (Bowles et al. [35]): stage `gan` trains GRN's generator and
+ *   discriminator as a reconstruction GAN (`L_G = λadv·LSGAN + λL1·L1`, no segmentation term,
+ *   segmentor frozen, no validation) for `ganEpochShare` (0.5) of the epochs; stage
+ *   `segmentor` trains the segmentor on `(Dice(S(x)) + Dice(S(G(x))))/2` with the generator
+ *   frozen (the joint set of originals and reconstructions) for the rest, with validation.
+ * - `mt`: `MeanTeacher`, `λ = 0.1`, EMA 0.99, teacher noise 0.1 clipped to ±0.2, no 1000-step
+ *   gate.
+ * - `uamt`: `UncertaintyAwareMeanTeacher`, `λ = 0.1`, 8 MC passes, SSL4MIS's ln 2 threshold
+ *   and `2·Σm` normaliser kept (see its `multiClassCorrection`), threshold ramp over the run.
+ * - `urpc`: `PyramidConsistency` on a `PyramidUNet` (at least 5 levels), deep supervision,
+ *   non-detached pyramid mean (as SSL4MIS), `λ = 0.1`.
+ * - `sassnet`: `ShapeAwareAdversarial` on an `SdmUNet` (2-D multi-class adaptation), `β = 0.3`,
+ *   `λ = 0.01`, discriminator Adam lr 1e-4.
+ * - `rdrop`: `RegularizedDropout` (one model, two passes; not SSL4MIS's two-model variant),
+ *   `λ = 4.0` (SSL4MIS).
+ * - `ict`: `InterpolationConsistency` with an EMA teacher (0.99), `Beta(0.2, 0.2)` unfolded,
+ *   halves pairing, `λ = 0.1`.
+ * - `dan`: `SegmentationAdversarial`, `λ = 0.1`, discriminator Adam lr 1e-4, betas 0.9/0.99.
+ * The classic baselines use SSL4MIS's supervised term `0.5·(CE + Dice)` with its Dice
+ * (squared denominators, batch sums).
+ * - `grn-sel`, `grn-sel-no-feedback`, `grn-sel-negated`, `grn-sel-frozen-s`: Algorithm 1 and
+ *   the Table 6 ablations (`feedback` joint / none / negated / frozen-segmentor), the paper's
+ *   weights (λadv 1, λseg 100, λL1 100).
+ * - `grn-ssl`: Algorithm 2 with ICT (GRN's settings: `Beta(0.75, 0.75)` folded, permutation
+ *   pairing, no teacher), λcus 1 and a constant weight (the paper has no ramp).
+ * - `grn-ssl-mt`, `grn-ssl-urpc`: Algorithm 2 with the MT loss (teacher `S'∘G'`) or the URPC
+ *   loss (pyramid UNet) as `L_customize`, otherwise as `grn-ssl` (section 4: `L_customize` is
+ *   replaceable).
+ */
 export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   {
     name: "supervised",
