@@ -3,7 +3,12 @@ import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../engine/init_engine.ts";
 import { Rng } from "../../engine/rng.ts";
 import { diceLoss } from "../../losses/dice_loss.ts";
-import type { GRN } from "../../trainers/grn.ts";
+import { consistencyLossNames, createConsistencyLoss } from "../../losses/consistency_registry.ts";
+import { PatchGANDiscriminator } from "../../networks/patchgan_discriminator.ts";
+import { PyramidUNet } from "../../networks/pyramid_unet.ts";
+import { ResUNetGenerator } from "../../networks/resunet_generator.ts";
+import { UNet } from "../../networks/unet.ts";
+import { GRN } from "../../trainers/grn.ts";
 import type { Method, MethodOptions, MethodProgressEvent } from "../../trainers/method.ts";
 import { createMethod, methodNames } from "../../trainers/method_registry.ts";
 import { toyBands, ToySource } from "../_toy_data.ts";
@@ -207,4 +212,40 @@ Deno.test("Method.fit: plans the ramps for the run and needs unlabeled data wher
   const fixed = createMethod("mt", { ...TINY, plannedIterations: 1234 });
   assert.equal(fixed.plannedIterations, 1234);
   fixed.dispose();
+});
+
+Deno.test("every consistency plug-in but SASSNet runs as GRN-SSL's L_customize", () => {
+  const nets = (pyramid: boolean) => ({
+    segmentor: pyramid
+      ? new PyramidUNet({ channels: [2, 2, 4, 4, 4], numClasses: CLASSES, seed: 1 })
+      : new UNet({ channels: [4, 8], dropout: [0.1, 0.1], numClasses: CLASSES, seed: 1 }),
+    generator: new ResUNetGenerator({ ngf: 4, downsamplings: 2, seed: 2 }),
+    discriminator: new PatchGANDiscriminator({ ndf: 4, nLayers: 1, seed: 3 }),
+  });
+  for (const name of consistencyLossNames().slice(0, 7)) {
+    const loss = createConsistencyLoss(name, {
+      discriminator: { ndf: 4, nLayers: 2 },
+      passes: 2,
+    });
+    if (name === "sassnet") {
+      const n = nets(false);
+      assert.throws(
+        () => new GRN({ ...n, mode: "ssl", consistency: loss }),
+        /needs a segmentor with a signed-distance head/,
+      );
+      for (const m of Object.values(n)) m.dispose();
+      continue;
+    }
+    const grn = new GRN({ ...nets(name === "urpc"), mode: "ssl", consistency: loss });
+    for (let i = 0; i < 2; i++) {
+      const { labeled, unlabeled } = batches(i);
+      const l = grn.step(labeled, { images: unlabeled.images });
+      for (const [k, v] of Object.entries(l)) {
+        assert.ok(Number.isFinite(v), `${name}: ${k} = ${v}`);
+      }
+      assert.ok(l.consistencyG !== undefined && l.consistencyFake !== undefined, name);
+      tf.dispose([labeled.images, labeled.labels, unlabeled.images, unlabeled.labels]);
+    }
+    grn.dispose();
+  }
 });
