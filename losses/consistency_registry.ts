@@ -153,6 +153,11 @@ export function createConsistencyLoss<N extends keyof BuiltinConsistencyLossOpti
   name: N,
   options?: BuiltinConsistencyLossOptions[N],
 ): ConsistencyLoss;
+/**
+ * Builds a registered consistency loss by name (a user-registered one, or a built-in with
+ * untyped options).
+ * @throws {RangeError} For an unknown name.
+ */
 export function createConsistencyLoss(
   name: string,
   options?: Record<string, unknown>,

@@ -74,6 +74,8 @@ export class InterpolationConsistency implements ConsistencyLoss {
   #teacher: EmaTeacher | null = null;
 
   /**
+   * Creates the loss (and, with `teacher`, builds the teacher when a trainer attaches it).
+   *
    * @param options See {@linkcode InterpolationConsistencyOptions}.
    * @throws {RangeError} When `alpha` is not positive.
    */

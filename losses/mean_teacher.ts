@@ -55,6 +55,8 @@ export class MeanTeacher implements ConsistencyLoss {
   #teacher: EmaTeacher | null = null;
 
   /**
+   * Creates the loss; the teacher is built when a trainer attaches it.
+   *
    * @param options See {@linkcode MeanTeacherOptions}.
    * @throws {RangeError} When an option is out of range.
    */

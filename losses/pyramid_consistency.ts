@@ -52,7 +52,10 @@ export class PyramidConsistency implements ConsistencyLoss {
   readonly #detach: boolean;
   readonly #deep: boolean;
 
-  /** @param options See {@linkcode PyramidConsistencyOptions}. */
+  /**
+   * Creates the loss.
+   * @param options See {@linkcode PyramidConsistencyOptions}.
+   */
   constructor(options: PyramidConsistencyOptions = {}) {
     const { detachTarget = false, deepSupervision = true } = options;
     this.#detach = detachTarget;

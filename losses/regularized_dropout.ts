@@ -40,7 +40,10 @@ export class RegularizedDropout implements ConsistencyLoss {
   readonly requires: readonly ConsistencyRequirement[] = [];
   readonly #twoPass: boolean;
 
-  /** @param options See {@linkcode RegularizedDropoutOptions}. */
+  /**
+   * Creates the loss.
+   * @param options See {@linkcode RegularizedDropoutOptions}.
+   */
   constructor(options: RegularizedDropoutOptions = {}) {
     const { twoPassSupervised = true } = options;
     this.#twoPass = twoPassSupervised;

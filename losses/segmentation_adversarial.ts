@@ -49,7 +49,10 @@ export class SegmentationAdversarial implements ConsistencyLoss {
   readonly #options: SegmentationAdversarialOptions;
   #d: PluginDiscriminator | null = null;
 
-  /** @param options See {@linkcode SegmentationAdversarialOptions}. */
+  /**
+   * Creates the loss; the discriminator is built when a trainer attaches it.
+   * @param options See {@linkcode SegmentationAdversarialOptions}.
+   */
   constructor(options: SegmentationAdversarialOptions = {}) {
     this.#options = options;
   }

@@ -60,6 +60,8 @@ export class ShapeAwareAdversarial implements ConsistencyLoss {
   #d: PluginDiscriminator | null = null;
 
   /**
+   * Creates the loss; the discriminator is built when a trainer attaches it.
+   *
    * @param options See {@linkcode ShapeAwareAdversarialOptions}.
    * @throws {RangeError} When `sdmWeight` is negative.
    */

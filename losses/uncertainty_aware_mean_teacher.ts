@@ -74,6 +74,8 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
   #teacher: EmaTeacher | null = null;
 
   /**
+   * Creates the loss; the teacher is built when a trainer attaches it.
+   *
    * @param options See {@linkcode UncertaintyAwareMeanTeacherOptions}.
    * @throws {RangeError} When an option is out of range.
    */

@@ -25,6 +25,8 @@ export class AugmentedSource implements BatchSource {
   #rng: Rng;
 
   /**
+   * Wraps a source.
+   *
    * @param source The source to wrap (its batches are `[b, h, w, 1]` images).
    * @param augment The augmentation of a typed-array batch; must draw from the given `rng` only.
    * @param seed Seed of the augmentation generator.
