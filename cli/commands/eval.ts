@@ -16,12 +16,17 @@ import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
 import type { MeanCI } from "../../metrics/mean_ci.ts";
 
+function fixed(x: number, digits: number): string {
+  const text = x.toFixed(digits);
+  return /^-0\.0*$/.test(text) ? text.slice(1) : text; // no "-0.000"
+}
+
 function ci(m: MeanCI, digits: number): string {
   if (Number.isNaN(m.mean)) return "n/a";
   const bounds = Number.isNaN(m.lower)
     ? ""
-    : ` (${m.lower.toFixed(digits)}, ${m.upper.toFixed(digits)})`;
-  return `${m.mean.toFixed(digits)}${bounds}`;
+    : ` (${fixed(m.lower, digits)}, ${fixed(m.upper, digits)})`;
+  return `${fixed(m.mean, digits)}${bounds}`;
 }
 
 /** The human-readable table of `grn eval`. */

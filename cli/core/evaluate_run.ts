@@ -64,6 +64,7 @@ export interface VariantMetrics {
 
 /** One row of `scans.csv`. */
 export interface ScanScoreRow {
+  /** Every column is a string or a number (CSV cells). */
   [column: string]: string | number;
   /** Scan id. */
   scan: string;

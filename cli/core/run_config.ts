@@ -25,7 +25,17 @@ import type { Axis } from "../../data/volume.ts";
 import type { MethodOptions } from "../../trainers/method.ts";
 
 /** File names inside a run folder. */
-export const RUN_FILES = Object.freeze({
+export const RUN_FILES: Readonly<{
+  config: string;
+  split: string;
+  last: string;
+  best: string;
+  history: string;
+  model: string;
+  train: string;
+  metrics: string;
+  scans: string;
+}> = Object.freeze({
   config: "config.json",
   split: "split.json",
   last: "last.ckpt",

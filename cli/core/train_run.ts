@@ -297,6 +297,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
     method.trainer.segmentor.checkInputSize(h, w);
     method.trainer.generator?.checkInputSize(h, w);
     method.trainer.discriminator?.checkInputSize(h, w);
+    method.stageEpochs(config.training.epochs); // a staged method needs an epoch per stage
 
     const { manifest, scans } = await loadDataset(datasetDir);
     config.dataset.name = manifest.name;

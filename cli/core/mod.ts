@@ -1,0 +1,21 @@
+/**
+ * The command line's core, for scripts and the bench: train a method into a run folder,
+ * evaluate it on its test split, segment a scan, load a trained model, inspect the engine.
+ *
+ * @example Train, evaluate and segment
+ * ```ts ignore
+ * import { evaluateRun, predictScan, trainRun } from "./mod.ts";
+ * await trainRun({ dataset: "data/phantom", method: "grn-ssl", fraction: 0.1, out: "runs/a" });
+ * const metrics = await evaluateRun("runs/a"); // also writes runs/a/metrics.json, scans.csv
+ * await predictScan({ model: "runs/a", input: "scan.nii.gz", output: "labels.nii.gz" });
+ * ```
+ *
+ * @module
+ */
+export * from "./doctor_report.ts";
+export * from "./evaluate_run.ts";
+export * from "./load_run_model.ts";
+export * from "./predict_scan.ts";
+export * from "./run_config.ts";
+export * from "./train_run.ts";
+export * from "./version.ts";
