@@ -188,6 +188,15 @@ export async function readRunConfig(dir: string): Promise<RunConfig> {
   if (c.version !== 1) {
     throw new Error(`Cannot read run ${dir}: unsupported run version (got ${c.version})`);
   }
+  for (const key of ["method", "methodOptions", "networks", "slices", "dataset"] as const) {
+    if (c[key] === undefined) {
+      throw new Error(
+        `Cannot read run ${dir}: ${path} has no ${key} (got keys ${
+          Object.keys(c).join(", ")
+        }); it was written by an older grn, train it again`,
+      );
+    }
+  }
   return c as RunConfig;
 }
 

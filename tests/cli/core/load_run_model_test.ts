@@ -73,4 +73,8 @@ Deno.test("loadRunModel() names what is missing", async () => {
   await Deno.mkdir(empty);
   await Deno.copyFile(`${run}/${RUN_FILES.config}`, `${empty}/${RUN_FILES.config}`);
   await assert.rejects(() => loadRunModel(empty), /no checkpoint .*train it first/);
+  const config = JSON.parse(await Deno.readTextFile(`${empty}/${RUN_FILES.config}`));
+  delete config.methodOptions;
+  await Deno.writeTextFile(`${empty}/${RUN_FILES.config}`, JSON.stringify(config));
+  await assert.rejects(() => loadRunModel(empty), /has no methodOptions .*older grn/);
 });
