@@ -11,5 +11,6 @@ export * from "./patchgan_discriminator.ts";
 export * from "./pyramid_unet.ts";
 export * from "./resnet_generator.ts";
 export * from "./resunet_generator.ts";
+export * from "./sdm_unet.ts";
 export * from "./segmentor.ts";
 export * from "./unet.ts";
