@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { Adam, type AdamOptions } from "../engine/adam.ts";
+import { withMemoryGuard } from "../engine/memory.ts";
 import { assignFromCheckpoint, readCheckpoint, writeCheckpoint } from "../engine/checkpoint.ts";
 import { Rng, type RngState } from "../engine/rng.ts";
 import { stopGradient } from "../engine/stop_gradient.ts";
@@ -429,6 +430,19 @@ export class GRN {
         );
       }
     }
+    const [batchSize, height, width] = labeled.images.shape;
+    const losses = withMemoryGuard(() => this.#iteration(labeled, unlabeled), {
+      batchSize,
+      height,
+      width,
+      what: `run a ${this.mode === "sel" ? "GRN-SEL" : "GRN-SSL"} training step`,
+    });
+    this.#step++;
+    return losses;
+  }
+
+  /** The body of {@linkcode GRN.step}: the phases of one iteration and the plug-in's step. */
+  #iteration(labeled: LabeledBatch, unlabeled?: UnlabeledBatch): StepLosses {
     const combined = this.#combined && unlabeled ? unlabeled : null;
     const losses = this.#labeledPhase(labeled, this.mode === "sel", combined);
     if (this.mode === "ssl" && unlabeled && !combined) {
@@ -444,7 +458,6 @@ export class GRN {
       });
       for (const [key, value] of Object.entries(extra)) losses[key] = value;
     }
-    this.#step++;
     return losses;
   }
 
@@ -737,10 +750,12 @@ export class GRN {
         "Cannot predict with SGE: this trainer has no generator (got generator: null)",
       );
     }
-    return tf.tidy(() => {
-      const input = sge ? this.generator!.apply(images, { training: false }) : images;
-      return this.segmentor.apply(input, { training: false });
-    });
+    const [batchSize, height, width] = images.shape;
+    return withMemoryGuard(() =>
+      tf.tidy(() => {
+        const input = sge ? this.generator!.apply(images, { training: false }) : images;
+        return this.segmentor.apply(input, { training: false });
+      }), { batchSize, height, width, what: sge ? "segment with SGE" : "segment" });
   }
 
   /**
