@@ -17,7 +17,7 @@ import { initEngine } from "../engine/init_engine.ts";
 const stockInput = tf.getKernel("Conv2DBackpropInput", "wasm")!;
 const stockPoolGrad = tf.getKernel("MaxPoolGrad", "wasm")!;
 const stockSum = tf.getKernel("Sum", "wasm")!;
-await initEngine({ backend: "wasm", log: () => {} });
+await initEngine({ backend: "wasm", native: "off", log: () => {} });
 const backend = tf.backend() as unknown as {
   disposeData(id: object): boolean;
 };

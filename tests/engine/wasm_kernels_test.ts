@@ -76,11 +76,11 @@ async function onCpu<T>(fn: () => T): Promise<T> {
   try {
     return fn();
   } finally {
-    await initEngine({ backend: "wasm", log: () => {} });
+    await initEngine({ backend: "wasm", native: "off", log: () => {} });
   }
 }
 
-await initEngine({ backend: "wasm", log: () => {} });
+await initEngine({ backend: "wasm", native: "off", log: () => {} });
 
 Deno.test("registerWasmTrainingKernels() installs the kernels on wasm and is idempotent", () => {
   const sum = tf.getKernel("Sum", "wasm")?.kernelFunc;

@@ -42,14 +42,14 @@ function run(c: Case): number[][] {
   });
 }
 
-await initEngine({ backend: "wasm", log: () => {} });
+await initEngine({ backend: "wasm", native: "off", log: () => {} });
 
 Deno.test("wasm Concat and SplitV match the cpu backend on 20 random cases", async () => {
   const all = cases();
   const wasm = all.map(run);
   await initEngine({ backend: "cpu", log: () => {} });
   const cpu = all.map(run);
-  await initEngine({ backend: "wasm", log: () => {} });
+  await initEngine({ backend: "wasm", native: "off", log: () => {} });
   all.forEach((c, i) => {
     assert.deepEqual(wasm[i], cpu[i], `shapes=${JSON.stringify(c.shapes)} axis=${c.axis}`);
   });

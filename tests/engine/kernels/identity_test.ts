@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../../engine/init_engine.ts";
 
-await initEngine({ backend: "wasm", log: () => {} });
+await initEngine({ backend: "wasm", native: "off", log: () => {} });
 
 Deno.test("wasm Identity (tf.clone) shares the buffer and keeps it alive until both are gone", () => {
   const backend = tf.backend() as unknown as { numDataIds(): number };

@@ -5,7 +5,7 @@ import { leakyReluGradConfig } from "../../../engine/kernels/leaky_relu_grad.ts"
 import { Rng } from "../../../engine/rng.ts";
 import { assertClose } from "../../_helpers.ts";
 
-await initEngine({ backend: "wasm", log: () => {} });
+await initEngine({ backend: "wasm", native: "off", log: () => {} });
 
 Deno.test("LeakyRelu gradient is registered and equals dy or alpha * dy, with alpha at 0", async () => {
   assert.equal(tf.getGradient("LeakyRelu")?.gradFunc, leakyReluGradConfig.gradFunc);
@@ -17,7 +17,7 @@ Deno.test("LeakyRelu gradient is registered and equals dy or alpha * dy, with al
   const alpha = 0.2;
   const want = Array.from(xs, (x, i) => (x > 0 ? dys[i]! : alpha * dys[i]!));
   for (const backend of ["wasm", "cpu"] as const) {
-    await initEngine({ backend, log: () => {} });
+    await initEngine({ backend, native: "off", log: () => {} });
     const got = tf.tidy(() => {
       const dy = tf.tensor1d(dys);
       const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(a, alpha), dy)))([
@@ -27,5 +27,5 @@ Deno.test("LeakyRelu gradient is registered and equals dy or alpha * dy, with al
     });
     assertClose(got, want, 1e-6, `${backend} dx`);
   }
-  await initEngine({ backend: "wasm", log: () => {} });
+  await initEngine({ backend: "wasm", native: "off", log: () => {} });
 });

@@ -4,7 +4,7 @@ import { initEngine } from "../../../engine/init_engine.ts";
 import { Rng } from "../../../engine/rng.ts";
 import { assertClose } from "../../_helpers.ts";
 
-await initEngine({ backend: "wasm", log: () => {} });
+await initEngine({ backend: "wasm", native: "off", log: () => {} });
 
 Deno.test("wasm LeakyRelu equals x or alpha * x for several shapes and slopes", () => {
   const rng = new Rng(21);

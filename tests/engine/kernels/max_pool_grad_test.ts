@@ -48,14 +48,14 @@ function poolGrad(c: PoolCase): Float32Array {
   });
 }
 
-await initEngine({ backend: "wasm", log: () => {} });
+await initEngine({ backend: "wasm", native: "off", log: () => {} });
 
 Deno.test("wasm MaxPoolGrad matches the cpu backend on 24 random pools, ties included", async () => {
   const cases = poolCases();
   const wasm = cases.map(poolGrad);
   await initEngine({ backend: "cpu", log: () => {} });
   const cpu = cases.map(poolGrad);
-  await initEngine({ backend: "wasm", log: () => {} });
+  await initEngine({ backend: "wasm", native: "off", log: () => {} });
   cases.forEach((c, i) => {
     const err = relativeError(wasm[i]!, cpu[i]!);
     assert.ok(

@@ -49,14 +49,14 @@ function reduceAll(cases: ReduceCase[]): { data: Float32Array; shape: number[] }
   );
 }
 
-await initEngine({ backend: "wasm", log: () => {} });
+await initEngine({ backend: "wasm", native: "off", log: () => {} });
 
 Deno.test("wasm Sum and Mean match the cpu backend for outer, middle and fallback axes", async () => {
   const cases = reduceCases();
   const wasm = reduceAll(cases);
   await initEngine({ backend: "cpu", log: () => {} });
   const cpu = reduceAll(cases);
-  await initEngine({ backend: "wasm", log: () => {} });
+  await initEngine({ backend: "wasm", native: "off", log: () => {} });
   wasm.forEach((got, i) => {
     const c = cases[Math.floor(i / 2)]!;
     const label = `${i % 2 === 0 ? "sum" : "mean"} x=[${c.shape}] axis=${

@@ -95,7 +95,7 @@ Deno.test("normalizeTrain() on wasm matches the cpu composite reference and leak
   await initEngine({ backend: "cpu", log: () => {} });
   const cases = normCases();
   const want = cases.map(runComposite);
-  await initEngine({ backend: "wasm", log: () => {} });
+  await initEngine({ backend: "wasm", native: "off", log: () => {} });
   cases.forEach((c, i) => {
     const got = runOp(c);
     for (let j = 0; j < NAMES.length; j++) {
@@ -113,7 +113,7 @@ Deno.test("normalizeTrain() on wasm matches the cpu composite reference and leak
 });
 
 Deno.test("normalizeTrain() output is standardised per channel and reports the count", async () => {
-  await initEngine({ backend: "wasm", log: () => {} });
+  await initEngine({ backend: "wasm", native: "off", log: () => {} });
   const c = normCases()[3]!; // [2, 6, 6, 4], instance norm
   tf.tidy(() => {
     const x = tf.tensor(c.x, c.shape);
@@ -127,7 +127,7 @@ Deno.test("normalizeTrain() output is standardised per channel and reports the c
 });
 
 Deno.test("normalizeInference() applies given statistics and has autograd gradients", async () => {
-  await initEngine({ backend: "wasm", log: () => {} });
+  await initEngine({ backend: "wasm", native: "off", log: () => {} });
   tf.tidy(() => {
     const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 2, 2]);
     const gamma = tf.tensor1d([2, 0.5]);
@@ -147,7 +147,7 @@ Deno.test("normalizeInference() applies given statistics and has autograd gradie
 });
 
 Deno.test("normalize ops reject bad axes, epsilon and parameter shapes", async () => {
-  await initEngine({ backend: "wasm", log: () => {} });
+  await initEngine({ backend: "wasm", native: "off", log: () => {} });
   tf.tidy(() => {
     const x = tf.zeros([2, 3, 3, 4]);
     const g = tf.ones([4]);
