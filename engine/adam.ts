@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { fusedAdamStep } from "./native/adam.ts";
 
 /** Options of {@linkcode Adam}. */
 export interface AdamOptions {
@@ -95,6 +96,20 @@ export class Adam {
         const g = grads[i];
         if (!g) continue;
         const m = this.#m[i]!, v = this.#v[i]!, p = this.#vars[i]!;
+        // One fused pass when the native provider registered it (same rule, same values).
+        const fused = fusedAdamStep(p, m, v, g, {
+          beta1: b1,
+          beta2: b2,
+          epsilon: this.#eps,
+          stepSize,
+          sqrtBc2,
+        });
+        if (fused !== null) {
+          p.assign(fused[0]);
+          m.assign(fused[1]);
+          v.assign(fused[2]);
+          continue;
+        }
         const mNew = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
         const vNew = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
         m.assign(mNew);

@@ -185,10 +185,23 @@ export class Plan {
   }
 }
 
+/** Environment variable naming the oneDNN library file to load instead of `libdnnl.so.2`. */
+export const ONEDNN_LIBRARY_ENV = "GRN_ONEDNN_LIBRARY";
+
 /** What {@linkcode OneDnn.load} was asked for. */
 export interface OneDnnLoadOptions {
-  /** Library file names to try, in order. @default {["libdnnl.so.2"]} */
+  /**
+   * Library file names or paths to try, in order.
+   * @default {the path in `GRN_ONEDNN_LIBRARY` when set (and readable with --allow-env), else ["libdnnl.so.2"]}
+   */
   libraryNames?: readonly string[];
+}
+
+function defaultLibraryNames(): readonly string[] {
+  const permission = Deno.permissions.querySync({ name: "env", variable: ONEDNN_LIBRARY_ENV });
+  if (permission.state !== "granted") return ONEDNN_LIBRARY_NAMES;
+  const path = Deno.env.get(ONEDNN_LIBRARY_ENV);
+  return path ? [path] : ONEDNN_LIBRARY_NAMES;
 }
 
 /** The loaded oneDNN library with its CPU engine and stream. */
@@ -232,7 +245,7 @@ export class OneDnn {
    *   (library not found), `version` (not oneDNN 2.x) or `abi` (a layout check failed).
    */
   static load(options: OneDnnLoadOptions = {}): OneDnn {
-    const { libraryNames = ONEDNN_LIBRARY_NAMES } = options;
+    const { libraryNames = defaultLibraryNames() } = options;
     const permission = Deno.permissions.querySync({ name: "ffi" });
     if (permission.state !== "granted") {
       throw new NativeUnavailableError(

@@ -4,8 +4,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { adamKernelConfig } from "./adam.ts";
 import type { KernelArgs, NativeContext } from "./context.ts";
 import { convKernelConfigs } from "./conv2d.ts";
+import { eltwiseGradConfigs, eltwiseKernelConfigs } from "./eltwise.ts";
+import { maxPoolGradKernelConfig } from "./max_pool_grad.ts";
 import { normalizeKernelConfigs } from "./normalize.ts";
 import { NativeUnavailableError, OneDnn } from "./onednn.ts";
 import { PlanCache } from "./plan_cache.ts";
@@ -18,6 +21,10 @@ let context: NativeContext | null = null;
 const displaced = new Map<string, tf.KernelConfig | undefined>();
 /** Kernel functions registered by this provider. */
 const ours = new WeakSet<tf.KernelFunc>();
+/** Gradient records this provider displaced, by kernel name. */
+const displacedGrads = new Map<string, tf.GradConfig>();
+/** Gradient functions registered by this provider. */
+const ourGrads = new WeakSet<tf.GradFunc>();
 
 /**
  * Loads oneDNN once per process (later calls return the same instance or rethrow the same
@@ -65,15 +72,22 @@ export function nativeContext(dnn: OneDnn): NativeContext {
 
 /**
  * Registers the oneDNN-backed kernels on the wasm backend in place of the current ones, which
- * are kept to fall back on (and to restore with {@linkcode uninstallNativeKernels}).
- * Idempotent: kernels already registered by this provider stay.
+ * are kept to fall back on (and to restore with {@linkcode uninstallNativeKernels}), and the
+ * activation gradients that use the native gradient kernel. Idempotent: records already
+ * registered by this provider stay.
  *
  * @param dnn The loaded library.
  * @returns The names of the kernels now served natively.
  */
 export function installNativeKernels(dnn: OneDnn): string[] {
   const ctx = nativeContext(dnn);
-  const configs = [...convKernelConfigs(ctx), ...normalizeKernelConfigs(ctx)];
+  const configs = [
+    ...convKernelConfigs(ctx),
+    ...normalizeKernelConfigs(ctx),
+    ...eltwiseKernelConfigs(ctx),
+    maxPoolGradKernelConfig(ctx),
+    adamKernelConfig,
+  ];
   const names: string[] = [];
   for (const config of configs) {
     const name = config.kernelName;
@@ -89,12 +103,27 @@ export function installNativeKernels(dnn: OneDnn): string[] {
     }
     names.push(name);
   }
+  const grads = eltwiseGradConfigs((name) => {
+    const current = tf.getGradient(name);
+    return current !== undefined && ourGrads.has(current.gradFunc)
+      ? displacedGrads.get(name)
+      : current;
+  });
+  for (const grad of grads) {
+    const current = tf.getGradient(grad.kernelName);
+    if (current === undefined || !ourGrads.has(current.gradFunc)) {
+      if (current !== undefined) displacedGrads.set(grad.kernelName, current);
+      tf.registerGradient(grad);
+      ourGrads.add(grad.gradFunc);
+    }
+    names.push(`${grad.kernelName} (gradient)`);
+  }
   return names;
 }
 
 /**
- * Puts back the kernels {@linkcode installNativeKernels} displaced. Kernels that something else
- * has replaced since are left alone.
+ * Puts back the kernels and gradients {@linkcode installNativeKernels} displaced. Records that
+ * something else has replaced since are left alone.
  */
 export function uninstallNativeKernels(): void {
   for (const [name, previous] of displaced) {
@@ -104,6 +133,11 @@ export function uninstallNativeKernels(): void {
     if (previous !== undefined) tf.registerKernel(previous);
   }
   displaced.clear();
+  for (const [name, previous] of displacedGrads) {
+    const current = tf.getGradient(name);
+    if (current !== undefined && ourGrads.has(current.gradFunc)) tf.registerGradient(previous);
+  }
+  displacedGrads.clear();
 }
 
 /** Names of the kernels currently served by this provider on the wasm backend. */

@@ -1,0 +1,228 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { Adam } from "../../../engine/adam.ts";
+import { loadOneDnn, nativeContext } from "../../../engine/native/provider.ts";
+import { normalizeTrain } from "../../../engine/ops/normalize.ts";
+import { assertNoTensorLeak, relativeError } from "../../_helpers.ts";
+import { nativeTest, onCpu, randomData, Rng, useNative } from "./_native.ts";
+
+const TOL = 1e-4;
+
+function randomShape(rng: Rng): [number, number, number, number] {
+  return [1 + rng.int(3), 1 + rng.int(9), 1 + rng.int(9), 1 + rng.int(12)];
+}
+
+/** Compares every output of every case and names the worst one on failure. */
+function compare(label: string, got: Float32Array[][], want: Float32Array[][], what: string[]) {
+  got.forEach((outs, i) => {
+    outs.forEach((g, j) => {
+      const err = relativeError(g, want[i]![j]!);
+      assert.ok(err <= TOL, `${label} case ${i} ${what[j]}: relative error ${err}`);
+    });
+  });
+}
+
+/** Counts plans built while `fn` runs: proves the native kernels (not the fallbacks) ran. */
+function plansBuiltBy<T>(fn: () => T): [T, number] {
+  const plans = nativeContext(loadOneDnn()).plans;
+  const before = plans.created;
+  const out = fn();
+  return [out, plans.created - before];
+}
+
+interface NormCase {
+  shape: [number, number, number, number];
+  axes: number[];
+  x: Float32Array;
+  gamma: Float32Array;
+  beta: Float32Array;
+  dy: Float32Array;
+}
+
+function normResults(c: NormCase): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(c.x, c.shape);
+    const channels = c.shape[3];
+    const gamma = tf.tensor1d(c.gamma);
+    const beta = tf.tensor1d(c.beta);
+    const dy = tf.tensor4d(c.dy, c.shape);
+    const r = normalizeTrain(x, gamma, beta, { axes: c.axes, epsilon: 1e-5 });
+    const [gx, gg, gb] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(normalizeTrain(a, g, b, { axes: c.axes }).y, dy))
+    )([x, gamma, beta]);
+    assert.equal(gg!.shape[0], channels);
+    return [r.y, r.mean, r.variance, gx!, gg!, gb!].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+nativeTest(
+  "oneDNN batch and instance normalisation (values, statistics, gradients) match cpu on 24 random shapes",
+  async () => {
+    await useNative(true);
+    const rng = new Rng(31);
+    const cases: NormCase[] = Array.from({ length: 24 }, (_, i) => {
+      const shape = randomShape(rng);
+      if (i % 2 === 0) shape[1] = Math.max(shape[1], 2); // batch statistics need > 1 value
+      return {
+        shape,
+        axes: i % 2 === 0 ? [0, 1, 2] : [1, 2],
+        x: randomData(rng, shape, -3, 5),
+        gamma: randomData(rng, [shape[3]], 0.5, 2),
+        beta: randomData(rng, [shape[3]]),
+        dy: randomData(rng, shape),
+      };
+    });
+    const [native, built] = plansBuiltBy(() => cases.map(normResults));
+    assert.ok(built > 0, "the native normalisation kernels did not run");
+    const cpu = await onCpu(() => cases.map(normResults));
+    compare("normalise", native, cpu, ["y", "mean", "variance", "dx", "dgamma", "dbeta"]);
+    await assertNoTensorLeak(() => normResults(cases[1]!), 2, "native normalisation");
+  },
+);
+
+interface EltCase {
+  shape: number[];
+  op: "leakyRelu" | "relu" | "tanh";
+  alpha: number;
+  x: Float32Array;
+  dy: Float32Array;
+}
+
+function eltResults(c: EltCase): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.tensor(c.x, c.shape);
+    const dy = tf.tensor(c.dy, c.shape);
+    const f = (a: tf.Tensor) =>
+      c.op === "leakyRelu" ? tf.leakyRelu(a, c.alpha) : c.op === "relu" ? tf.relu(a) : tf.tanh(a);
+    const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(f(a), dy)))([x]);
+    return [f(x), dx!].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+nativeTest(
+  "oneDNN LeakyRelu, Relu, Tanh and their gradients match cpu on 30 random shapes, zeros included",
+  async () => {
+    await useNative(true);
+    const rng = new Rng(41);
+    const ops = ["leakyRelu", "relu", "tanh"] as const;
+    const cases: EltCase[] = Array.from({ length: 30 }, (_, i) => {
+      const rank = 1 + (i % 4);
+      const shape = Array.from({ length: rank }, () => 1 + rng.int(13));
+      const x = randomData(rng, shape, -3, 3);
+      x[0] = 0; // the kink: the gradient there is alpha * dy (leaky) and 0 (relu), as in tfjs
+      return {
+        shape,
+        op: ops[i % 3]!,
+        alpha: [0.01, 0.2, 1.5][rng.int(3)]!,
+        x,
+        dy: randomData(rng, shape),
+      };
+    });
+    const [native, built] = plansBuiltBy(() => cases.map(eltResults));
+    assert.ok(built > 0, "the native eltwise kernels did not run");
+    const cpu = await onCpu(() => cases.map(eltResults));
+    compare("eltwise", native, cpu, ["y", "dx"]);
+    await assertNoTensorLeak(() => eltResults(cases[2]!), 2, "native eltwise");
+  },
+);
+
+nativeTest(
+  "activation gradients fall back to tfjs's own on int32 data and on other backends",
+  async () => {
+    await useNative(true);
+    const got = tf.tidy(() => {
+      const x = tf.tensor1d([-2, 0, 3], "int32");
+      return Array.from(tf.relu(x).dataSync());
+    });
+    assert.deepEqual(got, [0, 0, 3]);
+    const cpu = await onCpu(() =>
+      tf.tidy(() => {
+        const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.leakyRelu(a, 0.5)))([
+          tf.tensor1d([-1, 0, 2]),
+        ]);
+        return Array.from(dx!.dataSync());
+      })
+    );
+    assert.deepEqual(cpu, [0.5, 0.5, 1]);
+  },
+);
+
+interface PoolCase {
+  shape: [number, number, number, number];
+  filter: [number, number];
+  strides: [number, number];
+  pad: "same" | "valid";
+  x: Float32Array;
+}
+
+function poolGrad(c: PoolCase): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(c.x, c.shape);
+    const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.filter, c.strides, c.pad);
+    const y = f(x);
+    const dy = tf.add(tf.sin(tf.range(0, y.size).reshape(y.shape)), 2);
+    const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(f(a), dy)))([x]);
+    return [dx!.dataSync() as Float32Array];
+  });
+}
+
+nativeTest("oneDNN MaxPoolGrad matches cpu on 24 random pools, ties included", async () => {
+  await useNative(true);
+  const rng = new Rng(51);
+  const cases: PoolCase[] = Array.from({ length: 24 }, (_, i) => {
+    const fh = 1 + rng.int(3), fw = 1 + (i % 3);
+    const shape: [number, number, number, number] = [
+      1 + rng.int(2),
+      fh + rng.int(7),
+      fw + rng.int(7),
+      1 + rng.int(9),
+    ];
+    // Every fourth case has many ties (values in {0, 1}): the first maximum must win.
+    const x = i % 4 === 3
+      ? randomData(rng, shape, 0, 1).map((v) => (v < 0.7 ? 0 : 1))
+      : randomData(rng, shape);
+    return {
+      shape,
+      filter: [fh, fw],
+      strides: [1 + rng.int(2), 1 + rng.int(2)],
+      pad: i % 2 === 0 ? "valid" : "same",
+      x,
+    };
+  });
+  const [native, built] = plansBuiltBy(() => cases.map(poolGrad));
+  assert.ok(built > 0, "the native MaxPoolGrad did not run");
+  const cpu = await onCpu(() => cases.map(poolGrad));
+  compare("maxPoolGrad", native, cpu, ["dx"]);
+  await assertNoTensorLeak(() => poolGrad(cases[0]!), 2, "native MaxPoolGrad");
+});
+
+/** Three Adam steps on seeded variables; the state afterwards, and tensors leaked by apply(). */
+function adamRun(shapes: number[][], seed: number): { state: Float32Array[]; leaked: number } {
+  const rng = new Rng(seed);
+  const vars = shapes.map((s) => tf.variable(tf.tensor(randomData(rng, s), s)));
+  const grads = [0, 1, 2].map(() => shapes.map((s) => tf.tensor(randomData(rng, s, -2, 2), s)));
+  const adam = new Adam(vars, shapes.map((_, i) => `v${i}`), { learningRate: 0.01, beta1: 0.9 });
+  const before = tf.memory().numTensors;
+  for (const g of grads) adam.apply(g);
+  const leaked = tf.memory().numTensors - before;
+  const state = [...vars, ...adam.stateVariables].map((v) => v.dataSync() as Float32Array);
+  adam.dispose();
+  tf.dispose([...vars, ...grads.flat()]);
+  return { state, leaked };
+}
+
+nativeTest("the fused Adam update matches the composite update on cpu over 3 steps", async () => {
+  await useNative(true);
+  const shapes = [[3, 3, 4, 5], [17], [1000, 3]];
+  const profile = await tf.profile(() => {
+    adamRun(shapes, 60);
+  });
+  assert.ok(profile.kernelNames.includes("GrnAdam"), "the fused Adam kernel did not run");
+  const native = adamRun(shapes, 61);
+  const cpu = await onCpu(() => adamRun(shapes, 61));
+  native.state.forEach((got, i) => {
+    const err = relativeError(got, cpu.state[i]!);
+    assert.ok(err <= TOL, `Adam tensor ${i}: relative error ${err}`);
+  });
+  assert.equal(native.leaked, 0, "the fused Adam update leaked tensors");
+});
