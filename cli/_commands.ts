@@ -43,6 +43,21 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/predict.ts")).command,
   },
   {
+    name: "bench",
+    summary: "the paper's comparison as a resumable grid of runs; tables and report",
+    load: async () => (await import("./commands/bench.ts")).command,
+  },
+  {
+    name: "report",
+    summary: "merge a bench's cells into tables (JSON, CSV, Markdown) and report.html",
+    load: async () => (await import("./commands/report.ts")).command,
+  },
+  {
+    name: "demo",
+    summary: "phantom → supervised and GRN-SSL at a low fraction → eval with/without SGE → report",
+    load: async () => (await import("./commands/demo.ts")).command,
+  },
+  {
     name: "doctor",
     summary: "show the engine, available backends, versions, CPUs and memory",
     load: async () => (await import("./commands/doctor.ts")).command,

@@ -44,9 +44,11 @@ export async function main(
   argv: readonly string[],
   sinks: OutputSinks = PROCESS_SINKS,
 ): Promise<number> {
-  const [name, ...rest] = argv;
+  // `deno task <task> -- args` passes the `--` on: drop it before and right after the command.
+  const words = argv[0] === "--" ? argv.slice(1) : argv;
+  const [name, ...rest] = words[1] === "--" ? [words[0]!, ...words.slice(2)] : words;
   const rawJson = rest.includes("--json");
-  const rawDebug = argv.includes("--debug");
+  const rawDebug = words.includes("--debug");
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const target = name === "help" ? rest[0] : undefined;
     if (target === undefined) {
