@@ -342,11 +342,15 @@ function bestBaseline(entries: readonly Entry[], fraction: number, column: Colum
   return best;
 }
 
-/** Table 2: every compared method (ablations aside) × the low labeled fractions. */
+/**
+ * Table 2: every compared method (ablations aside) × the low labeled fractions (at most
+ * {@linkcode LOW_FRACTION_MAX}; every fraction when the grid has none that low).
+ */
 export function table2(entries: readonly Entry[], methods?: readonly string[]): BenchTable | null {
   const main = entries.filter((e) => !ABLATION_METHODS.includes(e.method));
-  const fractions = [...new Set(main.map((e) => e.fraction))].filter((f) => f <= LOW_FRACTION_MAX)
-    .sort((a, b) => a - b);
+  const all = [...new Set(main.map((e) => e.fraction))].sort((a, b) => a - b);
+  const low = all.filter((f) => f <= LOW_FRACTION_MAX);
+  const fractions = low.length > 0 ? low : all; // a grid without low fractions: all of them
   if (fractions.length === 0) return null;
   const inTable = main.filter((e) => fractions.includes(e.fraction));
   const best = fractions.map((f) => bestBaseline(inTable, f, "overall"));

@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import {
+  applyBenchOverrides,
+  BENCH_PRESETS,
+  benchCells,
+  benchPreset,
+  cellName,
+  checkBenchSettings,
+} from "../../../cli/core/bench_grid.ts";
+
+Deno.test("cellName() is <method>_f<fraction>_s<seed>, as grn train's default run folder", () => {
+  assert.equal(cellName("grn-ssl", 0.05, 2), "grn-ssl_f0.05_s2");
+  assert.equal(cellName("supervised", 1, 0), "supervised_f1_s0");
+});
+
+Deno.test("quick preset: supervised, ICT, GRN-SEL, GRN-SSL at one low fraction, indices 0-3", () => {
+  const cells = benchCells(benchPreset("quick"));
+  assert.deepEqual(cells.map((c) => c.name), [
+    "supervised_f0.1_s0",
+    "ict_f0.1_s0",
+    "grn-sel_f0.1_s0",
+    "grn-ssl_f0.1_s0",
+  ]);
+  assert.deepEqual(cells.map((c) => c.index), [0, 1, 2, 3]);
+});
+
+Deno.test("paper preset: Tables 2, 4 and 6 over 3 seeds, seed-major, fractions ascending", () => {
+  const s = benchPreset("paper");
+  const cells = benchCells(s);
+  // Per seed: 10 methods × 3 fractions + 3 × 3 (30-50 %) + 2 at 100 % + 5 ablations at 5 %.
+  assert.equal(cells.length, 3 * (30 + 9 + 2 + 5));
+  assert.equal(new Set(cells.map((c) => c.name)).size, cells.length, "names are unique");
+  cells.forEach((c, i) => {
+    assert.equal(c.index, i);
+    assert.equal(c.name, cellName(c.method, c.fraction, c.seed));
+  });
+  const perSeed = cells.length / 3;
+  assert.ok(cells.slice(0, perSeed).every((c) => c.seed === 0), "seed 0 first");
+  assert.ok(cells.slice(perSeed, 2 * perSeed).every((c) => c.seed === 1));
+  const fractions = cells.slice(0, perSeed).map((c) => c.fraction);
+  assert.deepEqual(fractions, [...fractions].sort((a, b) => a - b), "ascending fractions");
+  // At 5 %: the 10 methods of Table 2 in order, then the ablations.
+  assert.deepEqual(cells.filter((c) => c.seed === 0 && c.fraction === 0.05).map((c) => c.method), [
+    "supervised",
+    "mt",
+    "uamt",
+    "urpc",
+    "sassnet",
+    "rdrop",
+    "ict",
+    "dan",
+    "grn-sel",
+    "grn-ssl",
+    "supervised-aug",
+    "supervised-gan-aug",
+    "grn-sel-no-feedback",
+    "grn-sel-negated",
+    "grn-sel-frozen-s",
+  ]);
+  assert.deepEqual(cells.filter((c) => c.seed === 2 && c.fraction === 1).map((c) => c.method), [
+    "supervised",
+    "grn-sel",
+  ]);
+  assert.equal(s.reduced, "", "the paper preset is not reduced");
+});
+
+Deno.test("demo preset: supervised and GRN-SSL at one low fraction, documented as reduced", () => {
+  const s = benchPreset("demo");
+  assert.deepEqual(benchCells(s).map((c) => c.name), ["supervised_f0.2_s0", "grn-ssl_f0.2_s0"]);
+  assert.match(s.reduced, /reduced configuration/);
+  assert.match(s.reduced, /64×32 input/);
+  assert.match(s.reduced, /UNet 8-16-32-64/);
+});
+
+Deno.test("a (method, fraction) listed by two groups is one cell", () => {
+  const s = benchPreset("quick");
+  s.groups.push({ purpose: "again", methods: ["ict", "mt"], fractions: [0.1, 0.2] });
+  const names = benchCells(s).map((c) => c.name);
+  assert.deepEqual(names, [
+    "supervised_f0.1_s0",
+    "ict_f0.1_s0",
+    "grn-sel_f0.1_s0",
+    "grn-ssl_f0.1_s0",
+    "mt_f0.1_s0",
+    "ict_f0.2_s0",
+    "mt_f0.2_s0",
+  ]);
+});
+
+Deno.test("applyBenchOverrides() replaces methods, fractions, seeds and epochs", () => {
+  const base = benchPreset("quick");
+  const s = applyBenchOverrides(base, {
+    methods: ["mt", "grn-ssl"],
+    fractions: [0.2, 0.05],
+    seeds: [3, 4],
+    epochs: 2,
+  });
+  assert.equal(s.preset, "quick+custom");
+  assert.equal(s.training.epochs, 2);
+  assert.equal(base.training.epochs, 15, "the preset itself is not changed");
+  assert.deepEqual(benchCells(s).map((c) => c.name), [
+    "mt_f0.05_s3",
+    "grn-ssl_f0.05_s3",
+    "mt_f0.2_s3",
+    "grn-ssl_f0.2_s3",
+    "mt_f0.05_s4",
+    "grn-ssl_f0.05_s4",
+    "mt_f0.2_s4",
+    "grn-ssl_f0.2_s4",
+  ]);
+  const f = applyBenchOverrides(base, { fractions: [0.3] });
+  assert.deepEqual(benchCells(f).map((c) => c.fraction), [0.3, 0.3, 0.3, 0.3]);
+  assert.equal(applyBenchOverrides(base, {}).preset, "quick", "no override, same name");
+});
+
+Deno.test("checkBenchSettings() names the problem", () => {
+  const bad = (edit: (s: ReturnType<typeof benchPreset>) => void, pattern: RegExp) => {
+    const s = benchPreset("quick");
+    edit(s);
+    assert.throws(() => checkBenchSettings(s), pattern);
+  };
+  bad((s) => s.groups[0]!.methods.push("grn-xyz"), /grn-xyz/);
+  bad((s) => (s.groups[0]!.fractions = [1.5]), /fraction must be in \(0, 1\] \(got 1.5\)/);
+  bad((s) => (s.groups[0]!.fractions = [0]), /got 0\)/);
+  bad((s) => (s.seeds = [1, 1]), /seeds repeat/);
+  bad((s) => (s.seeds = []), /one or more integers/);
+  bad((s) => (s.groups = []), /no group/);
+  assert.throws(
+    () => benchPreset("huge"),
+    /unknown name \(got "huge"\); presets: demo, quick, paper/,
+  );
+  assert.deepEqual([...BENCH_PRESETS], ["demo", "quick", "paper"]);
+});

@@ -1,0 +1,206 @@
+import assert from "node:assert/strict";
+import type { CellResult, ScanScores } from "../../../cli/core/report_data.ts";
+import { parseCsv, parseScanScores } from "../../../cli/core/report_data.ts";
+import {
+  buildEntries,
+  buildTables,
+  compareEntries,
+  type Entry,
+  entryStat,
+  formatCell,
+  table2,
+  table4,
+  table5,
+  table6,
+  tablesToCsvRows,
+  tableToMarkdown,
+} from "../../../cli/core/report_tables.ts";
+import { meanCI } from "../../../metrics/mean_ci.ts";
+import { pairedTTest } from "../../../metrics/paired_t_test.ts";
+
+const CLASSES = [1, 2];
+const NAMES = [{ label: 1, name: "dermis" }, { label: 2, name: "muscle" }];
+
+function scores(scans: string[], dice: number[][]): ScanScores {
+  return { scans, classes: CLASSES, dice, hd95: dice.map((r) => r.map(() => 1)) };
+}
+
+/** A finished cell with given per-scan Dice (only what the tables read). */
+function cell(
+  method: string,
+  fraction: number,
+  seed: number,
+  plain: ScanScores,
+  sge?: ScanScores,
+): CellResult {
+  return {
+    cell: { index: 0, name: `${method}_f${fraction}_s${seed}`, method, fraction, seed },
+    dir: "",
+    metrics: {} as CellResult["metrics"],
+    train: null,
+    history: [],
+    scores: sge ? { plain, sge } : { plain },
+  };
+}
+
+const SCANS = ["a", "b", "c", "d"];
+
+Deno.test("buildEntries() averages each scan over seeds and matches scans by id", () => {
+  const s0 = cell("mt", 0.1, 0, scores(SCANS, [[0.2, 0.4], [0.5, 0.5], [0.6, NaN], [0.1, 0.3]]));
+  // Seed 1 lists the scans in another order.
+  const s1 = cell(
+    "mt",
+    0.1,
+    1,
+    scores(["d", "c", "b", "a"], [[0.3, 0.5], [0.8, 0.2], [0.7, 0.7], [0.4, 0.6]]),
+  );
+  const [e] = buildEntries([s1, s0]);
+  assert.ok(e);
+  assert.deepEqual(e.seeds, [0, 1]);
+  assert.deepEqual(e.scans, SCANS);
+  const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
+  near(e.classDice[0]![0]!, 0.3); // (0.2 + 0.4) / 2
+  near(e.classDice[2]![1]!, 0.2); // NaN in seed 0 is left out
+  near(e.overall[0]!, (0.3 + 0.5) / 2);
+  near(e.seedMeans[0]!, (0.3 + 0.5 + 0.6 + 0.2) / 4);
+  const stat = entryStat(e);
+  const ci = meanCI(e.overall);
+  near(stat.mean!, ci.mean * 100);
+  near(stat.lower!, ci.lower * 100);
+  assert.equal(stat.n, 4);
+});
+
+Deno.test("compareEntries() pairs by scan id and leaves out undefined pairs", () => {
+  const a = buildEntries([
+    cell("grn-sel", 0.1, 0, scores(SCANS, [[0.6, 0.6], [0.7, 0.7], [0.5, 0.5], [0.9, 0.9]])),
+  ])[0]!;
+  const b = buildEntries([
+    cell(
+      "mt",
+      0.1,
+      0,
+      scores(["c", "a", "b", "d"], [[NaN, NaN], [0.5, 0.5], [0.4, 0.6], [0.6, 0.8]]),
+    ),
+  ])[0]!;
+  const cmp = compareEntries(a, b)!;
+  const t = pairedTTest([0.6, 0.7, 0.9], [0.5, 0.5, 0.7]); // scan c is undefined in b
+  assert.equal(cmp.n, 3);
+  assert.ok(Math.abs(cmp.difference - t.meanDifference * 100) < 1e-9);
+  assert.ok(Math.abs(cmp.p! - t.p) < 1e-12);
+  assert.equal(compareEntries(a, { ...b, scans: ["x", "y", "z", "w"] }), null, "no shared scans");
+});
+
+function grid(): Entry[] {
+  // Supervised < ICT < GRN-SEL < GRN-SEL (w SGE) < GRN-SSL (w SGE) at 10 %; the wobbles sum
+  // to zero over the scans, so each mean is 50 % plus the shift.
+  const base = [0.40, 0.50, 0.45, 0.55, 0.60];
+  const scans = ["s1", "s2", "s3", "s4", "s5"];
+  const shift = (d: number, wobble = 0) =>
+    scores(scans, base.map((v, i) => [v + d + [-1, 1, -1, 1, 0][i]! * wobble, v + d]));
+  return buildEntries([
+    cell("supervised", 0.1, 0, shift(0, 0.01)),
+    cell("ict", 0.1, 0, shift(0.1, 0.02)),
+    cell("grn-sel", 0.1, 0, shift(0.12, 0.01), shift(0.15, 0.005)),
+    cell("grn-ssl", 0.1, 0, shift(0.14, 0.03), shift(0.2, 0.01)),
+    cell("supervised", 1, 0, shift(0.3, 0.01)),
+    cell("grn-sel", 1, 0, shift(0.29, 0.02), shift(0.31, 0.01)),
+  ]);
+}
+
+Deno.test("table2() tests every row against the best baseline and bolds significant GRN rows", () => {
+  const t = table2(grid(), ["supervised", "ict", "grn-sel", "grn-ssl"])!;
+  assert.deepEqual(t.columns, ["10%"], "100 % is not a low fraction");
+  assert.deepEqual(t.rows.map((r) => r.label), [
+    "Fully supervised",
+    "ICT",
+    "GRN-SEL",
+    "GRN-SEL (w SGE)",
+    "GRN-SSL",
+    "GRN-SSL (w SGE)",
+  ]);
+  const ict = t.rows[1]!.cells[0]!;
+  assert.equal(ict.isReference, true, "ICT is the best baseline");
+  const sup = t.rows[0]!.cells[0]!;
+  assert.equal(sup.reference, "ICT");
+  assert.ok(sup.p !== null && sup.p < 0.05);
+  assert.equal(sup.bold, false, "baselines are never bold");
+  const sslSge = t.rows[5]!.cells[0]!;
+  assert.ok(sslSge.bold, "GRN-SSL (w SGE) is 10 points above ICT on every scan");
+  assert.ok(Math.abs(sslSge.mean! - (0.5 + 0.2) * 100) < 1e-9);
+  const md = tableToMarkdown(t);
+  assert.match(md, /\| ICT \| 60\.00 \(\d+\.\d\d, \d+\.\d\d\) \(ref\.\) \|/);
+  assert.match(md, /\| GRN-SSL \(w SGE\) \| \*\*70\.00 \(/);
+});
+
+Deno.test("table4() compares with the supervised model at 100 %", () => {
+  const t = table4(grid())!;
+  assert.deepEqual(t.columns, ["10%", "100%"]);
+  assert.deepEqual(t.rows.map((r) => r.label), [
+    "Fully supervised",
+    "GRN-SEL",
+    "GRN-SEL (w SGE)",
+    "GRN-SSL",
+    "GRN-SSL (w SGE)",
+  ]);
+  assert.equal(t.rows[0]!.cells[1]!.isReference, true);
+  assert.equal(t.rows[0]!.cells[0]!.bold, false, "supervised at 10 % is 30 points worse");
+  assert.equal(t.rows[2]!.cells[1]!.bold, true, "GRN-SEL (w SGE) at 100 % is not inferior");
+  assert.equal(t.rows[3]!.cells[1], null, "no GRN-SSL at 100 %");
+});
+
+Deno.test("table5() gives paired differences: RAug, SGE and SSL effects", () => {
+  const t = table5(grid())!;
+  assert.deepEqual(t.rows.map((r) => r.label), [
+    "RAug",
+    "SGE w. SEL",
+    "SGE w. SSL",
+    "SSL w. no SGE",
+    "SSL w. SGE",
+  ]);
+  const raug = t.rows[0]!.cells[0]!;
+  assert.ok(Math.abs(raug.mean! - 12) < 1e-9, `RAug = 12 points (got ${raug.mean})`);
+  const sslSge = t.rows[4]!.cells[0]!;
+  assert.ok(Math.abs(sslSge.mean! - 5) < 1e-9);
+  assert.equal(t.rows[2]!.cells[1], null, "no GRN-SSL at 100 %");
+  assert.match(formatCell(raug, true), /^\+12\.00 \(\+/);
+});
+
+Deno.test("table6() lists the ablations present with their improvement over supervised", () => {
+  const t = table6(grid())!;
+  assert.deepEqual(t.rows.map((r) => r.label), [
+    "Fully supervised",
+    "GRN-SEL",
+    "GRN-SEL (w SGE)",
+    "GRN-SSL (w SGE)",
+  ]);
+  assert.equal(t.rows[0]!.cells[1], null);
+  assert.ok(Math.abs(t.rows[3]!.cells[1]!.mean! - 20) < 1e-9);
+});
+
+Deno.test("buildTables() and the CSV rows cover every non-empty cell", () => {
+  const tables = buildTables(grid(), NAMES, ["supervised", "ict", "grn-sel", "grn-ssl"]);
+  assert.deepEqual(tables.map((t) => t.id), ["table2", "table3", "table4", "table5", "table6"]);
+  const t3 = tables[1]!;
+  assert.deepEqual(t3.columns, ["Dermis", "Muscle", "Overall"]);
+  const rows = tablesToCsvRows(tables);
+  const cells = tables.reduce(
+    (n, t) => n + t.rows.flatMap((r) => r.cells).filter((c) => c).length,
+    0,
+  );
+  assert.equal(rows.length, cells);
+  assert.ok(rows.every((r) => typeof r.table === "string" && typeof r.mean === "number"));
+});
+
+Deno.test("parseCsv() and parseScanScores() read grn eval's scans.csv", () => {
+  assert.deepEqual(parseCsv('a,"b,""c"""\r\n1,2\n'), [["a", 'b,"c"'], ["1", "2"]]);
+  const text = "scan,participant,variant,class,name,dice,hd95\n" +
+    "s1,p1,plain,1,dermis,0.5,2\ns1,p1,plain,2,muscle,NaN,3\n" +
+    "s1,p1,sge,1,dermis,0.6,1\ns2,p2,plain,1,dermis,0.7,4\ns2,p2,plain,2,muscle,0.8,5\n";
+  const s = parseScanScores(text, "scans.csv");
+  assert.deepEqual(s.plain!.scans, ["s1", "s2"]);
+  assert.deepEqual(s.plain!.classes, [1, 2]);
+  assert.ok(Number.isNaN(s.plain!.dice[0]![1]!));
+  assert.deepEqual(s.plain!.dice[1], [0.7, 0.8]);
+  assert.deepEqual(s.sge!.dice, [[0.6]]);
+  assert.throws(() => parseScanScores("scan,dice\n", "x.csv"), /x\.csv has no column variant/);
+});
