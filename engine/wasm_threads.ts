@@ -147,7 +147,9 @@ async function startThreaded(threads: number, timeoutMs: number): Promise<number
  * returns it, asking for another is an error.
  *
  * Only XNNPACK operators (convolutions, matrix products, some pooling) run in parallel; other
- * ops stay single-threaded. Measured on 2 cores: 1.1-1.4x on whole training steps.
+ * ops stay single-threaded. Measured on 2 idle cores: forward conv2d 1.8-1.9x, whole training
+ * steps 1.1-1.4x. The workers wait for each other, so on a machine whose cores are busy with
+ * other processes more threads can be slower than one.
  *
  * @param threads Requested threads, including the calling thread. Capped at
  *   {@linkcode MAX_WASM_THREADS} and at the machine's logical cores.
