@@ -99,19 +99,12 @@ async function tryTensorflow(): Promise<{ pkg: string } | { error: string }> {
 
 async function activate(name: BackendName): Promise<void> {
   if (tf.getBackend() === name) return;
-  // tfjs-backend-cpu greets Node users on first use; the engine notice replaces it.
-  // deno-lint-ignore no-console
-  const warn = console.warn;
-  // deno-lint-ignore no-console
-  console.warn = () => {};
-  try {
-    const ok = await tf.setBackend(name);
-    if (!ok) throw new Error(`Cannot start the ${name} backend: tf.setBackend returned false`);
-    await tf.ready();
-  } finally {
-    // deno-lint-ignore no-console
-    console.warn = warn;
-  }
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`Cannot start the ${name} backend: tf.setBackend returned false`);
+  await tf.ready();
+  // tfjs-backend-cpu greets Node users on its first write; the engine notice replaces it.
+  const backend = tf.backend() as unknown as { firstUse?: boolean };
+  if (name === "cpu" && backend.firstUse === true) backend.firstUse = false;
 }
 
 /**
