@@ -22,7 +22,7 @@ export const command: Command = {
     "writes report.html (5-10 minutes on 2 CPU cores). It is a reduced configuration of the\n" +
     "paper's setting (small slices and networks, few epochs): see `grn bench` for the full grid.\n" +
     "Run it again to reuse what is finished (an interrupted run resumes).\n\n" +
-    `Configuration: ${benchPreset("demo").reduced}.`,
+    `Reduced configuration ${benchPreset("demo").reduced}.`,
   options: [
     {
       name: "out",
@@ -49,7 +49,7 @@ export const command: Command = {
     const settings = benchPreset("demo");
     const t0 = performance.now();
     out.line(`grn demo: ${settings.description}`);
-    out.line(`This is a ${settings.reduced}.`);
+    out.line(`Reduced configuration ${settings.reduced}.`);
     out.line("");
     const result = await runBench({
       out: dir,

@@ -113,8 +113,10 @@ const PAPER_NETWORKS: BenchTraining["networks"] = {
   auxiliaryDiscriminatorWidth: 64,
 };
 
+/** What the small presets reduce, for the report and the demo's output. */
 const SMALL_REDUCTION = (phantom: BenchPhantom, t: BenchTraining, fraction: string) =>
-  `reduced configuration for a 2-core CPU: phantom of ${phantom.participants} participants × ` +
+  "for a 2-core CPU: " +
+  `phantom of ${phantom.participants} participants × ` +
   `${phantom.scansPerParticipant} scan${phantom.scansPerParticipant === 1 ? "" : "s"} ` +
   `(${phantom.shape.join("×")} voxels); ${t.inputSize.join("×")} input slices, every ` +
   `${t.every}th slice; UNet ${
@@ -127,7 +129,7 @@ const SMALL_REDUCTION = (phantom: BenchPhantom, t: BenchTraining, fraction: stri
 
 function demoPreset(): BenchSettings {
   const phantom: BenchPhantom = {
-    participants: 10,
+    participants: 12,
     scansPerParticipant: 1,
     shape: [64, 64, 128],
     seed: 1,
@@ -138,11 +140,11 @@ function demoPreset(): BenchSettings {
     every: 4,
     networks: { ...SMALL_NETWORKS },
     methodOptions: {},
-    epochs: 15,
+    epochs: 12,
     iterationsPerEpoch: 30,
     batchSize: 4,
     patience: 5,
-    test: 4,
+    test: 6,
     validation: 1,
     splitSeed: 0,
   };

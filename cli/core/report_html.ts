@@ -58,6 +58,7 @@ dl.cfg dd { margin: 0; }
 table.ov { border-collapse: collapse; margin: 6px 0 18px; }
 table.ov td, table.ov th { padding: 2px 4px; font-size: 12px; text-align: center; }
 table.ov img { image-rendering: pixelated; display: block; }
+table.ov td.rowlabel { width: 150px; }
 .na { display: flex; align-items: center; justify-content: center; background: #eee; color: #888; }
 .legend span { display: inline-block; margin-right: 12px; font-size: 12px; }
 .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: middle; }
@@ -124,6 +125,8 @@ function figure6(input: ReportInput, colors: Map<string, string>): string {
       ),
     })),
     reference: supervisedFull(input.entries),
+    yMin: 0,
+    yMax: 100,
     width: Math.max(720, 160 * t.columns.length + 300),
     height: 380,
   });
@@ -132,7 +135,7 @@ function figure6(input: ReportInput, colors: Map<string, string>): string {
 
 function figure8(input: ReportInput, colors: Map<string, string>): string {
   const t = input.tables.find((x) => x.id === "table4");
-  if (!t) return "";
+  if (!t || t.columns.length < 2) return ""; // one fraction: Figure 6 shows it
   const fractions = t.columnKeys as number[];
   const svg = lineChart({
     title: "GRN variants by labeled fraction (mean over test scans, 95% CI)",
@@ -170,6 +173,7 @@ function perLayer(input: ReportInput, colors: Map<string, string>): string {
       ),
     })),
     yMin: 0,
+    yMax: 100,
     width: 1100,
     height: 380,
   });
@@ -202,9 +206,14 @@ function curves(input: ReportInput, methodColors: Map<string, string>): string {
           return { x: e.epoch, y: v === undefined || v === null ? null : v };
         }),
       }));
+    const maxEpoch = Math.max(...runs.flatMap((c) => c.history.map((e) => e.epoch)));
+    const step = Math.max(1, Math.ceil(maxEpoch / 10));
+    const xTicks = Array.from({ length: Math.floor(maxEpoch / step) }, (_, i) => (i + 1) * step)
+      .map((v) => ({ value: v, label: String(v) }));
     const val = lineChart({
       title: `Validation mean Dice, ${fractionLabel(f)} labeled`,
       xLabel: "epoch",
+      xTicks,
       yLabel: "Dice",
       series: series((e) => e.validation?.meanDice),
       width: 620,
@@ -213,6 +222,7 @@ function curves(input: ReportInput, methodColors: Map<string, string>): string {
     const train = lineChart({
       title: `Training Dice loss (labeled), ${fractionLabel(f)} labeled`,
       xLabel: "epoch",
+      xTicks,
       yLabel: "Dice loss",
       series: series((e) => e.train.diceReal),
       width: 620,
@@ -258,7 +268,7 @@ function overlays(input: ReportInput): string {
           : `<td><div class="na" style="width:${width}px;height:${height}px">no generator</div></td>`;
       const acc = `S(x) ${(r.accuracy.plain * 100).toFixed(1)}%` +
         (r.accuracy.sge !== null ? `, S(G(x)) ${(r.accuracy.sge * 100).toFixed(1)}%` : "");
-      return `<tr><td class="muted">${r.direction}<br>slice ${r.index}<br>pixel accuracy<br>${acc}</td>` +
+      return `<tr><td class="muted rowlabel">${r.direction}<br>slice ${r.index}<br>pixel accuracy<br>${acc}</td>` +
         img(r.image, "image") + img(r.truth, "ground truth") + img(r.plain, "S(x)") +
         img(r.sge, "S(G(x))") + img(r.enhanced, "G(x)") + "</tr>";
     }).join("\n");
@@ -350,7 +360,7 @@ function configuration(input: ReportInput): string {
   ];
   const dl = items.map(([k, v]) => `<dt>${escapeXml(k)}</dt><dd>${escapeXml(v)}</dd>`).join("\n");
   const reduced = s.reduced
-    ? `<p class="note"><b>Reduced configuration.</b> ${escapeXml(s.reduced)}.</p>`
+    ? `<p class="note"><b>Reduced configuration</b> ${escapeXml(s.reduced)}.</p>`
     : "";
   return `<h2 id="configuration">Configuration</h2>\n${reduced}\n<dl class="cfg">${dl}</dl>`;
 }

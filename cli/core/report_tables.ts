@@ -447,7 +447,10 @@ const TABLE4_ROWS: readonly [string, Variant][] = [
   ["grn-ssl", "sge"],
 ];
 
-/** Table 4: the GRN variants and the supervised model across fractions, against supervised at 100 %. */
+/**
+ * Table 4: the GRN variants and the supervised model across fractions (two or more), against
+ * the supervised model at 100 %.
+ */
 export function table4(entries: readonly Entry[]): BenchTable | null {
   const present = TABLE4_ROWS.filter(([m, v]) =>
     entries.some((e) => e.method === m && e.variant === v)
@@ -460,6 +463,7 @@ export function table4(entries: readonly Entry[]): BenchTable | null {
       ),
     ),
   ].sort((a, b) => a - b);
+  if (fractions.length < 2) return null; // one fraction: Table 2 has it all
   const ref = find(entries, "supervised", "plain", 1) ?? null;
   const refLabel = `${METHOD_LABELS.supervised} at 100%`;
   const rows: TableRow[] = present.map(([m, v]) => ({

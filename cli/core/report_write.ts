@@ -134,7 +134,7 @@ export async function writeBenchReport(
     "",
     s.description,
     "",
-    ...(s.reduced ? [`**Reduced configuration:** ${s.reduced}.`, ""] : []),
+    ...(s.reduced ? [`**Reduced configuration** ${s.reduced}.`, ""] : []),
     `Cells: ${results.cells.length} of ${results.manifest.cells.length} finished` +
     (results.missing.length
       ? ` (missing: ${results.missing.map((m) => m.cell.name).join(", ")})`

@@ -74,7 +74,10 @@ Deno.test("grn bench --list-cells keeps overrides and engine options in every co
 Deno.test("grn bench rejects bad grids and option mixes with a usage error", async () => {
   const a = await runMain(["bench", "--methods", "supervised,grn-sll", "--list-cells"]);
   assert.equal(a.code, 2);
-  assert.match(a.stderr, /unknown method "grn-sll" in --methods \(did you mean grn-s[se]l\?\); choose from supervised,/);
+  assert.match(
+    a.stderr,
+    /unknown method "grn-sll" in --methods \(did you mean grn-s[se]l\?\); choose from supervised,/,
+  );
   const b = await runMain(["bench", "--list-cells", "--cell", "1"]);
   assert.equal(b.code, 2);
   assert.match(b.stderr, /--list-cells and --cell cannot be combined/);

@@ -177,7 +177,7 @@ Deno.test("writeBenchReport() writes tables from the cells' scores and a well-fo
   assert.match(csv, /\ntable2,GRN-SEL \(w SGE\),grn-sel,sge,50%,0\.5,Dice \(%\),/);
   const md = await Deno.readTextFile(report.files.markdown);
   assert.match(md, /### Table 2: /);
-  assert.match(md, /\*\*Reduced configuration:\*\* tiny test configuration/);
+  assert.match(md, /\*\*Reduced configuration\*\* tiny test configuration\./);
 
   const html = await Deno.readTextFile(report.files.html);
   for (
