@@ -1,6 +1,7 @@
 /**
  * The command line's core, for scripts and the bench: train a method into a run folder,
- * evaluate it on its test split, segment a scan, load a trained model, inspect the engine.
+ * evaluate it on its test split, segment a scan, load a trained model, inspect the engine, run
+ * a bench grid and merge its cells into the paper's tables and a report.
  *
  * @example Train, evaluate and segment
  * ```ts ignore
@@ -10,12 +11,24 @@
  * await predictScan({ model: "runs/a", input: "scan.nii.gz", output: "labels.nii.gz" });
  * ```
  *
+ * @example A bench grid and its report
+ * ```ts ignore
+ * import { benchPreset, runBench, writeBenchReport } from "./mod.ts";
+ * await runBench({ out: "runs/bench-quick", settings: benchPreset("quick") }); // resumable
+ * const report = await writeBenchReport("runs/bench-quick"); // tables.*, report.html
+ * ```
+ *
  * @module
  */
+export * from "./bench_grid.ts";
+export * from "./bench_run.ts";
 export * from "./doctor_report.ts";
 export * from "./evaluate_run.ts";
 export * from "./load_run_model.ts";
 export * from "./predict_scan.ts";
+export * from "./report_data.ts";
+export * from "./report_tables.ts";
+export * from "./report_write.ts";
 export * from "./run_config.ts";
 export * from "./train_run.ts";
 export * from "./version.ts";

@@ -207,16 +207,16 @@ export function buildEntries(cells: readonly CellResult[]): Entry[] {
 }
 
 /** Which score of an entry: the overall per-scan mean, or one class (by label). */
-type Column = "overall" | number;
+export type ScoreColumn = "overall" | number;
 
-function valuesOf(e: Entry, column: Column): number[] {
+function valuesOf(e: Entry, column: ScoreColumn): number[] {
   if (column === "overall") return e.overall;
   const k = e.classes.indexOf(column);
   return k < 0 ? e.scans.map(() => NaN) : e.classDice.map((r) => r[k]!);
 }
 
 /** Mean and 95 % t interval (percent) of an entry's column. */
-export function entryStat(e: Entry, column: Column = "overall"): TableCell {
+export function entryStat(e: Entry, column: ScoreColumn = "overall"): TableCell {
   const values = valuesOf(e, column).filter((v) => !Number.isNaN(v));
   const n = values.length;
   if (n === 0) {
@@ -268,7 +268,7 @@ export interface PairedComparison {
 export function compareEntries(
   a: Entry,
   b: Entry,
-  column: Column = "overall",
+  column: ScoreColumn = "overall",
 ): PairedComparison | null {
   const va = valuesOf(a, column);
   const vb = valuesOf(b, column);
@@ -327,7 +327,11 @@ function methodOrder(entries: readonly Entry[], methods?: readonly string[]): st
  * Picks, per column, the baseline (not a GRN variant, not an ablation, `S(x)`) with the
  * highest mean; the other rows are tested against it.
  */
-function bestBaseline(entries: readonly Entry[], fraction: number, column: Column): Entry | null {
+function bestBaseline(
+  entries: readonly Entry[],
+  fraction: number,
+  column: ScoreColumn,
+): Entry | null {
   let best: Entry | null = null;
   let bestMean = -Infinity;
   for (const e of entries) {
@@ -398,7 +402,7 @@ export function table3(
   const fraction = fractions.find((f) => f <= LOW_FRACTION_MAX) ?? fractions[0];
   if (fraction === undefined) return null;
   const inTable = main.filter((e) => e.fraction === fraction);
-  const columns: Column[] = [...classNames.map((c) => c.label), "overall"];
+  const columns: ScoreColumn[] = [...classNames.map((c) => c.label), "overall"];
   const best = columns.map((c) => bestBaseline(inTable, fraction, c));
   const rows: TableRow[] = rowKeys(inTable, methodOrder(inTable, methods)).map(([m, v]) => {
     const e = find(inTable, m, v, fraction)!;
