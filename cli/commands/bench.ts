@@ -21,6 +21,7 @@ import {
 import { type BenchEngine, cellStatus, formatDuration, runBench } from "../core/bench_run.ts";
 import { tableToText, writeBenchReport } from "../core/report_write.ts";
 import { didYouMean } from "../_suggest.ts";
+import { wrapText } from "../_wrap.ts";
 
 /** Options that do not define the grid or the engine, left out of the per-cell commands. */
 const NOT_IN_CELL_COMMAND = new Set([
@@ -182,23 +183,10 @@ const DESCRIPTION =
   "(`grn bench ... --list-cells | parallel -j 4`) or a Slurm job array (`--cell\n" +
   "$SLURM_ARRAY_TASK_ID`), then `grn report DIR`.\n\n" +
   "Presets:\n" +
-  BENCH_PRESETS.map((p) => wrap(`${p.padEnd(6)} ${benchPreset(p).description}`, 90, "         "))
+  BENCH_PRESETS.map((p) =>
+    wrapText(benchPreset(p).description, 90, `  ${p.padEnd(6)} `, " ".repeat(9))
+  )
     .join("\n");
-
-/** Wraps text at `width` columns; continuation lines start with `indent`. */
-function wrap(text: string, width: number, indent: string): string {
-  const lines: string[] = [];
-  let line = "  ";
-  for (const word of text.split(" ")) {
-    if (line.trim() !== "" && line.length + word.length + 1 > width) {
-      lines.push(line.trimEnd());
-      line = indent;
-    }
-    line += word + " ";
-  }
-  lines.push(line.trimEnd());
-  return lines.join("\n");
-}
 
 /** The `bench` command. */
 export const command: Command = {

@@ -11,6 +11,7 @@ import type { NativeChoice } from "../../engine/native/provider.ts";
 import { benchPreset } from "../core/bench_grid.ts";
 import { type BenchEngine, formatDuration, runBench } from "../core/bench_run.ts";
 import { tableToText, writeBenchReport } from "../core/report_write.ts";
+import { wrapText } from "../_wrap.ts";
 
 /** The `demo` command. */
 export const command: Command = {
@@ -22,7 +23,7 @@ export const command: Command = {
     "writes report.html (5-10 minutes on 2 CPU cores). It is a reduced configuration of the\n" +
     "paper's setting (small slices and networks, few epochs): see `grn bench` for the full grid.\n" +
     "Run it again to reuse what is finished (an interrupted run resumes).\n\n" +
-    `Reduced configuration ${benchPreset("demo").reduced}.`,
+    wrapText(`Reduced configuration ${benchPreset("demo").reduced}.`, 90),
   options: [
     {
       name: "out",
@@ -48,8 +49,8 @@ export const command: Command = {
     const quiet = v.quiet === true;
     const settings = benchPreset("demo");
     const t0 = performance.now();
-    out.line(`grn demo: ${settings.description}`);
-    out.line(`Reduced configuration ${settings.reduced}.`);
+    out.line(wrapText(`grn demo: ${settings.description}`, 100));
+    out.line(wrapText(`Reduced configuration ${settings.reduced}.`, 100));
     out.line("");
     const result = await runBench({
       out: dir,
