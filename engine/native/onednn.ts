@@ -103,6 +103,7 @@ export class Plan {
   readonly #external: Deno.PointerObject[] = [];
   readonly #owned: Deno.PointerObject[] = [];
   readonly #primitives: Deno.PointerObject[] = [];
+  readonly #aliases: [number, Deno.PointerObject][] = [];
   #destroyed = false;
 
   /** @param dnn The runtime that creates the primitives and memories. */
@@ -118,6 +119,41 @@ export class Plan {
     const memory = this.#dnn.createMemory(md, false);
     this.#external.push(memory);
     this.#owned.push(memory);
+    return memory;
+  }
+
+  /**
+   * A memory object for another view (`md`, e.g. a sub-memory) of the buffer of an external
+   * memory of this plan: it gets the same address on every {@linkcode Plan.run}.
+   */
+  aliasOf(target: Deno.PointerObject, md: Uint8Array): Deno.PointerObject {
+    const index = this.#external.indexOf(target);
+    if (index < 0) {
+      throw new Error(
+        "Cannot alias a oneDNN memory: the target is not an external memory of this plan",
+      );
+    }
+    const memory = this.#dnn.createMemory(md, false);
+    this.#owned.push(memory);
+    this.#aliases.push([index, memory]);
+    return memory;
+  }
+
+  /** A memory object with a buffer allocated by oneDNN, every float32 element set to `value`. */
+  constant(md: Uint8Array, value: number): Deno.PointerObject {
+    const memory = this.internal(md);
+    const handle = new BigUint64Array(1);
+    this.#dnn.check(
+      this.#dnn.lib.dnnl_memory_get_data_handle(memory, handle),
+      "fill a oneDNN memory",
+      "get data handle",
+    );
+    const pointer = Deno.UnsafePointer.create(handle[0]!);
+    if (pointer === null) {
+      throw new Error("Cannot fill a oneDNN memory: it has no buffer (got NULL)");
+    }
+    const bytes = this.#dnn.mdSize(md);
+    new Float32Array(Deno.UnsafePointerView.getArrayBuffer(pointer, bytes)).fill(value);
     return memory;
   }
 
@@ -162,6 +198,14 @@ export class Plan {
       if (status !== 0) {
         throw new Error(
           describeStatus(status, "set a oneDNN data handle", `address ${addresses[i]}`),
+        );
+      }
+    }
+    for (const [index, memory] of this.#aliases) {
+      const status = lib.dnnl_memory_set_data_handle(memory, BigInt(addresses[index]!));
+      if (status !== 0) {
+        throw new Error(
+          describeStatus(status, "set a oneDNN data handle", `address ${addresses[index]}`),
         );
       }
     }
@@ -598,6 +642,25 @@ export class OneDnn {
       "batch_normalization_desc.epsilon",
     );
     expectEq(bv.getUint32(OFFSET.batchNorm.flags, true), 24, "batch_normalization_desc.flags");
+
+    const ones = this.memoryDesc([1, 16], TAG.ab);
+    const columns = this.memoryDesc([16, 3], TAG.ab);
+    const sums = this.memoryDesc([1, 3], TAG.ab);
+    const mm = padded(SIZE.matmulDesc);
+    this.check(
+      this.lib.dnnl_matmul_desc_init(mm, ones, columns, null, sums),
+      "check the oneDNN ABI",
+      "matmul descriptor",
+    );
+    intact(mm, SIZE.matmulDesc, "dnnl_matmul_desc_t");
+    expectEq(
+      new DataView(mm.buffer).getInt32(0, true),
+      PRIMITIVE_KIND.matmul,
+      "matmul_desc.primitive_kind",
+    );
+    this.#expectBytes(mm, OFFSET.matmul.src, ones, "matmul_desc.src_desc");
+    this.#expectBytes(mm, OFFSET.matmul.weights, columns, "matmul_desc.weights_desc");
+    this.#expectBytes(mm, OFFSET.matmul.dst, sums, "matmul_desc.dst_desc");
 
     // dnnl_exec_arg_t and argument ids: a leaky ReLU on 4 numbers must give the known answer.
     this.#checkExecution();

@@ -23,6 +23,7 @@ export const SIZE = {
   eltwiseDesc: 1416,
   poolingDesc: 3192,
   batchNormDesc: 3496,
+  matmulDesc: 2800,
   execArg: 16,
   dims: 12 * 8,
 } as const;
@@ -34,13 +35,14 @@ export const OFFSET = {
   eltwise: { data: 16, diffData: 712, alpha: 1408 },
   pooling: { src: 16, dst: 1408 },
   batchNorm: { data: 8, epsilon: 3488, flags: 3492 },
+  matmul: { src: 8, weights: 704, dst: 2096 },
   execArgMemory: 8,
 } as const;
 
 /** `dnnl_data_type_t`. */
 export const F32 = 3;
 /** `dnnl_format_tag_t` values. */
-export const TAG = { any: 1, a: 2, ab: 3, nhwc: 20, hwio: 30 } as const;
+export const TAG = { any: 1, a: 2, ab: 3, abc: 4, nhwc: 20, hwio: 30 } as const;
 /** `dnnl_format_kind_t` of plain strided layouts. */
 export const FORMAT_KIND_BLOCKED = 2;
 /** `dnnl_prop_kind_t` values. */
@@ -57,6 +59,7 @@ export const PRIMITIVE_KIND = {
   eltwise: 7,
   pooling: 9,
   batchNormalization: 11,
+  matmul: 18,
 } as const;
 /** `dnnl_alg_kind_t` values. */
 export const ALG = {
@@ -135,10 +138,15 @@ export const ONEDNN_SYMBOLS = {
     parameters: ["buffer", "i32", "buffer", "i32", "i32"],
     result: "i32",
   },
+  dnnl_memory_desc_init_submemory: {
+    parameters: ["buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
   dnnl_memory_desc_get_size: { parameters: ["buffer"], result: "usize" },
   dnnl_memory_desc_equal: { parameters: ["buffer", "buffer"], result: "i32" },
   dnnl_memory_create: { parameters: ["buffer", "buffer", "pointer", "usize"], result: "i32" },
   dnnl_memory_set_data_handle: { parameters: ["pointer", "usize"], result: "i32" },
+  dnnl_memory_get_data_handle: { parameters: ["pointer", "buffer"], result: "i32" },
   dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
   dnnl_dilated_convolution_forward_desc_init: {
     parameters: [
@@ -217,6 +225,10 @@ export const ONEDNN_SYMBOLS = {
   },
   dnnl_batch_normalization_backward_desc_init: {
     parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"],
+    result: "i32",
+  },
+  dnnl_matmul_desc_init: {
+    parameters: ["buffer", "buffer", "buffer", "buffer", "buffer"],
     result: "i32",
   },
   dnnl_primitive_desc_create: {

@@ -5,11 +5,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { adamKernelConfig } from "./adam.ts";
+import { concatSplitKernelConfigs } from "./concat_split.ts";
 import type { KernelArgs, NativeContext } from "./context.ts";
 import { convKernelConfigs } from "./conv2d.ts";
 import { eltwiseGradConfigs, eltwiseKernelConfigs } from "./eltwise.ts";
 import { maxPoolGradKernelConfig } from "./max_pool_grad.ts";
 import { normalizeKernelConfigs } from "./normalize.ts";
+import { reduceKernelConfigs } from "./reduce.ts";
 import { NativeUnavailableError, OneDnn } from "./onednn.ts";
 import { PlanCache } from "./plan_cache.ts";
 
@@ -86,6 +88,8 @@ export function installNativeKernels(dnn: OneDnn): string[] {
     ...normalizeKernelConfigs(ctx),
     ...eltwiseKernelConfigs(ctx),
     maxPoolGradKernelConfig(ctx),
+    ...reduceKernelConfigs(ctx),
+    ...concatSplitKernelConfigs(ctx),
     adamKernelConfig,
   ];
   const names: string[] = [];

@@ -226,3 +226,82 @@ nativeTest("the fused Adam update matches the composite update on cpu over 3 ste
   });
   assert.equal(native.leaked, 0, "the fused Adam update leaked tensors");
 });
+
+interface ReduceCase {
+  shape: number[];
+  axes: number[];
+  keepDims: boolean;
+  x: Float32Array;
+}
+
+function reduceResults(c: ReduceCase): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.tensor(c.x, c.shape);
+    return [tf.sum(x, c.axes, c.keepDims), tf.mean(x, c.axes, c.keepDims)].map((t) =>
+      t.dataSync() as Float32Array
+    );
+  });
+}
+
+nativeTest("oneDNN Sum and Mean over contiguous axes match cpu on 30 random shapes", async () => {
+  await useNative(true);
+  const rng = new Rng(71);
+  const cases: ReduceCase[] = Array.from({ length: 30 }, (_, i) => {
+    const rank = 2 + (i % 3);
+    const shape = Array.from({ length: rank }, () => 1 + rng.int(i % 5 === 0 ? 40 : 9));
+    const first = rng.int(rank - 1);
+    const last = first + rng.int(rank - 1 - first);
+    const axes = Array.from({ length: last - first + 1 }, (_, k) => first + k);
+    return { shape, axes, keepDims: i % 2 === 0, x: randomData(rng, shape, -2, 3) };
+  });
+  const [native, built] = plansBuiltBy(() => cases.map(reduceResults));
+  assert.ok(built > 0, "the native reductions did not run");
+  const cpu = await onCpu(() => cases.map(reduceResults));
+  compare("reduce", native, cpu, ["sum", "mean"]);
+  await assertNoTensorLeak(() => reduceResults(cases[0]!), 2, "native reductions");
+});
+
+interface JoinCase {
+  shapes: number[][];
+  axis: number;
+  data: Float32Array[];
+  weights: Float32Array;
+}
+
+/** Concat, its gradient (a SplitV) and an explicit uneven split. */
+function joinResults(c: JoinCase): Float32Array[] {
+  return tf.tidy(() => {
+    const xs = c.data.map((d, i) => tf.tensor(d, c.shapes[i]!));
+    const y = tf.concat(xs, c.axis);
+    const w = tf.tensor(c.weights, y.shape);
+    const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(tf.concat(a, c.axis), w)))(xs);
+    const sizes = c.shapes.map((s) => s[c.axis]!).reverse();
+    const parts = tf.split(y, sizes, c.axis);
+    return [y, ...grads, ...parts].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+nativeTest("oneDNN Concat and SplitV match cpu on 20 random cases", async () => {
+  await useNative(true);
+  const rng = new Rng(81);
+  const cases: JoinCase[] = Array.from({ length: 20 }, (_, i) => {
+    const rank = 1 + (i % 4);
+    const base = Array.from({ length: rank }, () => 1 + rng.int(6));
+    const axis = rng.int(rank);
+    const shapes = Array.from({ length: 2 + rng.int(3) }, () => {
+      const s = base.slice();
+      s[axis] = 1 + rng.int(i % 3 === 0 ? 40 : 7);
+      return s;
+    });
+    const data = shapes.map((s) => randomData(rng, s));
+    const total = data.reduce((n, d) => n + d.length, 0);
+    return { shapes, axis, data, weights: randomData(rng, [total]) };
+  });
+  const [native, built] = plansBuiltBy(() => cases.map(joinResults));
+  assert.ok(built > 0, "the native Concat/SplitV did not run");
+  const cpu = await onCpu(() => cases.map(joinResults));
+  native.forEach((outs, i) => {
+    outs.forEach((got, j) => assert.deepEqual(got, cpu[i]![j], `case ${i} output ${j}`));
+  });
+  await assertNoTensorLeak(() => joinResults(cases[1]!), 2, "native Concat/SplitV");
+});
