@@ -51,13 +51,8 @@ function partsPlan(
     const partMem = plan.external(part);
     // The view shares the whole's buffer: its own memory object gets the same address.
     const viewMem = plan.aliasOf(wholeMem, view);
-    plan.step(
-      toParts ? dnn.reorder(view, part) : dnn.reorder(part, view),
-      toParts ? [[ARG.src, viewMem], [ARG.dst, partMem]] : [[ARG.src, partMem], [
-        ARG.dst,
-        viewMem,
-      ]],
-    );
+    if (toParts) plan.reorder(view, part, [[ARG.src, viewMem], [ARG.dst, partMem]]);
+    else plan.reorder(part, view, [[ARG.src, partMem], [ARG.dst, viewMem]]);
     offset += size;
   }
   return plan;

@@ -227,10 +227,11 @@ export function convPlan(
       let weights = user;
       if (!same) {
         weights = plan.internal(chosen);
-        plan.step(dnn.reorder(d.weightsHwio, chosen), [[ARG.src, user], [ARG.dst, weights]]);
+        plan.reorder(d.weightsHwio, chosen, [[ARG.src, user], [ARG.dst, weights]]);
       }
       plan.step(
-        dnn.primitive(pd, what),
+        pd,
+        what,
         kind === "forward"
           ? [[ARG.src, first], [ARG.weights, weights], [ARG.dst, last]]
           : [[ARG.diffDst, first], [ARG.weights, weights], [ARG.diffSrc, last]],
@@ -240,11 +241,11 @@ export function convPlan(
       const dy = plan.external(d.dst);
       const user = plan.external(d.weightsHwio);
       const dw = same ? user : plan.internal(chosen);
-      plan.step(dnn.primitive(pd, what), [[ARG.src, x], [ARG.diffDst, dy], [
+      plan.step(pd, what, [[ARG.src, x], [ARG.diffDst, dy], [
         ARG.diffWeights,
         dw,
       ]]);
-      if (!same) plan.step(dnn.reorder(chosen, d.weightsHwio), [[ARG.src, dw], [ARG.dst, user]]);
+      if (!same) plan.reorder(chosen, d.weightsHwio, [[ARG.src, dw], [ARG.dst, user]]);
     }
     return plan;
   } finally {

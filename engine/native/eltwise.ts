@@ -44,7 +44,7 @@ function forwardPlan(dnn: OneDnn, alg: EltwiseAlg, alpha: number, size: number):
     const plan = new Plan(dnn);
     const x = plan.external(md);
     const y = plan.external(md);
-    plan.step(dnn.primitive(pd, what), [[ARG.src, x], [ARG.dst, y]]);
+    plan.step(pd, what, [[ARG.src, x], [ARG.dst, y]]);
     return plan;
   } finally {
     dnn.lib.dnnl_primitive_desc_destroy(pd);
@@ -70,7 +70,7 @@ function backwardPlan(dnn: OneDnn, alg: EltwiseAlg, alpha: number, size: number)
     const data = plan.external(md);
     const dy = plan.external(md);
     const dx = plan.external(md);
-    plan.step(dnn.primitive(pd, what), [
+    plan.step(pd, what, [
       [alg === "tanh" ? ARG.dst : ARG.src, data],
       [ARG.diffDst, dy],
       [ARG.diffSrc, dx],

@@ -80,11 +80,11 @@ function poolGradPlan(dnn: OneDnn, g: PoolGeometry, what: string): Plan {
     const dx = plan.external(src);
     const y = plan.internal(dst);
     const workspace = plan.internal(workspaceMd);
-    plan.step(dnn.primitive(fwdPd, what), [[ARG.src, x], [ARG.dst, y], [
+    plan.step(fwdPd, what, [[ARG.src, x], [ARG.dst, y], [
       ARG.workspace,
       workspace,
     ]]);
-    plan.step(dnn.primitive(bwdPd, what), [[ARG.diffDst, dy], [ARG.workspace, workspace], [
+    plan.step(bwdPd, what, [[ARG.diffDst, dy], [ARG.workspace, workspace], [
       ARG.diffSrc,
       dx,
     ]]);

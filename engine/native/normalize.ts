@@ -68,7 +68,7 @@ function forwardPlan(dnn: OneDnn, shape: number[], epsilon: number): Plan {
     const y = plan.external(data);
     const mean = plan.external(vec);
     const variance = plan.external(vec);
-    plan.step(dnn.primitive(pd, what), [
+    plan.step(pd, what, [
       [ARG.src, x],
       [ARG.scale, gamma],
       [ARG.shift, beta],
@@ -118,7 +118,7 @@ function backwardPlan(dnn: OneDnn, shape: number[], epsilon: number): Plan {
     const dx = plan.external(data);
     const dgamma = plan.external(vec);
     const dbeta = plan.external(vec);
-    plan.step(dnn.primitive(pd, what), [
+    plan.step(pd, what, [
       [ARG.src, x],
       [ARG.mean, mean],
       [ARG.variance, variance],

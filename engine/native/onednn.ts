@@ -28,10 +28,12 @@ import {
   PROP,
   QUERY,
   readVersion,
+  SCRATCHPAD_MODE_USER,
   SIZE,
   statusName,
   STREAM_DEFAULT_FLAGS,
   TAG,
+  U8,
   VERSION_SYMBOLS,
 } from "./onednn_ffi.ts";
 
@@ -104,6 +106,7 @@ export class Plan {
   readonly #owned: Deno.PointerObject[] = [];
   readonly #primitives: Deno.PointerObject[] = [];
   readonly #aliases: [number, Deno.PointerObject][] = [];
+  readonly #scratch: Deno.PointerObject[] = [];
   #destroyed = false;
 
   /** @param dnn The runtime that creates the primitives and memories. */
@@ -164,12 +167,26 @@ export class Plan {
     return memory;
   }
 
-  /** Appends a primitive (taking ownership) to run with the given `[arg id, memory]` pairs. */
-  step(primitive: Deno.PointerObject, args: readonly [number, Deno.PointerObject][]): void {
+  /**
+   * Appends the primitive of `pd` (the descriptor stays the caller's) to run with the given
+   * `[arg id, memory]` pairs, plus the shared scratchpad when the primitive needs one.
+   */
+  step(pd: Deno.PointerObject, what: string, args: readonly [number, Deno.PointerObject][]): void {
+    const primitive = this.#dnn.primitive(pd, what);
     this.#primitives.push(primitive);
-    const packed = new Uint8Array(SIZE.execArg * args.length);
+    const scratchMd = this.#dnn.queryMd(pd, QUERY.scratchpadMd, `${what} scratchpad`);
+    const scratchBytes = this.#dnn.mdSize(scratchMd);
+    const all = [...args];
+    if (scratchBytes > 0) {
+      this.#dnn.reserveScratch(scratchBytes);
+      const memory = this.#dnn.createMemory(scratchMd, false);
+      this.#owned.push(memory);
+      this.#scratch.push(memory);
+      all.push([ARG.scratchpad, memory]);
+    }
+    const packed = new Uint8Array(SIZE.execArg * all.length);
     const view = new DataView(packed.buffer);
-    args.forEach(([id, memory], i) => {
+    all.forEach(([id, memory], i) => {
       view.setInt32(i * SIZE.execArg, id, true);
       view.setBigUint64(
         i * SIZE.execArg + OFFSET.execArgMemory,
@@ -177,7 +194,17 @@ export class Plan {
         true,
       );
     });
-    this.#steps.push({ primitive, args: packed, count: args.length });
+    this.#steps.push({ primitive, args: packed, count: all.length });
+  }
+
+  /** Appends a reorder from layout `from` to layout `to` with `[arg id, memory]` pairs. */
+  reorder(from: Uint8Array, to: Uint8Array, args: readonly [number, Deno.PointerObject][]): void {
+    const pd = this.#dnn.reorderDesc(from, to);
+    try {
+      this.step(pd, "reorder", args);
+    } finally {
+      this.#dnn.lib.dnnl_primitive_desc_destroy(pd);
+    }
   }
 
   /**
@@ -207,6 +234,15 @@ export class Plan {
         throw new Error(
           describeStatus(status, "set a oneDNN data handle", `address ${addresses[index]}`),
         );
+      }
+    }
+    if (this.#scratch.length > 0) {
+      const scratch = BigInt(this.#dnn.scratchAddress());
+      for (const memory of this.#scratch) {
+        const status = lib.dnnl_memory_set_data_handle(memory, scratch);
+        if (status !== 0) {
+          throw new Error(describeStatus(status, "set a oneDNN scratchpad", `address ${scratch}`));
+        }
       }
     }
     for (const { primitive, args, count } of this.#steps) {
@@ -262,6 +298,11 @@ export class OneDnn {
   readonly engine: Deno.PointerObject;
   /** `dnnl_stream_t` on {@linkcode OneDnn.engine}. */
   readonly stream: Deno.PointerObject;
+  /** Primitive attributes of every primitive: user-managed scratchpad. */
+  readonly attr: Deno.PointerObject;
+  #scratchMemory: Deno.PointerObject | null = null;
+  #scratchBytes = 0;
+  #scratchAddress = 0;
 
   private constructor(
     lib: OneDnnSymbols,
@@ -281,6 +322,47 @@ export class OneDnn {
       "",
     );
     this.stream = takePointer();
+    this.check(lib.dnnl_primitive_attr_create(ptrOut), "create oneDNN primitive attributes", "");
+    this.attr = takePointer();
+    // One scratchpad buffer shared by all primitives (they run one after another) instead of
+    // oneDNN allocating and freeing one on every execution.
+    this.check(
+      lib.dnnl_primitive_attr_set_scratchpad_mode(this.attr, SCRATCHPAD_MODE_USER),
+      "set the oneDNN scratchpad mode",
+      "user",
+    );
+  }
+
+  /** Makes the shared scratchpad at least `bytes` long (primitives run one at a time). */
+  reserveScratch(bytes: number): void {
+    if (bytes <= this.#scratchBytes) return;
+    const md = new Uint8Array(SIZE.memoryDesc);
+    this.check(
+      this.lib.dnnl_memory_desc_init_by_tag(md, 1, dims([bytes]), U8, TAG.a),
+      "describe the oneDNN scratchpad",
+      `${bytes} bytes`,
+    );
+    const memory = this.createMemory(md, true);
+    const handle = new BigUint64Array(1);
+    this.check(
+      this.lib.dnnl_memory_get_data_handle(memory, handle),
+      "allocate the oneDNN scratchpad",
+      `${bytes} bytes`,
+    );
+    if (this.#scratchMemory !== null) this.lib.dnnl_memory_destroy(this.#scratchMemory);
+    this.#scratchMemory = memory;
+    this.#scratchBytes = bytes;
+    this.#scratchAddress = Number(handle[0]!);
+  }
+
+  /** Address of the shared scratchpad (it moves when {@linkcode OneDnn.reserveScratch} grows it). */
+  scratchAddress(): number {
+    return this.#scratchAddress;
+  }
+
+  /** Size of the shared scratchpad in bytes. */
+  get scratchBytes(): number {
+    return this.#scratchBytes;
   }
 
   /**
@@ -398,7 +480,7 @@ export class OneDnn {
     what: string,
   ): Deno.PointerObject {
     this.check(
-      this.lib.dnnl_primitive_desc_create(ptrOut, opDesc, null, this.engine, hint),
+      this.lib.dnnl_primitive_desc_create(ptrOut, opDesc, this.attr, this.engine, hint),
       `create a oneDNN ${what} primitive descriptor`,
       what,
     );
@@ -438,19 +520,21 @@ export class OneDnn {
     return takePointer();
   }
 
-  /** A reorder primitive from layout `from` to layout `to`. */
-  reorder(from: Uint8Array, to: Uint8Array): Deno.PointerObject {
+  /** A reorder primitive descriptor from layout `from` to layout `to`; the caller destroys it. */
+  reorderDesc(from: Uint8Array, to: Uint8Array): Deno.PointerObject {
     this.check(
-      this.lib.dnnl_reorder_primitive_desc_create(ptrOut, from, this.engine, to, this.engine, null),
+      this.lib.dnnl_reorder_primitive_desc_create(
+        ptrOut,
+        from,
+        this.engine,
+        to,
+        this.engine,
+        this.attr,
+      ),
       "create a oneDNN reorder primitive descriptor",
-      "weights reorder",
+      "reorder",
     );
-    const pd = takePointer();
-    try {
-      return this.primitive(pd, "reorder");
-    } finally {
-      this.lib.dnnl_primitive_desc_destroy(pd);
-    }
+    return takePointer();
   }
 
   /** A memory object for `md`; with `allocate` oneDNN owns its buffer, else the handle is set later. */
@@ -698,7 +782,7 @@ export class OneDnn {
     try {
       const src = plan.external(md);
       const dst = plan.external(md);
-      plan.step(this.primitive(pd, "eltwise"), [[ARG.src, src], [ARG.dst, dst]]);
+      plan.step(pd, "eltwise", [[ARG.src, src], [ARG.dst, dst]]);
       const input = new Float32Array([-1, 2, -3, 4]);
       const output = new Float32Array(4);
       plan.run([

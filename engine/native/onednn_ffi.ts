@@ -39,8 +39,12 @@ export const OFFSET = {
   execArgMemory: 8,
 } as const;
 
-/** `dnnl_data_type_t`. */
+/** `dnnl_data_type_t` of float32. */
 export const F32 = 3;
+/** `dnnl_data_type_t` of uint8 (byte buffers). */
+export const U8 = 6;
+/** `dnnl_scratchpad_mode_user`: the caller passes the scratchpad at execution. */
+export const SCRATCHPAD_MODE_USER = 1;
 /** `dnnl_format_tag_t` values. */
 export const TAG = { any: 1, a: 2, ab: 3, abc: 4, nhwc: 20, hwio: 30 } as const;
 /** `dnnl_format_kind_t` of plain strided layouts. */
@@ -80,6 +84,7 @@ export const QUERY = {
   dstMd: 133,
   diffDstMd: 134,
   workspaceMd: 135,
+  scratchpadMd: 136,
   convolutionD: 66,
   eltwiseD: 69,
   poolingD: 71,
@@ -95,6 +100,7 @@ export const ARG = {
   scale: 51,
   shift: 52,
   workspace: 64,
+  scratchpad: 80,
   diffSrc: 129,
   diffDst: 145,
   diffWeights: 161,
@@ -231,6 +237,8 @@ export const ONEDNN_SYMBOLS = {
     parameters: ["buffer", "buffer", "buffer", "buffer", "buffer"],
     result: "i32",
   },
+  dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
+  dnnl_primitive_attr_set_scratchpad_mode: { parameters: ["pointer", "i32"], result: "i32" },
   dnnl_primitive_desc_create: {
     parameters: ["buffer", "buffer", "pointer", "pointer", "pointer"],
     result: "i32",

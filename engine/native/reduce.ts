@@ -40,7 +40,7 @@ function reducePlan(
     const xMem = plan.external(x);
     const yMem = plan.external(y);
     const rowMem = plan.constant(row, mean ? 1 / count : 1);
-    plan.step(dnn.primitive(pd, what), [[ARG.src, rowMem], [ARG.weights, xMem], [
+    plan.step(pd, what, [[ARG.src, rowMem], [ARG.weights, xMem], [
       ARG.dst,
       yMem,
     ]]);
