@@ -10,6 +10,8 @@ import {
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
 import { configureWasmThreads, wasmThreadsActive } from "./wasm_threads.ts";
 
+export type { NativeChoice, NativeInfo } from "./native/provider.ts";
+
 /** Backend names accepted by {@linkcode initEngine}. */
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
 
