@@ -371,7 +371,9 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRunResult
   for (const c of all) status.set(c.name, await cellStatus(dir, c));
   const doneCount = () => [...status.values()].filter((s) => s === "done").length;
   const t = manifest.settings.training;
-  const weight = (c: BenchCell) => methodCost(c.method) * t.epochs * (t.iterationsPerEpoch ?? 1);
+  // Iterations per epoch: as set, or one pass over the labeled slices (about ∝ the fraction).
+  const weight = (c: BenchCell) =>
+    methodCost(c.method) * t.epochs * (t.iterationsPerEpoch ?? Math.max(1, 100 * c.fraction));
   let measuredSeconds = 0;
   let measuredWeight = 0;
   const pendingWeight = (after: number) =>

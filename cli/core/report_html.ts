@@ -377,9 +377,9 @@ function cellTable(input: ReportInput): string {
       c.train?.epochs ?? "–"
     }</td>` +
       `<td>${c.train?.bestEpoch ?? "–"}</td><td>${c.train?.stoppedEarly ? "yes" : "no"}</td>` +
-      `<td>${c.train ? formatDuration(c.train.seconds) : "–"}</td><td>${v("plain")}</td><td>${
-        v("sge")
-      }</td>` +
+      `<td>${c.train ? formatDuration(c.train.seconds + (c.metrics.seconds ?? 0)) : "–"}</td><td>${
+        v("plain")
+      }</td><td>${v("sge")}</td>` +
       `<td>${typeof hd === "number" && Number.isFinite(hd) ? hd.toFixed(2) : "–"}</td></tr>`;
   });
   for (const m of input.results.missing) {

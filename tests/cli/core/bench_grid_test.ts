@@ -97,7 +97,7 @@ Deno.test("applyBenchOverrides() replaces methods, fractions, seeds and epochs",
   });
   assert.equal(s.preset, "quick+custom");
   assert.equal(s.training.epochs, 2);
-  assert.equal(base.training.epochs, 15, "the preset itself is not changed");
+  assert.equal(base.training.epochs, 25, "the preset itself is not changed");
   assert.deepEqual(benchCells(s).map((c) => c.name), [
     "mt_f0.05_s3",
     "grn-ssl_f0.05_s3",

@@ -5,6 +5,7 @@ import {
   BENCH_FILES,
   cellDir,
   cellStatus,
+  formatDuration,
   prepareBench,
   readBenchManifest,
   runBench,
@@ -195,4 +196,11 @@ Deno.test("writeBenchReport() writes tables from the cells' scores and a well-fo
   assert.equal(pngs.length, 2 * 3 + 2 * 5);
   assert.equal(html.match(/no generator/g)?.length, 4);
   assert.doesNotMatch(html, /NaN|undefined/);
+});
+
+Deno.test("formatDuration() prints hours, minutes and seconds", () => {
+  assert.equal(formatDuration(3725), "1h02m");
+  assert.equal(formatDuration(245.4), "4m05s");
+  assert.equal(formatDuration(12), "12s");
+  assert.equal(formatDuration(NaN), "?");
 });
