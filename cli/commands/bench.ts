@@ -13,12 +13,17 @@ import type { NativeChoice } from "../../engine/native/provider.ts";
 import {
   applyBenchOverrides,
   BENCH_PRESETS,
-  benchCells,
   type BenchOverrides,
   benchPreset,
   type BenchSettings,
 } from "../core/bench_grid.ts";
-import { type BenchEngine, cellStatus, formatDuration, runBench } from "../core/bench_run.ts";
+import {
+  type BenchEngine,
+  cellStatus,
+  formatDuration,
+  planBench,
+  runBench,
+} from "../core/bench_run.ts";
 import { tableToText, writeBenchReport } from "../core/report_write.ts";
 import { didYouMean } from "../_suggest.ts";
 import { wrapText } from "../_wrap.ts";
@@ -210,7 +215,11 @@ export const command: Command = {
     const quiet = v.quiet === true;
     if (v["list-cells"] === true) {
       if (v.cell !== undefined) throw new UsageError("--list-cells and --cell cannot be combined");
-      const cells = benchCells(settings);
+      const { cells } = await planBench({
+        out: dir,
+        settings,
+        ...(v.dataset !== undefined ? { dataset: v.dataset as string } : {}),
+      });
       const values = { ...v, out: dir };
       const listed: { index: number; name: string; status: string; command: string }[] = [];
       for (const c of cells) {

@@ -188,15 +188,37 @@ export interface PrepareBenchOptions {
  */
 export async function prepareBench(options: PrepareBenchOptions): Promise<BenchManifest> {
   const { out, log = () => {} } = options;
+  const manifest = await planBench(options);
+  if (options.dataset !== undefined && !await exists(join(manifest.dataset, "dataset.json"))) {
+    throw new Error(
+      `Cannot run the bench: no dataset.json in the dataset folder (got ${manifest.dataset})`,
+    );
+  }
+  await Deno.mkdir(join(out, BENCH_FILES.cells), { recursive: true });
+  const { settings } = manifest;
+  if (settings.phantom !== null) await ensurePhantom(manifest.dataset, settings, log);
+  await writeJsonAtomic(join(out, BENCH_FILES.manifest), manifest);
+  return manifest;
+}
+
+/**
+ * The manifest a bench folder would get, without writing anything: the grid (the phantom
+ * dropped when a dataset folder is given), the dataset's absolute path and the cells. When the
+ * folder already holds a bench, it must be the same grid on the same dataset.
+ *
+ * @throws {RangeError} For an invalid grid.
+ * @throws {Error} When the folder holds another grid or was run on another dataset.
+ */
+export async function planBench(
+  options: Pick<PrepareBenchOptions, "out" | "settings" | "dataset">,
+): Promise<BenchManifest> {
+  const { out } = options;
   const settings: BenchSettings = structuredClone(options.settings);
   if (options.dataset !== undefined) settings.phantom = null;
   checkBenchSettings(settings);
   const dataset = options.dataset !== undefined
     ? resolve(options.dataset)
     : resolve(out, BENCH_FILES.dataset);
-  if (options.dataset !== undefined && !await exists(join(dataset, "dataset.json"))) {
-    throw new Error(`Cannot run the bench: no dataset.json in the dataset folder (got ${dataset})`);
-  }
   const manifest: BenchManifest = {
     format: "grn-bench",
     version: 1,
@@ -204,25 +226,21 @@ export async function prepareBench(options: PrepareBenchOptions): Promise<BenchM
     dataset,
     cells: benchCells(settings),
   };
-  const manifestPath = join(out, BENCH_FILES.manifest);
-  if (await exists(manifestPath)) {
+  if (await exists(join(out, BENCH_FILES.manifest))) {
     const old = await readBenchManifest(out);
     if (JSON.stringify(old.settings) !== JSON.stringify(settings)) {
       throw new Error(
-        `Cannot run the bench in ${out}: it holds another grid (got preset ${settings.preset}, ` +
+        `Cannot use the bench folder ${out}: it holds another grid (got preset ${settings.preset}, ` +
           `the folder has ${old.settings.preset} with different settings); use the same options ` +
           "as the run that created it, or another --out",
       );
     }
     if (old.dataset !== dataset) {
       throw new Error(
-        `Cannot run the bench in ${out}: it was run on another dataset (got ${dataset}, the folder has ${old.dataset})`,
+        `Cannot use the bench folder ${out}: it was run on another dataset (got ${dataset}, the folder has ${old.dataset})`,
       );
     }
   }
-  await Deno.mkdir(join(out, BENCH_FILES.cells), { recursive: true });
-  if (settings.phantom !== null) await ensurePhantom(dataset, settings, log);
-  await writeJsonAtomic(manifestPath, manifest);
   return manifest;
 }
 

@@ -107,3 +107,16 @@ Deno.test("shellQuote() quotes only when needed", () => {
     "deno task grn bench --preset paper --cell 5",
   );
 });
+
+Deno.test("grn bench --list-cells refuses a folder that holds another grid", async () => {
+  const out = `${dir}/other-grid`;
+  await Deno.mkdir(out);
+  const { planBench } = await import("../../../cli/core/bench_run.ts");
+  const manifest = await planBench({ out, settings: benchPreset("demo") });
+  await Deno.writeTextFile(`${out}/bench.json`, JSON.stringify(manifest));
+  const same = await runMain(["bench", "--preset", "demo", "--out", out, "--list-cells"]);
+  assert.equal(same.code, 0, same.stderr);
+  const other = await runMain(["bench", "--preset", "quick", "--out", out, "--list-cells"]);
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /it holds another grid \(got preset quick, the folder has demo/);
+});
