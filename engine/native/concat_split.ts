@@ -100,6 +100,7 @@ export function concatSplitKernelConfigs(ctx: NativeContext): tf.KernelConfig[] 
     const plan = plans.get(
       `concat:${outer},${inner}:${sizes}`,
       () => partsPlan(dnn, outer, sizes, inner, false),
+      "serial",
     );
     const out = backend.makeOutput(outShape, "float32");
     const base = heapBase(backend);
@@ -128,6 +129,7 @@ export function concatSplitKernelConfigs(ctx: NativeContext): tf.KernelConfig[] 
     const plan = plans.get(
       `split:${outer},${inner}:${sizes}`,
       () => partsPlan(dnn, outer, sizes, inner, true),
+      "serial",
     );
     const outs = sizes.map((size) => {
       const shape = x.shape.slice();

@@ -300,7 +300,7 @@ export function convKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
     const attrs = args.attrs as unknown as ConvAttrs;
     const g = allFloat(x, filter) ? convGeometry(info(x.shape, filter.shape, attrs)) : null;
     if (g === null) return ctx.fallback("Conv2D", args);
-    const plan = plans.get(keyOf("conv", g), () => convPlan(dnn, "forward", g));
+    const plan = plans.get(keyOf("conv", g), () => convPlan(dnn, "forward", g), "parallel");
     const out = backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], "float32");
     const base = heapBase(backend);
     plan.run([
@@ -324,7 +324,11 @@ export function convKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
     ) {
       return ctx.fallback("Conv2DBackpropInput", args);
     }
-    const plan = plans.get(keyOf("bwd-data", g), () => convPlan(dnn, "backwardData", g));
+    const plan = plans.get(
+      keyOf("bwd-data", g),
+      () => convPlan(dnn, "backwardData", g),
+      "parallel",
+    );
     const out = backend.makeOutput([g.batch, g.inHeight, g.inWidth, g.inChannels], "float32");
     const base = heapBase(backend);
     plan.run([
@@ -348,7 +352,11 @@ export function convKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
     ) {
       return ctx.fallback("Conv2DBackpropFilter", args);
     }
-    const plan = plans.get(keyOf("bwd-weights", g), () => convPlan(dnn, "backwardWeights", g));
+    const plan = plans.get(
+      keyOf("bwd-weights", g),
+      () => convPlan(dnn, "backwardWeights", g),
+      "parallel",
+    );
     const out = backend.makeOutput(
       [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels],
       "float32",

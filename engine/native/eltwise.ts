@@ -113,6 +113,7 @@ export function eltwiseKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
       const plan = plans.get(
         `elt-fwd:${alg}:${alpha}:${size}`,
         () => forwardPlan(dnn, alg, alpha, size),
+        "serial",
       );
       return runUnary(ctx, args.backend as BackendWasm, plan, [x], x.shape);
     };
@@ -135,6 +136,7 @@ export function eltwiseKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
     const plan = plans.get(
       `elt-bwd:${alg}:${alpha}:${size}`,
       () => backwardPlan(dnn, alg, alpha, size),
+      "serial",
     );
     return runUnary(ctx, args.backend as BackendWasm, plan, [data, dy], data.shape);
   }

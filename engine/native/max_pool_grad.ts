@@ -164,7 +164,7 @@ export function maxPoolGradKernelConfig(ctx: NativeContext): tf.KernelConfig {
       pr,
     };
     const key = `maxpool-bwd:${Object.values(g).join(",")}`;
-    const plan = plans.get(key, () => poolGradPlan(dnn, g, key));
+    const plan = plans.get(key, () => poolGradPlan(dnn, g, key), "serial");
     const out = backend.makeOutput(input.shape.slice(), "float32");
     const base = heapBase(backend);
     plan.run([input, dy, out].map((t) => base + heapOffset(backend, t)));

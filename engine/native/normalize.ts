@@ -167,7 +167,11 @@ export function normalizeKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
       );
     }
     const shape = primitiveShape(x!, instance);
-    const plan = plans.get(`bn-fwd:${shape}:${epsilon}`, () => forwardPlan(dnn, shape, epsilon));
+    const plan = plans.get(
+      `bn-fwd:${shape}:${epsilon}`,
+      () => forwardPlan(dnn, shape, epsilon),
+      "serial",
+    );
     const [n, , , c] = x!.shape as [number, number, number, number];
     const statShape = instance ? [n, c] : [c];
     const y = backend.makeOutput(x!.shape.slice(), "float32");
@@ -201,7 +205,11 @@ export function normalizeKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
       );
     }
     const shape = primitiveShape(x!, instance);
-    const plan = plans.get(`bn-bwd:${shape}:${epsilon}`, () => backwardPlan(dnn, shape, epsilon));
+    const plan = plans.get(
+      `bn-bwd:${shape}:${epsilon}`,
+      () => backwardPlan(dnn, shape, epsilon),
+      "serial",
+    );
     const [n, , , c] = x!.shape as [number, number, number, number];
     const dx = backend.makeOutput(x!.shape.slice(), "float32");
     const dgamma = backend.makeOutput([c], "float32");

@@ -24,6 +24,7 @@ export const SIZE = {
   poolingDesc: 3192,
   batchNormDesc: 3496,
   matmulDesc: 2800,
+  binaryDesc: 2096,
   execArg: 16,
   dims: 12 * 8,
 } as const;
@@ -36,6 +37,7 @@ export const OFFSET = {
   pooling: { src: 16, dst: 1408 },
   batchNorm: { data: 8, epsilon: 3488, flags: 3492 },
   matmul: { src: 8, weights: 704, dst: 2096 },
+  binary: { alg: 4, src0: 8, src1: 704, dst: 1400 },
   execArgMemory: 8,
 } as const;
 
@@ -46,7 +48,26 @@ export const U8 = 6;
 /** `dnnl_scratchpad_mode_user`: the caller passes the scratchpad at execution. */
 export const SCRATCHPAD_MODE_USER = 1;
 /** `dnnl_format_tag_t` values. */
-export const TAG = { any: 1, a: 2, ab: 3, abc: 4, nhwc: 20, hwio: 30 } as const;
+export const TAG = {
+  any: 1,
+  a: 2,
+  ab: 3,
+  abc: 4,
+  abcd: 5,
+  abcde: 7,
+  abcdef: 8,
+  nhwc: 20,
+  hwio: 30,
+} as const;
+/** The plain row-major tag of each rank 1-6 (index = rank - 1). */
+export const PLAIN_TAGS: readonly number[] = [
+  TAG.a,
+  TAG.ab,
+  TAG.abc,
+  TAG.abcd,
+  TAG.abcde,
+  TAG.abcdef,
+];
 /** `dnnl_format_kind_t` of plain strided layouts. */
 export const FORMAT_KIND_BLOCKED = 2;
 /** `dnnl_prop_kind_t` values. */
@@ -63,6 +84,7 @@ export const PRIMITIVE_KIND = {
   eltwise: 7,
   pooling: 9,
   batchNormalization: 11,
+  binary: 16,
   matmul: 18,
 } as const;
 /** `dnnl_alg_kind_t` values. */
@@ -72,6 +94,9 @@ export const ALG = {
   eltwiseTanh: 47,
   eltwiseTanhUseDst: 257,
   poolingMax: 511,
+  binaryAdd: 0x1fff0,
+  binaryMul: 0x1fff1,
+  binarySub: 0x1fff5,
 } as const;
 /** `dnnl_normalization_flags_t` bits. */
 export const NORM_FLAG = { useScale: 8, useShift: 16 } as const;
@@ -94,6 +119,7 @@ export const QUERY = {
 export const ARG = {
   src: 1,
   dst: 17,
+  src1: 2,
   weights: 33,
   mean: 49,
   variance: 50,
@@ -231,6 +257,10 @@ export const ONEDNN_SYMBOLS = {
   },
   dnnl_batch_normalization_backward_desc_init: {
     parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"],
+    result: "i32",
+  },
+  dnnl_binary_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "buffer"],
     result: "i32",
   },
   dnnl_matmul_desc_init: {

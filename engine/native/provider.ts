@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { adamKernelConfig } from "./adam.ts";
+import { binaryKernelConfigs } from "./binary.ts";
 import { concatSplitKernelConfigs } from "./concat_split.ts";
 import type { KernelArgs, NativeContext } from "./context.ts";
 import { convKernelConfigs } from "./conv2d.ts";
@@ -67,7 +68,7 @@ function fallback(name: string, args: KernelArgs): tf.TensorInfo | tf.TensorInfo
 /** The shared native context (created on first use). */
 export function nativeContext(dnn: OneDnn): NativeContext {
   if (context === null || context.dnn !== dnn) {
-    context = { dnn, plans: new PlanCache(), fallback };
+    context = { dnn, plans: new PlanCache(dnn), fallback };
   }
   return context;
 }
@@ -90,6 +91,7 @@ export function installNativeKernels(dnn: OneDnn): string[] {
     maxPoolGradKernelConfig(ctx),
     ...reduceKernelConfigs(ctx),
     ...concatSplitKernelConfigs(ctx),
+    ...binaryKernelConfigs(ctx),
     adamKernelConfig,
   ];
   const names: string[] = [];
@@ -222,10 +224,9 @@ export function applyNative(dnn: OneDnn | null, threads: number): NativeInfo | n
   }
   const kernels = installNativeKernels(dnn);
   const { major, minor, patch } = dnn.version;
-  return {
-    library: "onednn",
-    version: `${major}.${minor}.${patch}`,
-    threads: dnn.setThreads(threads),
-    kernels,
-  };
+  const before = dnn.threads();
+  const now = dnn.setThreads(threads);
+  // Parallel plans split their work for the thread count they were built with.
+  if (now !== before) nativeContext(dnn).plans.clear();
+  return { library: "onednn", version: `${major}.${minor}.${patch}`, threads: now, kernels };
 }

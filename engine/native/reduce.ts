@@ -85,6 +85,7 @@ export function reduceKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
       const plan = plans.get(
         `${name}:${outer},${count},${inner}`,
         () => reducePlan(dnn, mean, outer, count, inner),
+        "serial",
       );
       const out = backend.makeOutput(outShape, "float32");
       const base = heapBase(backend);

@@ -305,3 +305,42 @@ nativeTest("oneDNN Concat and SplitV match cpu on 20 random cases", async () => 
   });
   await assertNoTensorLeak(() => joinResults(cases[1]!), 2, "native Concat/SplitV");
 });
+
+interface BinaryCase {
+  a: number[];
+  b: number[];
+  dataA: Float32Array;
+  dataB: Float32Array;
+}
+
+function binaryResults(c: BinaryCase): Float32Array[] {
+  return tf.tidy(() => {
+    const a = tf.tensor(c.dataA, c.a);
+    const b = tf.tensor(c.dataB, c.b);
+    const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+      tf.sum(tf.mul(tf.add(tf.mul(p, q), tf.sub(p, q)), tf.add(q, p)))
+    )([a, b]);
+    return [tf.add(a, b), tf.add(b, a), tf.sub(a, b), tf.mul(a, b), tf.mul(b, a), ga!, gb!].map((
+      t,
+    ) => t.dataSync() as Float32Array);
+  });
+}
+
+nativeTest(
+  "oneDNN Add, Sub and Multiply with row broadcasting match cpu on 24 random shapes",
+  async () => {
+    await useNative(true);
+    const rng = new Rng(91);
+    const cases: BinaryCase[] = Array.from({ length: 24 }, (_, i) => {
+      const a = randomShape(rng);
+      // Bias-like [C], per-sample [N, 1, 1, C], per-row [N, H, 1, C] (never the innermost axis).
+      const b = i % 3 === 0 ? [a[3]] : i % 3 === 1 ? [a[0], 1, 1, a[3]] : [a[0], a[1], 1, a[3]];
+      return { a, b, dataA: randomData(rng, a), dataB: randomData(rng, b) };
+    });
+    const [native, built] = plansBuiltBy(() => cases.map(binaryResults));
+    assert.ok(built > 0, "the native binary kernels did not run");
+    const cpu = await onCpu(() => cases.map(binaryResults));
+    compare("binary", native, cpu, ["a+b", "b+a", "a-b", "a*b", "b*a", "da", "db"]);
+    await assertNoTensorLeak(() => binaryResults(cases[0]!), 2, "native binary ops");
+  },
+);
