@@ -11,7 +11,7 @@
  * deno task bench:engine [--json] [--steps 7] [--threads 1,2] [--native auto|off|onednn[,...]]
  *   [--generator resunet[,resnet]] [--pytorch [--python /usr/bin/python3]] [--profile [--top 20]]
  *   [--idle 0.3 [--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm] [--size 128]
- *   [--batch 4]
+ *   [--batch 4] [--save results.jsonl]
  * ```
  *
  * - `--steps`: timed steps per bench, engine and thread count (after `--warmup` untimed ones).
@@ -26,7 +26,7 @@
  * - `--idle C`: before each turn, wait (at most `--idle-timeout` seconds) until other
  *   processes use fewer than C cores.
  * - `--json`: one JSON object per line on stdout (`type`: `"result"`, `"ratio"`, `"profile"`,
- *   then `"meta"`).
+ *   then `"meta"`). `--save FILE` writes the same lines to FILE (with either output).
  *
  * Every bench runs in fresh worker processes, one per engine variant and thread count (wasm
  * threads are fixed per process, and the peak RSS is the process's own high-water mark).
@@ -146,6 +146,7 @@ const { values } = parseArgs({
     top: { type: "string", default: "20" },
     idle: { type: "string", default: "0" },
     "idle-timeout": { type: "string", default: "60" },
+    save: { type: "string" },
     worker: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -155,7 +156,7 @@ const USAGE = "deno task bench:engine [--json] [--steps 7] [--threads 1,2] " +
   "[--native auto|off|onednn[,...]] [--generator resunet[,resnet]] " +
   "[--pytorch [--python /usr/bin/python3]] [--profile [--top 20]] [--idle 0.3 " +
   "[--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm|cpu|tensorflow] [--size 128] " +
-  "[--batch 4]";
+  "[--batch 4] [--save results.jsonl]";
 
 if (values.help) {
   console.log(USAGE);
@@ -770,6 +771,10 @@ try {
 }
 
 meta.waitedForIdleS = waitedS;
+if (values.save) {
+  const lines = [...results, ...ratios, ...profiles, meta].map((r) => JSON.stringify(r) + "\n");
+  Deno.writeTextFileSync(values.save, lines.join(""));
+}
 if (values.json) {
   console.log(JSON.stringify(meta));
   Deno.exit(0);
