@@ -1,11 +1,15 @@
 /**
- * The tensor engine: backend choice, training kernels for wasm, seeded randomness, Adam,
- * checkpoints.
+ * The tensor engine: backend choice, training kernels for wasm (and oneDNN where available),
+ * wasm threads, the memory guard, seeded randomness, Adam, checkpoints.
  * @module
  */
 export * from "./adam.ts";
 export * from "./checkpoint.ts";
 export * from "./init_engine.ts";
+export * from "./memory.ts";
+export * from "./memory_limit_error.ts";
 export * from "./ops/mod.ts";
 export * from "./rng.ts";
 export * from "./stop_gradient.ts";
+export * from "./wasm_kernels.ts";
+export * from "./wasm_threads.ts";
