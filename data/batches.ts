@@ -89,6 +89,8 @@ export class BatchStream {
   #pass = 0;
 
   /**
+   * Creates a stream over `set`, shuffled with a generator seeded from `seed` and `name`.
+   *
    * @param set Slices to draw from (at least one).
    * @param options Seed, stream name and optional augmentation.
    * @throws {RangeError} When the set is empty or the seed is not finite.

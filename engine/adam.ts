@@ -34,6 +34,8 @@ export class Adam {
   readonly #eps: number;
 
   /**
+   * Creates an optimizer for `variables`, with zeroed moment estimates.
+   *
    * @param variables The variables to update.
    * @param names Stable names of `variables`, index for index (used for the state names).
    * @param options Hyper-parameters; see {@linkcode AdamOptions}.

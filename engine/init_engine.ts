@@ -65,7 +65,7 @@ export interface EngineInfo {
 }
 
 /** Install advice shown when `backend: "tensorflow"` is asked for but cannot load. */
-export const TENSORFLOW_INSTALL_HINT =
+export const TENSORFLOW_INSTALL_HINT: string =
   "add it to your deno.json imports (`deno add npm:@tensorflow/tfjs-node@4.22.0`, or " +
   "`npm:@tensorflow/tfjs-node-gpu@4.22.0` with CUDA 11.2 + cuDNN 8.1), let its install script " +
   "fetch libtensorflow 2.9.1 (`deno install --allow-scripts=npm:@tensorflow/tfjs-node`), and " +

@@ -60,6 +60,8 @@ export class MemoryLimitError extends Error {
   readonly backendUsable: boolean;
 
   /**
+   * Creates the error; thrown by the memory guard, not usually by user code.
+   *
    * @param message The full message.
    * @param details See {@linkcode MemoryLimitErrorDetails}.
    */

@@ -249,6 +249,9 @@ export class GRN {
   #disposed = false;
 
   /**
+   * Creates the trainer: checks the configuration, attaches the consistency loss and builds one
+   * Adam optimizer per trained network.
+   *
    * @param options See {@linkcode GRNOptions}.
    * @throws {RangeError} On an unknown mode or feedback, a negative weight, or a consistency
    *   loss whose requirements the networks cannot meet (e.g. a pyramid loss with a plain UNet).
