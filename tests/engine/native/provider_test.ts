@@ -168,3 +168,29 @@ if (NATIVE_MISSING === null) {
     assert.ok(dnn.threads() >= 1);
   });
 }
+
+nativeTest(
+  "results with 2 oneDNN threads match 1 thread (plans rebuilt for the new count)",
+  async () => {
+    const step = () =>
+      tf.tidy(() => {
+        const x = tf.randomUniform([2, 16, 16, 8], -1, 1, "float32", 3) as tf.Tensor4D;
+        const w = tf.randomUniform([3, 3, 8, 16], -1, 1, "float32", 4) as tf.Tensor4D;
+        const [gx, gw] = tf.grads((a: tf.Tensor, k: tf.Tensor) =>
+          tf.sum(tf.square(tf.relu(tf.conv2d(a as tf.Tensor4D, k as tf.Tensor4D, 2, "same"))))
+        )([x, w]);
+        return [gx!, gw!].map((t) => t.dataSync() as Float32Array);
+      });
+    await initEngine({ backend: "wasm", native: "onednn", threads: 1, log: () => {} });
+    const one = step();
+    await initEngine({ backend: "wasm", native: "onednn", threads: 2, log: () => {} });
+    assert.equal(loadOneDnn().threads(), 2);
+    const two = step();
+    await initEngine({ backend: "wasm", native: "onednn", threads: 1, log: () => {} });
+    one.forEach((a, i) => {
+      const b = two[i]!;
+      const scale = Math.max(...a.map(Math.abs));
+      a.forEach((v, j) => assert.ok(Math.abs(v - b[j]!) <= 1e-5 * scale, `output ${i}[${j}]`));
+    });
+  },
+);
