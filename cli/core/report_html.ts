@@ -135,7 +135,12 @@ function figure6(input: ReportInput, colors: Map<string, string>): string {
 
 function figure8(input: ReportInput, colors: Map<string, string>): string {
   const t = input.tables.find((x) => x.id === "table4");
-  if (!t || t.columns.length < 2) return ""; // one fraction: Figure 6 shows it
+  if (!t) {
+    if (new Set(input.entries.map((e) => e.fraction)).size > 1) return "";
+    return '<h2 id="figure-8">GRN variants against labeled fraction (the paper\'s Figure 8)</h2>\n' +
+      '<p class="muted">This grid has one labeled fraction; the curve needs two or more ' +
+      "(--preset paper, or e.g. --fractions 0.05,0.1,0.2,0.5,1).</p>";
+  }
   const fractions = t.columnKeys as number[];
   const svg = lineChart({
     title: "GRN variants by labeled fraction (mean over test scans, 95% CI)",

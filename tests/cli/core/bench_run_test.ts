@@ -182,11 +182,21 @@ Deno.test("writeBenchReport() writes tables from the cells' scores and a well-fo
 
   const html = await Deno.readTextFile(report.files.html);
   for (
-    const id of ["configuration", "summary", "figure-6", "per-layer", "curves", "overlays", "cells"]
+    const id of [
+      "configuration",
+      "summary",
+      "figure-6",
+      "figure-8",
+      "per-layer",
+      "curves",
+      "overlays",
+      "cells",
+    ]
   ) {
     assert.match(html, new RegExp(`id="${id}"`), `section ${id}`);
   }
   assert.match(html, /Reduced configuration/);
+  assert.match(html, /This grid has one labeled fraction; the curve needs two or more/);
   const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
   assert.ok(svgs.length >= 3, `charts: Figure 6, per-layer, 2 curves (got ${svgs.length})`);
   for (const svg of svgs) assertWellFormed(svg);
