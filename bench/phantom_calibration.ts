@@ -14,9 +14,9 @@
  * Usage:
  * ```
  * deno run --allow-read --allow-write --allow-env --allow-sys --allow-ffi \
- *   bench/phantom_calibration.ts [--participants 20] [--scans 3] [--epochs 30] \
+ *   bench/phantom_calibration.ts [--participants 30] [--scans 3] [--epochs 30] \
  *   [--iterations 48] [--patience 5] [--size 128x64] [--batch 8] [--every 4] \
- *   [--val-every 8] [--test 4] [--validation 4] [--lr 2e-4] [--seed 0] [--threads 1] \
+ *   [--val-every 8] [--test 10] [--validation 4] [--lr 2e-4] [--seed 0] [--threads 1] \
  *   [--native auto|onednn|off] [--json] [--out result.json] \
  *   [--noise 0.004] [--contrast 0.7] [--psf-scale 1.2] [--speckle 1] [--structure 1] \
  *   [--waviness 1] [--scan-variation 0.08] [--attenuation 1] [--tgc-jitter-db 3] \
@@ -44,6 +44,7 @@ import {
   type ThicknessLayer,
   type ThicknessRangesMm,
 } from "../data/phantom/options.ts";
+import { phantomToScanRecord } from "../data/phantom/to_scan_record.ts";
 import { predictVolume } from "../data/predict_volume.ts";
 import type { ScanRecord } from "../data/scan.ts";
 import { extractSlices } from "../data/slices_extract.ts";
@@ -73,7 +74,7 @@ type KnobFlag = keyof typeof KNOBS;
 
 const { values } = parseArgs({
   options: {
-    participants: { type: "string", default: "20" },
+    participants: { type: "string", default: "30" },
     scans: { type: "string", default: "3" },
     epochs: { type: "string", default: "30" },
     iterations: { type: "string", default: "48" },
@@ -82,7 +83,7 @@ const { values } = parseArgs({
     batch: { type: "string", default: "8" },
     every: { type: "string", default: "4" },
     "val-every": { type: "string", default: "8" },
-    test: { type: "string", default: "4" },
+    test: { type: "string", default: "10" },
     validation: { type: "string", default: "4" },
     lr: { type: "string", default: "2e-4" },
     seed: { type: "string", default: "0" },
@@ -102,8 +103,8 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     "deno run --allow-read --allow-write --allow-env --allow-sys --allow-ffi bench/phantom_calibration.ts\n" +
-      "  [--participants 20] [--scans 3] [--epochs 30] [--iterations 48] [--patience 5]\n" +
-      "  [--size 128x64] [--batch 8] [--every 4] [--val-every 8] [--test 4] [--validation 4]\n" +
+      "  [--participants 30] [--scans 3] [--epochs 30] [--iterations 48] [--patience 5]\n" +
+      "  [--size 128x64] [--batch 8] [--every 4] [--val-every 8] [--test 10] [--validation 4]\n" +
       "  [--lr 2e-4] [--seed 0] [--threads 1] [--native auto|onednn|off] [--json] [--out file.json]\n" +
       `  [${Object.keys(KNOBS).map((k) => `--${k} N`).join("] [")}]\n` +
       "  [--echo name=value,...] [--thickness layer=min:max,...]",
@@ -222,12 +223,7 @@ const scans: ScanRecord[] = [];
 for (
   const scan of iteratePhantomCohort({ ...phantom, participants, scansPerParticipant, seed })
 ) {
-  scans.push({
-    id: scan.id,
-    participant: scan.participantId,
-    image: scan.image,
-    label: scan.labels,
-  });
+  scans.push(phantomToScanRecord(scan));
 }
 const generationSeconds = seconds(t0);
 const shape = scans[0]!.image.shape;

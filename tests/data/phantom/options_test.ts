@@ -11,9 +11,10 @@ Deno.test("resolvePhantomOptions fills the documented defaults", () => {
   assert.deepEqual(o.spacing, [0.4, 0.4, 0.3]);
   assert.deepEqual(o.thicknessRangesMm, DEFAULT_THICKNESS_RANGES_MM);
   assert.deepEqual(o.echo, DEFAULT_ECHO);
-  assert.equal(o.noise, 0.0002);
+  assert.equal(o.echo.dfm, 0.15);
+  assert.equal(o.noise, 0.0016);
   assert.equal(o.contrast, 1);
-  assert.equal(o.psfScale, 1);
+  assert.equal(o.psfScale, 1.8);
   assert.equal(o.speckle, 1);
   assert.equal(o.structure, 1);
   assert.equal(o.dynamicRangeDb, 50);
