@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng.ts";
+import { dropout as seededDropout } from "../engine/ops/dropout.ts";
 import { normalizeInference, normalizeTrain } from "../engine/ops/normalize.ts";
 import type { ParamScope } from "./_module_base.ts";
 
@@ -283,11 +284,11 @@ export function leakyRelu(x: tf.Tensor4D, slope: number): tf.Tensor4D {
 
 /**
  * Element-wise dropout with rate `rate` (kept values scaled by `1/(1 - rate)`), active only in
- * training mode; its mask is seeded from `rng`.
+ * training mode; its mask is seeded from `rng` and identical on every backend.
  */
 export function dropout(x: tf.Tensor4D, rate: number, training: boolean, rng: Rng): tf.Tensor4D {
   if (!training || rate === 0) return x;
-  return tf.dropout(x, rate, undefined, rng.seed()) as tf.Tensor4D;
+  return seededDropout(x, rate, rng.seed());
 }
 
 /** 2x2 max pooling with stride 2 (odd trailing rows/columns dropped, as PyTorch). */
