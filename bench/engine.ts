@@ -9,8 +9,8 @@
  * Usage:
  * ```
  * deno task bench:engine [--json] [--steps 7] [--threads 1,2] [--native auto|off|onednn[,...]]
- *   [--generator resunet[,resnet]] [--pytorch [--python /usr/bin/python3]] [--profile [--top 20]]
- *   [--idle 0.3 [--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm] [--size 128]
+ *   [--generator resunet[,resnet]] [--pytorch [--python /usr/bin/python3] [--pytorch-env K=V,...]]
+ *   [--profile [--top 20]] [--idle 0.3 [--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm] [--size 128]
  *   [--batch 4] [--save results.jsonl]
  * ```
  *
@@ -21,6 +21,8 @@
  *   train; the default) and/or `resnet` (the pix2pix `ResNetGenerator` of the engine notes).
  * - `--pytorch`: also time the PyTorch reference (same architectures, losses, optimizer and
  *   step structure; parameter counts are checked) and print the ratios tfjs / PyTorch.
+ *   `--pytorch-env K=V[,K=V]` adds environment variables for it (e.g.
+ *   `OMP_WAIT_POLICY=PASSIVE`; by default OpenMP spin-waits, which collapses on a busy machine).
  * - `--profile`: times every kernel of one joint step (`tf.profile`) at the first thread count
  *   and lists the top kernels (and PyTorch's top operators with `--pytorch`).
  * - `--idle C`: before each turn, wait (at most `--idle-timeout` seconds) until other
@@ -120,10 +122,13 @@ interface ProfileRow {
   threads: number;
   /** Wall time of the profiled step. */
   stepMs: number;
-  /** Sum of the kernel times. */
+  /** Sum of the kernel times (wrappers excluded). */
   kernelMs: number;
-  /** Per kernel name, largest first. */
-  kernels: { name: string; ms: number; count: number }[];
+  /**
+   * Per kernel name, largest first. `wrapper`: not a kernel but an op made of other ops
+   * (`tf.customGrad`, shown as "unnamed scope"); its time includes the kernels it ran.
+   */
+  kernels: { name: string; ms: number; count: number; wrapper?: boolean }[];
   /** Per kernel name and input shapes, largest first (tfjs only). */
   calls?: { name: string; shapes: string; ms: number; count: number }[];
 }
@@ -142,6 +147,7 @@ const { values } = parseArgs({
     generator: { type: "string", default: "resunet" },
     pytorch: { type: "boolean", default: false },
     python: { type: "string" },
+    "pytorch-env": { type: "string", default: "" },
     profile: { type: "boolean", default: false },
     top: { type: "string", default: "20" },
     idle: { type: "string", default: "0" },
@@ -154,7 +160,8 @@ const { values } = parseArgs({
 
 const USAGE = "deno task bench:engine [--json] [--steps 7] [--threads 1,2] " +
   "[--native auto|off|onednn[,...]] [--generator resunet[,resnet]] " +
-  "[--pytorch [--python /usr/bin/python3]] [--profile [--top 20]] [--idle 0.3 " +
+  "[--pytorch [--python /usr/bin/python3] [--pytorch-env K=V,...]] [--profile [--top 20]] " +
+  "[--idle 0.3 " +
   "[--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm|cpu|tensorflow] [--size 128] " +
   "[--batch 4] [--save results.jsonl]";
 
@@ -190,6 +197,12 @@ for (const g of generators) {
   if (g !== "resunet" && g !== "resnet") {
     usageError(`--generator takes resunet and/or resnet (got ${g})`);
   }
+}
+const pytorchEnv: Record<string, string> = {};
+for (const pair of values["pytorch-env"].split(",").filter((p) => p.trim() !== "")) {
+  const eq = pair.indexOf("=");
+  if (eq <= 0) usageError(`--pytorch-env takes KEY=VALUE pairs (got ${pair})`);
+  pytorchEnv[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
 }
 const natives = values.native.split(",").map((n) => n.trim()) as NativeChoice[];
 for (const n of natives) {
@@ -290,13 +303,18 @@ async function profileStep(step: Setup["step"], topCalls: number) {
     await step();
   });
   const stepMs = performance.now() - t0;
-  const byName = new Map<string, { name: string; ms: number; count: number }>();
+  const byName = new Map<string, { name: string; ms: number; count: number; wrapper?: boolean }>();
+  const backend = tf.getBackend();
   const byCall = new Map<string, { name: string; shapes: string; ms: number; count: number }>();
   let kernelMs = 0;
   for (const k of info.kernels) {
     const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-    kernelMs += ms;
-    const a = byName.get(k.name) ?? { name: k.name, ms: 0, count: 0 };
+    // Ops made of other ops (customGrad) are profiled around their inner kernels, which are
+    // listed too: keep them out of the total.
+    const wrapper = tf.getKernel(k.name, backend) === undefined;
+    if (!wrapper) kernelMs += ms;
+    const a = byName.get(k.name) ??
+      { name: k.name, ms: 0, count: 0, ...(wrapper ? { wrapper } : {}) };
     a.ms += ms;
     a.count++;
     byName.set(k.name, a);
@@ -537,6 +555,7 @@ const meta: Record<string, unknown> = {
   warmup,
   block,
   idleCores,
+  ...(values.pytorch ? { pytorchEnv } : {}),
 };
 
 function progress(text: string): void {
@@ -597,7 +616,7 @@ function spawnWorkers(threads: number): Participant[] {
         `pytorch ${threads}-thread`,
         values.python ?? defaultPython(),
         [pythonScript, "--worker", `--threads=${threads}`],
-        { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
+        { OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), ...pytorchEnv },
       ),
       engine: "pytorch",
       threads,
@@ -835,9 +854,9 @@ for (const p of profiles) {
   console.log("| kernel | ms | share | calls |");
   console.log("|---|---|---|---|");
   for (const k of p.kernels.slice(0, top)) {
-    console.log(
-      `| ${k.name} | ${fmt(k.ms)} | ${fmt((100 * k.ms) / p.kernelMs, 1)} % | ${k.count} |`,
-    );
+    const label = k.wrapper ? `${k.name} (wrapper, includes its kernels)` : k.name;
+    const share = k.wrapper ? "-" : `${fmt((100 * k.ms) / p.kernelMs, 1)} %`;
+    console.log(`| ${label} | ${fmt(k.ms)} | ${share} | ${k.count} |`);
   }
   if (p.calls) {
     console.log(`\nTop ${p.calls.length} kernel calls by input shapes (${p.engine})`);
