@@ -10,7 +10,7 @@
  * ```
  * deno task bench:engine [--json] [--steps 7] [--threads 1,2] [--native auto|off|onednn[,...]]
  *   [--generator resunet[,resnet]] [--pytorch [--python /usr/bin/python3] [--pytorch-env K=V,...]]
- *   [--profile [--top 20]] [--idle 0.3 [--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm] [--size 128]
+ *   [--profile [--profile-steps 3] [--top 20]] [--idle 0.3 [--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm] [--size 128]
  *   [--batch 4] [--save results.jsonl]
  * ```
  *
@@ -23,8 +23,9 @@
  *   step structure; parameter counts are checked) and print the ratios tfjs / PyTorch.
  *   `--pytorch-env K=V[,K=V]` adds environment variables for it (e.g.
  *   `OMP_WAIT_POLICY=PASSIVE`; by default OpenMP spin-waits, which collapses on a busy machine).
- * - `--profile`: times every kernel of one joint step (`tf.profile`) at the first thread count
- *   and lists the top kernels (and PyTorch's top operators with `--pytorch`).
+ * - `--profile`: times every kernel of `--profile-steps` (3) joint steps (`tf.profile`) at the
+ *   first thread count and lists the top kernels per step (and PyTorch's top operators with
+ *   `--pytorch`, from its autograd profiler).
  * - `--idle C`: before each turn, wait (at most `--idle-timeout` seconds) until other
  *   processes use fewer than C cores.
  * - `--json`: one JSON object per line on stdout (`type`: `"result"`, `"ratio"`, `"profile"`,
@@ -113,14 +114,14 @@ interface RatioRow {
   pairedRatioRange: [number, number];
 }
 
-/** Time per kernel of one profiled step (`type: "profile"` in JSON). */
+/** Time per kernel of a profiled step (`type: "profile"` in JSON). */
 interface ProfileRow {
   type: "profile";
   engine: string;
   bench: BenchName;
   generator?: GeneratorName;
   threads: number;
-  /** Wall time of the profiled step. */
+  /** Wall time of a profiled step (mean; profiling adds overhead). */
   stepMs: number;
   /** Sum of the kernel times (wrappers excluded). */
   kernelMs: number;
@@ -150,6 +151,7 @@ const { values } = parseArgs({
     "pytorch-env": { type: "string", default: "" },
     profile: { type: "boolean", default: false },
     top: { type: "string", default: "20" },
+    "profile-steps": { type: "string", default: "3" },
     idle: { type: "string", default: "0" },
     "idle-timeout": { type: "string", default: "60" },
     save: { type: "string" },
@@ -160,7 +162,8 @@ const { values } = parseArgs({
 
 const USAGE = "deno task bench:engine [--json] [--steps 7] [--threads 1,2] " +
   "[--native auto|off|onednn[,...]] [--generator resunet[,resnet]] " +
-  "[--pytorch [--python /usr/bin/python3] [--pytorch-env K=V,...]] [--profile [--top 20]] " +
+  "[--pytorch [--python /usr/bin/python3] [--pytorch-env K=V,...]] " +
+  "[--profile [--profile-steps 3] [--top 20]] " +
   "[--idle 0.3 " +
   "[--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm|cpu|tensorflow] [--size 128] " +
   "[--batch 4] [--save results.jsonl]";
@@ -189,6 +192,7 @@ const block = positiveInt("block", values.block);
 const size = positiveInt("size", values.size);
 const batch = positiveInt("batch", values.batch);
 const top = positiveInt("top", values.top);
+const profileStepCount = positiveInt("profile-steps", values["profile-steps"]);
 const idleCores = Number(values.idle);
 if (!(idleCores >= 0)) usageError(`--idle must be a number of cores >= 0 (got ${values.idle})`);
 const idleTimeoutS = positiveInt("idle-timeout", values["idle-timeout"], 0);
@@ -296,18 +300,25 @@ function setupBench(bench: BenchName, generator: GeneratorName, b: number, s: nu
   return { step, params, dispose: () => (grn.dispose(), tf.dispose([images, labels])) };
 }
 
-/** Times every kernel of one step with `tf.profile`, grouped by name and by input shapes. */
-async function profileStep(step: Setup["step"], topCalls: number) {
+/**
+ * Times every kernel of `n` steps with `tf.profile`, grouped by name and by input shapes;
+ * times and call counts are per step (means over the `n` steps).
+ */
+async function profileSteps(step: Setup["step"], n: number, topCalls: number) {
   const t0 = performance.now();
-  const info = await tf.profile(async () => {
-    await step();
-  });
-  const stepMs = performance.now() - t0;
+  const kernels: Awaited<ReturnType<typeof tf.profile>>["kernels"] = [];
+  for (let i = 0; i < n; i++) {
+    const info = await tf.profile(async () => {
+      await step();
+    });
+    kernels.push(...info.kernels);
+  }
+  const stepMs = (performance.now() - t0) / n;
   const byName = new Map<string, { name: string; ms: number; count: number; wrapper?: boolean }>();
   const backend = tf.getBackend();
   const byCall = new Map<string, { name: string; shapes: string; ms: number; count: number }>();
   let kernelMs = 0;
-  for (const k of info.kernels) {
+  for (const k of kernels) {
     const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
     // Ops made of other ops (customGrad) are profiled around their inner kernels, which are
     // listed too: keep them out of the total.
@@ -325,11 +336,16 @@ async function profileStep(step: Setup["step"], topCalls: number) {
     c.count++;
     byCall.set(key, c);
   }
+  const perStep = <T extends { ms: number; count: number }>(x: T): T => ({
+    ...x,
+    ms: x.ms / n,
+    count: x.count / n,
+  });
   return {
     stepMs,
-    kernelMs,
-    kernels: [...byName.values()].sort((a, b) => b.ms - a.ms),
-    calls: [...byCall.values()].sort((a, b) => b.ms - a.ms).slice(0, topCalls),
+    kernelMs: kernelMs / n,
+    kernels: [...byName.values()].sort((a, b) => b.ms - a.ms).map(perStep),
+    calls: [...byCall.values()].sort((a, b) => b.ms - a.ms).slice(0, topCalls).map(perStep),
   };
 }
 
@@ -400,7 +416,10 @@ async function runWorker(threads: number, native: NativeChoice): Promise<void> {
         }
         case "profile":
           if (!current) throw new Error("profile before setup");
-          Object.assign(reply, await profileStep(current.step, Number(msg.top ?? 20)));
+          Object.assign(
+            reply,
+            await profileSteps(current.step, Number(msg.steps ?? 1), Number(msg.top ?? 20)),
+          );
           break;
         case "exit":
           current?.dispose();
@@ -750,7 +769,7 @@ async function runBench(
     if (doProfile) {
       progress(`${what}: profiling one step ...`);
       for (const p of parts) {
-        const r = await p.worker.request({ cmd: "profile", top });
+        const r = await p.worker.request({ cmd: "profile", top, steps: profileStepCount });
         const row: ProfileRow = {
           type: "profile",
           engine: p.engine,
@@ -847,21 +866,22 @@ if (ratios.length > 0) {
 }
 for (const p of profiles) {
   console.log(
-    `\nProfile of one ${name(p)} step, ${p.engine}, ${p.threads} thread(s): step ${
-      fmt(p.stepMs)
-    } ms, kernels ${fmt(p.kernelMs)} ms`,
+    `\nProfile of a ${name(p)} step (mean of ${profileStepCount}), ${p.engine}, ${p.threads} ` +
+      `thread(s): step ${fmt(p.stepMs)} ms, kernels ${fmt(p.kernelMs)} ms`,
   );
   console.log("| kernel | ms | share | calls |");
   console.log("|---|---|---|---|");
   for (const k of p.kernels.slice(0, top)) {
     const label = k.wrapper ? `${k.name} (wrapper, includes its kernels)` : k.name;
     const share = k.wrapper ? "-" : `${fmt((100 * k.ms) / p.kernelMs, 1)} %`;
-    console.log(`| ${label} | ${fmt(k.ms)} | ${share} | ${k.count} |`);
+    console.log(`| ${label} | ${fmt(k.ms)} | ${share} | ${fmt(k.count)} |`);
   }
   if (p.calls) {
     console.log(`\nTop ${p.calls.length} kernel calls by input shapes (${p.engine})`);
     console.log("| kernel | input shapes | ms | calls |");
     console.log("|---|---|---|---|");
-    for (const c of p.calls) console.log(`| ${c.name} | ${c.shapes} | ${fmt(c.ms)} | ${c.count} |`);
+    for (const c of p.calls) {
+      console.log(`| ${c.name} | ${c.shapes} | ${fmt(c.ms)} | ${fmt(c.count)} |`);
+    }
   }
 }

@@ -341,15 +341,16 @@ def peak_rss_mb():
 # ---------------------------------------------------------------- modes
 
 
-def profile_step(bench, top):
-    """Self CPU time per operator over one step (torch.autograd.profiler)."""
+def profile_steps(bench, n, top):
+    """Self CPU time per operator, per step over n steps (torch.autograd.profiler)."""
     t0 = time.perf_counter()
     with torch.autograd.profiler.profile() as prof:
-        bench.step()
-    step_ms = (time.perf_counter() - t0) * 1000
+        for _ in range(n):
+            bench.step()
+    step_ms = (time.perf_counter() - t0) * 1000 / n
     rows = []
     for e in prof.key_averages():
-        rows.append({"name": e.key, "ms": e.self_cpu_time_total / 1000, "count": e.count})
+        rows.append({"name": e.key, "ms": e.self_cpu_time_total / 1000 / n, "count": e.count / n})
     rows.sort(key=lambda r: -r["ms"])
     return {"stepMs": step_ms, "kernelMs": sum(r["ms"] for r in rows), "kernels": rows[:top]}
 
@@ -383,7 +384,7 @@ def worker(threads):
                     cpu_ms.append((time.process_time() - c0) * 1000)
                 reply.update(ms=ms, cpuMs=cpu_ms, peakRssMB=peak_rss_mb(), tensors=None)
             elif cmd == "profile":
-                reply.update(profile_step(bench, msg.get("top", 25)))
+                reply.update(profile_steps(bench, msg.get("steps", 1), msg.get("top", 25)))
             elif cmd == "info":
                 reply.update(engine="pytorch", version=torch.__version__, threads=torch.get_num_threads(),
                              onednn=torch.backends.mkldnn.is_available())
