@@ -5,6 +5,10 @@
 import type { Command } from "../_command.ts";
 import { writePhantomDataset } from "../../data/phantom/write_phantom_dataset.ts";
 import type { WritePhantomDatasetOptions } from "../../data/phantom/write_phantom_dataset.ts";
+import { resolvePhantomOptions } from "../../data/phantom/options.ts";
+
+/** The phantom's own (calibrated) defaults, shown as the CLI's defaults. */
+const DEFAULTS = resolvePhantomOptions({});
 
 /** The `phantom` command. */
 export const command: Command = {
@@ -53,21 +57,21 @@ export const command: Command = {
       name: "noise",
       kind: "number",
       min: 0,
-      default: 0.0002,
+      default: DEFAULTS.noise,
       description: "difficulty: electronic noise RMS",
     },
     {
       name: "contrast",
       kind: "number",
       min: 0,
-      default: 1,
+      default: DEFAULTS.contrast,
       description: "difficulty: echogenicity contrast (0 = none)",
     },
     {
       name: "psf-scale",
       kind: "number",
       min: 0,
-      default: 1,
+      default: DEFAULTS.psfScale,
       description: "difficulty: boundary blur factor",
     },
     {
@@ -75,14 +79,14 @@ export const command: Command = {
       kind: "number",
       min: 0,
       max: 1,
-      default: 1,
+      default: DEFAULTS.speckle,
       description: "difficulty: share of random speckle",
     },
     {
       name: "structure",
       kind: "number",
       min: 0,
-      default: 1,
+      default: DEFAULTS.structure,
       description: "difficulty: strength of septa and striations",
     },
     {
@@ -90,7 +94,7 @@ export const command: Command = {
       kind: "number",
       min: 0,
       max: 4,
-      default: 1,
+      default: DEFAULTS.waviness,
       description: "boundary waviness (0 = flat layers)",
     },
     {
