@@ -9,7 +9,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelArgs, NativeContext } from "./context.ts";
 import { type OneDnn, Plan } from "./onednn.ts";
 import { ALG, ARG, PLAIN_TAGS, SIZE } from "./onednn_ffi.ts";
-import { heapBase, heapOffset } from "./wasm_heap.ts";
+import { heapAddresses } from "./wasm_heap.ts";
 
 type BinaryName = "Add" | "Sub" | "Multiply";
 
@@ -100,8 +100,7 @@ export function binaryKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
         "serial",
       );
       const out = backend.makeOutput(shape, "float32");
-      const base = heapBase(backend);
-      plan.run([a, b, out].map((t) => base + heapOffset(backend, t)));
+      plan.run(heapAddresses(backend, [a, b, out]));
       return out;
     }
     return {

@@ -9,7 +9,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelArgs, NativeContext } from "./context.ts";
 import { dims, type OneDnn, Plan } from "./onednn.ts";
 import { SIZE, TAG } from "./onednn_ffi.ts";
-import { heapBase, heapOffset } from "./wasm_heap.ts";
+import { heapAddresses } from "./wasm_heap.ts";
 import { ARG } from "./onednn_ffi.ts";
 
 /** Shape of a part or of the whole as oneDNN sees it: `[outer, n]` or `[outer, n, inner]`. */
@@ -103,8 +103,7 @@ export function concatSplitKernelConfigs(ctx: NativeContext): tf.KernelConfig[] 
       "serial",
     );
     const out = backend.makeOutput(outShape, "float32");
-    const base = heapBase(backend);
-    plan.run([out, ...parts].map((t) => base + heapOffset(backend, t)));
+    plan.run(heapAddresses(backend, [out, ...parts]));
     return out;
   }
 
@@ -136,8 +135,7 @@ export function concatSplitKernelConfigs(ctx: NativeContext): tf.KernelConfig[] 
       shape[axis] = size;
       return backend.makeOutput(shape, "float32");
     });
-    const base = heapBase(backend);
-    plan.run([x, ...outs].map((t) => base + heapOffset(backend, t)));
+    plan.run(heapAddresses(backend, [x, ...outs]));
     return outs;
   }
 

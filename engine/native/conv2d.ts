@@ -13,7 +13,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelArgs, NativeContext } from "./context.ts";
 import { dims, type OneDnn, Plan } from "./onednn.ts";
 import { ALG, ARG, PROP, QUERY, SIZE, TAG } from "./onednn_ffi.ts";
-import { heapBase, heapOffset } from "./wasm_heap.ts";
+import { heapAddresses } from "./wasm_heap.ts";
 
 /** Everything that determines a 2-D convolution primitive (NHWC data, HWIO weights). */
 export interface ConvGeometry {
@@ -302,12 +302,7 @@ export function convKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
     if (g === null) return ctx.fallback("Conv2D", args);
     const plan = plans.get(keyOf("conv", g), () => convPlan(dnn, "forward", g), "parallel");
     const out = backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], "float32");
-    const base = heapBase(backend);
-    plan.run([
-      base + heapOffset(backend, x),
-      base + heapOffset(backend, filter),
-      base + heapOffset(backend, out),
-    ]);
+    plan.run(heapAddresses(backend, [x, filter, out]));
     return out;
   }
 
@@ -330,12 +325,7 @@ export function convKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
       "parallel",
     );
     const out = backend.makeOutput([g.batch, g.inHeight, g.inWidth, g.inChannels], "float32");
-    const base = heapBase(backend);
-    plan.run([
-      base + heapOffset(backend, dy),
-      base + heapOffset(backend, filter),
-      base + heapOffset(backend, out),
-    ]);
+    plan.run(heapAddresses(backend, [dy, filter, out]));
     return out;
   }
 
@@ -361,12 +351,7 @@ export function convKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
       [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels],
       "float32",
     );
-    const base = heapBase(backend);
-    plan.run([
-      base + heapOffset(backend, x),
-      base + heapOffset(backend, dy),
-      base + heapOffset(backend, out),
-    ]);
+    plan.run(heapAddresses(backend, [x, dy, out]));
     return out;
   }
 

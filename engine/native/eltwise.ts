@@ -9,7 +9,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelArgs, NativeContext } from "./context.ts";
 import { type OneDnn, Plan } from "./onednn.ts";
 import { ALG, ARG, PROP, SIZE, TAG } from "./onednn_ffi.ts";
-import { heapBase, heapOffset } from "./wasm_heap.ts";
+import { heapAddresses } from "./wasm_heap.ts";
 
 /**
  * Custom kernel: inputs `dy` and `data` (`x` for `relu`, the forward output `y` for `tanh`);
@@ -83,16 +83,13 @@ function backwardPlan(dnn: OneDnn, alg: EltwiseAlg, alpha: number, size: number)
 }
 
 function runUnary(
-  ctx: NativeContext,
   backend: BackendWasm,
   plan: Plan,
   inputs: tf.TensorInfo[],
   shape: number[],
 ): tf.TensorInfo {
   const out = backend.makeOutput(shape.slice(), "float32");
-  const base = heapBase(backend);
-  plan.run([...inputs, out].map((t) => base + heapOffset(backend, t)));
-  void ctx;
+  plan.run(heapAddresses(backend, [...inputs, out]));
   return out;
 }
 
@@ -115,7 +112,7 @@ export function eltwiseKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
         () => forwardPlan(dnn, alg, alpha, size),
         "serial",
       );
-      return runUnary(ctx, args.backend as BackendWasm, plan, [x], x.shape);
+      return runUnary(args.backend as BackendWasm, plan, [x], x.shape);
     };
 
   function gradient(args: KernelArgs): tf.TensorInfo {
@@ -138,7 +135,7 @@ export function eltwiseKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
       () => backwardPlan(dnn, alg, alpha, size),
       "serial",
     );
-    return runUnary(ctx, args.backend as BackendWasm, plan, [data, dy], data.shape);
+    return runUnary(args.backend as BackendWasm, plan, [data, dy], data.shape);
   }
 
   const alphaAttr = (args: KernelArgs) => (args.attrs as unknown as { alpha: number }).alpha;

@@ -10,7 +10,7 @@ import type { KernelArgs, NativeContext } from "./context.ts";
 import { farPadding } from "./conv2d.ts";
 import { dims, type OneDnn, Plan } from "./onednn.ts";
 import { ALG, ARG, PROP, QUERY, SIZE, TAG } from "./onednn_ffi.ts";
-import { heapBase, heapOffset } from "./wasm_heap.ts";
+import { heapAddresses } from "./wasm_heap.ts";
 
 /** Geometry of a 2-D max pool on NHWC data. */
 interface PoolGeometry {
@@ -166,8 +166,7 @@ export function maxPoolGradKernelConfig(ctx: NativeContext): tf.KernelConfig {
     const key = `maxpool-bwd:${Object.values(g).join(",")}`;
     const plan = plans.get(key, () => poolGradPlan(dnn, g, key), "serial");
     const out = backend.makeOutput(input.shape.slice(), "float32");
-    const base = heapBase(backend);
-    plan.run([input, dy, out].map((t) => base + heapOffset(backend, t)));
+    plan.run(heapAddresses(backend, [input, dy, out]));
     return out;
   }
   return {

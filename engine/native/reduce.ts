@@ -14,7 +14,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelArgs, NativeContext } from "./context.ts";
 import { type OneDnn, Plan } from "./onednn.ts";
 import { ARG, SIZE, TAG } from "./onednn_ffi.ts";
-import { heapBase, heapOffset } from "./wasm_heap.ts";
+import { heapAddresses } from "./wasm_heap.ts";
 
 /** Plan reducing `[outer, count, inner]` over the middle axis. External: `x, y`. */
 function reducePlan(
@@ -88,8 +88,7 @@ export function reduceKernelConfigs(ctx: NativeContext): tf.KernelConfig[] {
         "serial",
       );
       const out = backend.makeOutput(outShape, "float32");
-      const base = heapBase(backend);
-      plan.run([base + heapOffset(backend, x), base + heapOffset(backend, out)]);
+      plan.run(heapAddresses(backend, [x, out]));
       return out;
     }
     return {

@@ -39,3 +39,15 @@ export function heapOffset(backend: BackendWasm, info: tf.TensorInfo): number {
   }
   return data.memoryOffset;
 }
+
+/**
+ * Absolute addresses of tensors' data in the wasm heap, in order: what a native primitive
+ * takes. Call it after every output is allocated (allocation can move the heap's buffer).
+ *
+ * @param backend The wasm backend.
+ * @param tensors Tensors on that backend.
+ */
+export function heapAddresses(backend: BackendWasm, tensors: readonly tf.TensorInfo[]): number[] {
+  const base = heapBase(backend);
+  return tensors.map((t) => base + heapOffset(backend, t));
+}
