@@ -651,16 +651,22 @@ export class GRN {
     }
   }
 
+  /**
+   * The context of a consistency (or supervised) term. `generated`, when given, is `G(images)`
+   * already computed on the same tape; the path reuses it instead of running G again.
+   */
   #context(
     images: tf.Tensor4D,
     path: PredictionPath,
     update: "generator" | "segmentor",
+    generated?: tf.Tensor4D,
   ): ConsistencyContext {
     const G = this.generator;
     const S = this.segmentor;
-    const through = (
-      x: tf.Tensor4D,
-    ) => (path === "generator-segmentor" && G ? G.apply(x, this.#generatorMode()) : x);
+    const through = (x: tf.Tensor4D) => {
+      if (path !== "generator-segmentor" || !G) return x;
+      return x === images && generated ? generated : G.apply(x, this.#generatorMode());
+    };
     const ctx: ConsistencyContext = {
       images,
       predict: (x) => S.apply(through(x), this.#segmentorMode()),
@@ -687,7 +693,10 @@ export class GRN {
         ({ fake, segmentorGrads } = this.#generatorUpdate(
           images,
           true,
-          () => consistency.compute(this.#context(images, "generator-segmentor", "generator")),
+          (generated) =>
+            consistency.compute(
+              this.#context(images, "generator-segmentor", "generator", generated),
+            ),
           this.lambdas.cus * weight,
           record,
           { adv: "advUnlabeled", seg: "consistencyG", l1: "l1Unlabeled", total: "lossGUnlabeled" },
