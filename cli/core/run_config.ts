@@ -13,7 +13,9 @@
  *   model.ckpt     the selected model (best validation epoch, else the last), written at the end
  *   train.json     training summary (epochs, best epoch, times)
  *   metrics.json   written by `grn eval`
- *   scans.csv      per-scan per-class scores, written by `grn eval`
+ *   scans.csv      per-scan per-class scores, written by `grn eval --protocol scan`
+ *   images.csv     per-image (2-D slice) per-class scores, written by `grn eval --protocol image`
+ *                  (metrics.validation.json, scans/images.validation.csv for the validation split)
  * ```
  *
  * @module
@@ -35,6 +37,7 @@ export const RUN_FILES: Readonly<{
   train: string;
   metrics: string;
   scans: string;
+  images: string;
 }> = Object.freeze({
   config: "config.json",
   split: "split.json",
@@ -45,6 +48,7 @@ export const RUN_FILES: Readonly<{
   train: "train.json",
   metrics: "metrics.json",
   scans: "scans.csv",
+  images: "images.csv",
 });
 
 /** Network sizes of a run. */
