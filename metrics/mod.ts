@@ -24,6 +24,7 @@ export * from "./dice.ts";
 export * from "./dice_per_slice.ts";
 export * from "./euclidean_distance_transform.ts";
 export * from "./evaluate_scan.ts";
+export * from "./evaluate_slices.ts";
 export * from "./hausdorff_distance_95.ts";
 export * from "./hd95_per_class.ts";
 export * from "./layer_readout.ts";
