@@ -8,6 +8,8 @@ import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_option
 import {
   evaluateRun,
   type EvaluateRunOptions,
+  EVALUATION_PROTOCOLS,
+  type EvaluationProtocol,
   type RunMetrics,
   type SgeChoice,
 } from "../core/evaluate_run.ts";
@@ -31,9 +33,17 @@ function ci(m: MeanCI, digits: number): string {
 
 /** The human-readable table of `grn eval`. */
 export function formatMetrics(m: RunMetrics): string {
+  const p = m.protocol;
+  const unit = p.unit === "image"
+    ? `per image: ${m.units} 2-D slices (${p.directions.join(" and ")}${
+      p.directions.length > 1 ? " as separate images" : ""
+    })`
+    : `per scan${
+      p.ensemble ? " (coronal and sagittal predictions averaged)" : ` (${p.direction})`
+    }`;
   const head = [
     `${m.run}: ${m.method}, fraction ${m.fraction}, seed ${m.seed} — ${m.split} split, ` +
-    `${m.scans.length} scan${m.scans.length === 1 ? "" : "s"}`,
+    `${m.scans.length} scan${m.scans.length === 1 ? "" : "s"}; ${unit}`,
   ];
   const cols: string[] = ["class"];
   for (const v of m.variants) {
@@ -55,7 +65,8 @@ export function formatMetrics(m: RunMetrics): string {
     const t = m.sgeVsPlain;
     out.push(
       "",
-      `SGE - plain, per-scan mean Dice: ${t.meanDifference.toFixed(4)} ` +
+      `SGE - plain, per-${p.unit} mean Dice, paired over ${t.n} ${p.unit}s: ` +
+        `${t.meanDifference.toFixed(4)} ` +
         `(95% CI ${t.ci95.lower.toFixed(4)}, ${t.ci95.upper.toFixed(4)}; paired t p = ${
           Number.isNaN(t.p) ? "n/a" : t.p.toPrecision(3)
         })`,
@@ -69,11 +80,16 @@ export const command: Command = {
   name: "eval",
   summary: "per-class Dice and HD95 with 95% CIs on a run's test split, with and without SGE",
   description:
-    "Segments every scan of the split as a volume (both slice directions, probabilities\n" +
-    "averaged) with S(x) and, when the method has a generator, with SGE S(G(x)). Scores Dice\n" +
-    "and HD95 (mm) per class, background excluded, with 95% Student-t intervals over scans.\n" +
-    "Writes metrics.json and scans.csv into the run folder (metrics.validation.json and\n" +
-    "scans.validation.csv for --split validation).",
+    "Segments every scan of the split with S(x) and, when the method has a generator, with SGE\n" +
+    "S(G(x)), and scores Dice and HD95 (mm) per class, background excluded, with 95% Student-t\n" +
+    "intervals. --protocol image (the default, the paper's): every 2-D B-mode slice of the\n" +
+    "chosen direction(s) is one item (both directions: coronal and sagittal slices are separate\n" +
+    "images, never averaged); Dice and 2-D HD95 per slice; means, intervals and the SGE test\n" +
+    "are over images. --protocol scan: every scan is one item, segmented as a volume (both\n" +
+    "directions: probabilities averaged, a test-time ensemble); 3-D HD95. A class absent from\n" +
+    "both prediction and truth of an item is left out of that item (NaN, as the paper's code).\n" +
+    "Writes metrics.json and images.csv (or scans.csv) into the run folder\n" +
+    "(metrics.validation.json and *.validation.csv for --split validation).",
   positionals: [{ name: "run", description: "run folder written by grn train" }],
   options: [
     {
@@ -84,6 +100,14 @@ export const command: Command = {
       default: "test",
       description: "split side to score",
     },
+    {
+      name: "protocol",
+      kind: "choice",
+      choices: [...EVALUATION_PROTOCOLS],
+      choiceNoun: "protocol",
+      default: "image",
+      description: "evaluation unit: 2-D images (the paper's) or 3-D scans",
+    },
     { name: "sge", kind: "boolean", description: "require SGE (error without a generator)" },
     { name: "no-sge", kind: "boolean", description: "score S(x) only" },
     {
@@ -91,8 +115,8 @@ export const command: Command = {
       kind: "choice",
       choices: ["both", "coronal", "sagittal"],
       choiceNoun: "direction",
-      default: "both",
-      description: "slice direction(s) of the volume prediction",
+      default: "the run's (image), both (scan)",
+      description: "slice direction(s): the image set, or the scan's ensemble",
     },
     { name: "batch-size", kind: "integer", min: 1, default: 8, description: "slices per pass" },
     {
@@ -107,7 +131,11 @@ export const command: Command = {
     THREADS_OPTION,
     NATIVE_OPTION,
   ],
-  examples: ["grn eval runs/ssl10", "grn eval runs/ssl10 --split validation --no-sge --json"],
+  examples: [
+    "grn eval runs/ssl10",
+    "grn eval runs/ssl10 --protocol scan",
+    "grn eval runs/ssl10 --split validation --direction coronal --no-sge --json",
+  ],
   async run({ args, out }) {
     const v = args.values;
     if (v.sge === true && v["no-sge"] === true) {
@@ -117,7 +145,7 @@ export const command: Command = {
     const options: EvaluateRunOptions = {
       sge,
       split: (v.split as "test" | "validation" | undefined) ?? "test",
-      direction: (v.direction as SliceDirection | "both" | undefined) ?? "both",
+      protocol: (v.protocol as EvaluationProtocol | undefined) ?? "image",
       batchSize: (v["batch-size"] as number | undefined) ?? 8,
       backend: (v.backend as BackendChoice | undefined) ?? "auto",
       threads: (v.threads as number | undefined) ?? 1,
@@ -125,6 +153,7 @@ export const command: Command = {
       log: (line) => out.note(line),
     };
     if (v.dataset !== undefined) options.dataset = v.dataset as string;
+    if (v.direction !== undefined) options.direction = v.direction as SliceDirection | "both";
     const metrics = await evaluateRun(args.positionals.run!, options);
     out.result({ ok: true, ...metrics }, () => formatMetrics(metrics));
     return 0;

@@ -58,15 +58,20 @@ Deno.test("grn phantom → validate → train → eval → predict, end to end",
     assert.deepEqual(metrics.classes.map((c: { label: number }) => c.label), [1, 2, 3, 4, 5, 6]);
     const onDisk = JSON.parse(await Deno.readTextFile(`${run}/metrics.json`));
     assert.deepEqual(onDisk.variants, metrics.variants);
-    // The per-class means agree with the per-scan CSV.
-    const csv = (await Deno.readTextFile(`${run}/scans.csv`)).trimEnd().split("\n");
-    assert.equal(csv[0], "scan,participant,variant,class,name,dice,hd95");
-    assert.equal(csv.length - 1, 2 * 2 * 6);
+    // Per image by default: 2 test scans × (16 coronal + 16 sagittal slices), no ensemble.
+    assert.equal(metrics.protocol.unit, "image");
+    assert.deepEqual(metrics.protocol.directions, ["coronal", "sagittal"]);
+    assert.equal(metrics.protocol.ensemble, false);
+    assert.equal(metrics.units, 2 * (16 + 16));
+    // The per-class means agree with the per-image CSV.
+    const csv = (await Deno.readTextFile(`${run}/images.csv`)).trimEnd().split("\n");
+    assert.equal(csv[0], "scan,participant,direction,slice,variant,class,name,dice,hd95");
+    assert.equal(csv.length - 1, 2 * 2 * (16 + 16) * 6);
     for (const [v, variant] of metrics.variants.entries()) {
       for (let k = 0; k < 6; k++) {
         const values = csv.slice(1).map((l) => l.split(","))
-          .filter((c) => c[2] === variant.variant && c[3] === String(k + 1))
-          .map((c) => Number(c[5])).filter((x) => !Number.isNaN(x));
+          .filter((c) => c[4] === variant.variant && c[5] === String(k + 1))
+          .map((c) => Number(c[7])).filter((x) => !Number.isNaN(x));
         const mean = values.reduce((a, b) => a + b, 0) / values.length;
         const reported = metrics.variants[v].dice.perClass[k].mean;
         if (values.length === 0) assert.equal(reported, null);
@@ -74,8 +79,33 @@ Deno.test("grn phantom → validate → train → eval → predict, end to end",
         if (reported !== null) assert.ok(reported >= 0 && reported <= 1);
       }
     }
+    // Per scan: the two-direction ensemble, one item per scan, scans.csv.
+    const perScan = await spawnCli([
+      "eval",
+      run,
+      "--protocol",
+      "scan",
+      "--backend",
+      "wasm",
+      "--json",
+    ]);
+    assert.equal(perScan.code, 0, perScan.stderr);
+    const scanMetrics = JSON.parse(perScan.stdout);
+    assert.equal(scanMetrics.protocol.unit, "scan");
+    assert.equal(scanMetrics.protocol.ensemble, true);
+    assert.equal(scanMetrics.units, 2);
+    const scanCsv = (await Deno.readTextFile(`${run}/scans.csv`)).trimEnd().split("\n");
+    assert.equal(scanCsv[0], "scan,participant,variant,class,name,dice,hd95");
+    assert.equal(scanCsv.length - 1, 2 * 2 * 6);
+    assert.equal(scanMetrics.sgeVsPlain.n, 2, "SGE test pairs the 2 scans");
+    assert.equal(metrics.sgeVsPlain.n, 2 * 32, "SGE test pairs the 64 images");
+
     const table = await spawnCli(["eval", run, "--no-sge", "--backend", "wasm"]);
     assert.equal(table.code, 0, table.stderr);
+    assert.match(
+      table.stdout,
+      /per image: 64 2-D slices \(coronal and sagittal as separate images\)/,
+    );
     assert.match(table.stdout, /^superficial fascial membrane +\S/m);
     assert.match(table.stdout, /^overall +\d\.\d{3}/m);
     assert.ok(!table.stdout.includes("SGE"), "S(x) only");

@@ -32,14 +32,62 @@ Deno.test("evaluateRun() refuses required SGE without a generator", async () => 
   );
 });
 
-Deno.test("evaluateRun() on the validation split writes its own files", async () => {
-  const m = await evaluateRun(run, { backend: "wasm", split: "validation", direction: "coronal" });
+Deno.test("evaluateRun() per scan on the validation split writes its own files", async () => {
+  const m = await evaluateRun(run, {
+    backend: "wasm",
+    split: "validation",
+    protocol: "scan",
+    direction: "coronal",
+  });
   assert.equal(m.split, "validation");
   assert.equal(m.scans.length, 1);
+  assert.equal(m.units, 1);
+  assert.deepEqual(m.protocol.directions, ["coronal"]);
+  assert.equal(m.protocol.ensemble, false);
   assert.equal(m.variants[0]!.dice.overall.n, 1);
   assert.ok(Number.isNaN(m.variants[0]!.dice.overall.lower), "no interval from one scan");
   const written = JSON.parse(await Deno.readTextFile(`${run}/metrics.validation.json`));
   assert.equal(written.protocol.direction, "coronal");
+  assert.equal(written.protocol.unit, "scan");
   const csv = await Deno.readTextFile(`${run}/scans.validation.csv`);
   assert.equal(csv.trimEnd().split("\n").length, 1 + 6);
+});
+
+Deno.test("evaluateRun() per image scores every slice of each direction as its own item", async () => {
+  const m = await evaluateRun(run, { backend: "wasm", split: "validation" });
+  assert.equal(m.protocol.unit, "image");
+  // The run trained on both directions: coronal and sagittal slices, pooled, no ensemble.
+  assert.equal(m.protocol.direction, "both");
+  assert.deepEqual(m.protocol.directions, ["coronal", "sagittal"]);
+  assert.equal(m.protocol.ensemble, false);
+  assert.equal(m.units, 16 + 16); // one 16x16x32 scan
+  assert.equal(m.variants[0]!.dice.overall.n, 32, "every slice has foreground");
+  assert.ok(m.variants[0]!.dice.overall.lower <= m.variants[0]!.dice.overall.upper);
+  const csv = (await Deno.readTextFile(`${run}/images.validation.csv`)).trimEnd().split("\n");
+  assert.equal(csv[0], "scan,participant,direction,slice,variant,class,name,dice,hd95");
+  assert.equal(csv.length - 1, 32 * 6);
+  const slices = new Set(csv.slice(1).map((l) => l.split(",").slice(2, 4).join(":")));
+  assert.equal(slices.size, 32);
+  assert.ok(slices.has("coronal:15") && slices.has("sagittal:0"));
+  // One direction: only its slices.
+  const coronal = await evaluateRun(run, {
+    backend: "wasm",
+    split: "validation",
+    direction: "coronal",
+    write: false,
+  });
+  assert.equal(coronal.units, 16);
+  assert.deepEqual(coronal.protocol.directions, ["coronal"]);
+});
+
+Deno.test("evaluateRun() rejects an unknown protocol", async () => {
+  await assert.rejects(
+    () =>
+      evaluateRun(run, {
+        backend: "wasm",
+        protocol: "voxel" as unknown as "image",
+        write: false,
+      }),
+    /Cannot evaluate .*: protocol must be "image" or "scan" \(got "voxel"\)/,
+  );
 });
