@@ -27,8 +27,9 @@ export class Adam {
   readonly #v: tf.Variable[];
   #step = 0;
   #disposed = false;
-  /** Current learning rate (may be changed between steps by a schedule). */
-  learningRate: number;
+  #learningRate: number;
+  /** The learning rate the optimizer was created with (a schedule's base value). */
+  readonly initialLearningRate: number;
   readonly #beta1: number;
   readonly #beta2: number;
   readonly #eps: number;
@@ -62,12 +63,33 @@ export class Adam {
     }
     this.#vars = variables;
     this.#names = names;
-    this.learningRate = learningRate;
+    this.#learningRate = learningRate;
+    this.initialLearningRate = learningRate;
     this.#beta1 = beta1;
     this.#beta2 = beta2;
     this.#eps = epsilon;
-    this.#m = variables.map((v) => tf.variable(tf.zerosLike(v), false));
-    this.#v = variables.map((v) => tf.variable(tf.zerosLike(v), false));
+    // In tf.tidy: the zerosLike temporaries are freed (the variables keep their data).
+    this.#m = tf.tidy(() => variables.map((v) => tf.variable(tf.zerosLike(v), false)));
+    this.#v = tf.tidy(() => variables.map((v) => tf.variable(tf.zerosLike(v), false)));
+  }
+
+  /**
+   * The current learning rate. A schedule sets it between steps (e.g. `initialLearningRate ·
+   * factor(step)`); the moments are untouched, so no optimizer is rebuilt. It is not part of
+   * the checkpointed state: trainers recompute it from the restored step.
+   * @throws {RangeError} (setter) When the value is negative or not finite.
+   */
+  get learningRate(): number {
+    return this.#learningRate;
+  }
+
+  set learningRate(value: number) {
+    if (!(value >= 0) || !Number.isFinite(value)) {
+      throw new RangeError(
+        `Cannot set the Adam learning rate: it must be a finite number >= 0 (got ${value})`,
+      );
+    }
+    this.#learningRate = value;
   }
 
   /** Number of updates applied so far. */
@@ -91,7 +113,7 @@ export class Adam {
     const b1 = this.#beta1, b2 = this.#beta2;
     const bc1 = 1 - Math.pow(b1, this.#step);
     const bc2 = 1 - Math.pow(b2, this.#step);
-    const stepSize = this.learningRate / bc1;
+    const stepSize = this.#learningRate / bc1;
     const sqrtBc2 = Math.sqrt(bc2);
     tf.tidy(() => {
       for (let i = 0; i < this.#vars.length; i++) {

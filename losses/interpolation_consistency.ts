@@ -43,13 +43,35 @@ export interface InterpolationConsistencyOptions {
    * @default {false}
    */
   teacher?: boolean | EmaTeacherOptions;
+  /**
+   * How the mixing is drawn:
+   * - `"batch"` (GRN's public code): one `λ` for the whole batch and one pairing, drawn once
+   *   per iteration (on the first `compute` of a `ctx.step` for a given image batch) and
+   *   reused by every term of that iteration: GRN-SSL's generator term and its segmentor's
+   *   `S(x)` and `S(G(x))` terms mix the same images with the same coefficient.
+   * - `"image"`: one `λ` per image and a fresh draw on every `compute` (SSL4MIS's ICT draws
+   *   `λ` per pair; it computes the loss once per iteration).
+   * @default {"batch"}
+   */
+  sampling?: "batch" | "image";
 }
 
 /**
  * Interpolation consistency (ICT; Verma et al. 2022), GRN's default `L_customize` (section
  * 2.3, eq. 11): `MSE(softmax(f(Mix_λ(I_UL, I_S))), Mix_λ(softmax(f(I_UL)), softmax(f(I_S))))`
- * with `Mix_λ(a, b) = λ a + (1 - λ) b`, one `λ ~ Beta(α, α)` per image drawn from the
- * trainer's seeded generator, and `f` the prediction path of the context (`S` or `S∘G`).
+ * with `Mix_λ(a, b) = λ a + (1 - λ) b` and `f` the prediction path of the context (`S` or
+ * `S∘G`). By default it is drawn as GRN's public code draws it: one `λ ~ Beta(0.75, 0.75)`
+ * folded to `max(λ, 1 - λ)` and one random permutation `I_S = I_UL[π]` per batch, drawn once
+ * per iteration from the trainer's seeded generator and shared by the iteration's generator
+ * term and both segmentor terms (`sampling: "batch"`); `sampling: "image"` draws `λ` per
+ * image and anew for every term.
+ *
+ * Where the SDK and GRN's public code differ: the public code calls
+ * `optimizer_S.zero_grad()` before S's own step, so the gradient of `L_G` (including
+ * `λcus·L_customize` on `S∘G`) on S's weights is discarded: that is the paper's "freeze S
+ * while back-propagating L_G" ablation (Table 6). The paper's text says GRN does not freeze S,
+ * and the SDK follows the paper (`feedback: "joint"`: S's update adds `∂L_G/∂θ_S`); use
+ * `feedback: "frozen-segmentor"` for the public code's behaviour.
  *
  * Costs two forward passes of the path (the batch and its mixtures); the second image's
  * prediction is taken from the first pass.
@@ -70,6 +92,8 @@ export class InterpolationConsistency implements ConsistencyLoss {
   readonly #fold: boolean;
   readonly #detach: boolean;
   readonly #pairing: "permutation" | "halves";
+  readonly #sampling: "batch" | "image";
+  #drawn: { step: number; images: tf.Tensor; partner: number[]; lambda: number[] } | null = null;
   readonly #teacherOptions: EmaTeacherOptions | null;
   #teacher: EmaTeacher | null = null;
 
@@ -86,6 +110,7 @@ export class InterpolationConsistency implements ConsistencyLoss {
       detachTarget = false,
       pairing = "permutation",
       teacher = false,
+      sampling = "batch",
     } = options;
     if (!(alpha > 0) || !Number.isFinite(alpha)) {
       throw new RangeError(`Cannot create ICT loss: alpha must be > 0 (got ${alpha})`);
@@ -97,6 +122,14 @@ export class InterpolationConsistency implements ConsistencyLoss {
         })`,
       );
     }
+    if (sampling !== "batch" && sampling !== "image") {
+      throw new RangeError(
+        `Cannot create ICT loss: sampling must be "batch" or "image" (got ${
+          JSON.stringify(sampling)
+        })`,
+      );
+    }
+    this.#sampling = sampling;
     this.#alpha = alpha;
     this.#fold = foldLambda;
     this.#detach = detachTarget;
@@ -142,10 +175,12 @@ export class InterpolationConsistency implements ConsistencyLoss {
   /** Frees the teacher, if any. Safe to call more than once. */
   dispose(): void {
     this.#teacher?.dispose();
+    this.#drawn = null;
   }
 
   /**
-   * Draws the pairing and mixing coefficients for a batch of `n` images.
+   * Draws the pairing and mixing coefficients for a batch of `n` images (a fresh draw; with
+   * `sampling: "batch"` every `lambda[i]` is the same value).
    * @returns `partner[i]` (index of the image mixed with image `i`) and `lambda[i]`.
    */
   drawMixing(n: number, rng: ConsistencyContext["rng"]): { partner: number[]; lambda: number[] } {
@@ -159,11 +194,25 @@ export class InterpolationConsistency implements ConsistencyLoss {
     } else {
       partner = rng.permutation(n);
     }
-    const lambda = partner.map(() => {
+    const draw = () => {
       const l = rng.beta(this.#alpha, this.#alpha);
       return this.#fold ? Math.max(l, 1 - l) : l;
-    });
-    return { partner, lambda };
+    };
+    if (this.#sampling === "batch") {
+      const l = draw();
+      return { partner, lambda: partner.map(() => l) };
+    }
+    return { partner, lambda: partner.map(draw) };
+  }
+
+  /** The iteration's mixing: reused within one step and image batch with `"batch"` sampling. */
+  #mixing(ctx: ConsistencyContext): { partner: number[]; lambda: number[] } {
+    if (this.#sampling === "image") return this.drawMixing(ctx.images.shape[0], ctx.rng);
+    const d = this.#drawn;
+    if (d && d.step === ctx.step && d.images === ctx.images) return d;
+    const drawn = this.drawMixing(ctx.images.shape[0], ctx.rng);
+    this.#drawn = { step: ctx.step, images: ctx.images, ...drawn };
+    return drawn;
   }
 
   /**
@@ -177,7 +226,7 @@ export class InterpolationConsistency implements ConsistencyLoss {
       );
     }
     const n = ctx.images.shape[0];
-    const { partner, lambda } = this.drawMixing(n, ctx.rng);
+    const { partner, lambda } = this.#mixing(ctx);
     return tf.tidy(() => {
       // Pairing as a permutation matrix: a matMul (whose gradient every backend has) instead
       // of a gather (whose gradient, UnsortedSegmentSum, the wasm backend lacks).

@@ -13,9 +13,13 @@ import { EmaTeacher } from "./ema_teacher.ts";
 export interface MeanTeacherOptions {
   /** Upper bound of the EMA coefficient. @default {0.99} (SSL4MIS `--ema_decay`) */
   decay?: number;
-  /** Standard deviation of the Gaussian noise on the teacher's input. @default {0.1} */
+  /**
+   * Standard deviation of the Gaussian noise on the teacher's input. SSL4MIS uses 0.1 on
+   * images in `[0, 1]`; ours are in `[-1, 1]`, twice the range, hence 0.2.
+   * @default {0.2}
+   */
   noiseStd?: number;
-  /** The noise is clipped to `±noiseClip`. @default {0.2} */
+  /** The noise is clipped to `±noiseClip` (SSL4MIS: ±0.2 on `[0, 1]`). @default {0.4} */
   noiseClip?: number;
   /**
    * The loss is multiplied by 0 before this iteration. SSL4MIS's 2-D MT script hard-codes
@@ -32,13 +36,15 @@ export interface MeanTeacherOptions {
  * Mean Teacher consistency (Tarvainen & Valpola, NeurIPS 2017; the paper's MT baseline [25],
  * implemented after SSL4MIS `train_mean_teacher_2D.py`):
  *
- * `L = mean((softmax(f_θ(x_u)) - softmax(f_θ'(x_u + clip(0.1·ε, ±0.2))))²)` over every
+ * `L = mean((softmax(f_θ(x_u)) - softmax(f_θ'(x_u + clip(0.2·ε, ±0.4))))²)` over every
  * element `[batch, height, width, classes]`, with `f_θ'` an EMA teacher of the prediction path
  * (`S`, or `S∘G` inside GRN-SSL, whose teacher is then `S'∘G'`), updated after each optimizer
  * step (see `EmaTeacher`). The teacher sees noisy images, the student clean ones, and no
  * gradient flows into the teacher.
  *
- * Deviations from SSL4MIS, on purpose: no 1000-iteration gate by default (`gateIterations`);
+ * Deviations from SSL4MIS, on purpose: the noise (0.1, clip ±0.2 on SSL4MIS's `[0, 1]`
+ * images) is scaled to our `[-1, 1]` images (0.2, clip ±0.4); no 1000-iteration gate by
+ * default (`gateIterations`);
  * the teacher is a copy of the student at construction rather than a second random
  * initialisation (irrelevant after the first update, where `α_0 = 0` copies the student).
  */
@@ -63,8 +69,8 @@ export class MeanTeacher implements ConsistencyLoss {
   constructor(options: MeanTeacherOptions = {}) {
     const {
       decay = 0.99,
-      noiseStd = 0.1,
-      noiseClip = 0.2,
+      noiseStd = 0.2,
+      noiseClip = 0.4,
       gateIterations = 0,
       teacherTraining = true,
     } = options;

@@ -14,9 +14,13 @@ import { EmaTeacher } from "./ema_teacher.ts";
 export interface UncertaintyAwareMeanTeacherOptions {
   /** Upper bound of the EMA coefficient. @default {0.99} */
   decay?: number;
-  /** Standard deviation of the Gaussian noise on every teacher input. @default {0.1} */
+  /**
+   * Standard deviation of the Gaussian noise on every teacher input. SSL4MIS uses 0.1 on
+   * images in `[0, 1]`; ours are in `[-1, 1]`, twice the range, hence 0.2.
+   * @default {0.2}
+   */
   noiseStd?: number;
-  /** The noise is clipped to `±noiseClip`. @default {0.2} */
+  /** The noise is clipped to `±noiseClip` (SSL4MIS: ±0.2 on `[0, 1]`). @default {0.4} */
   noiseClip?: number;
   /** Monte-Carlo teacher passes `T` for the uncertainty. @default {8} */
   passes?: number;
@@ -38,6 +42,17 @@ export interface UncertaintyAwareMeanTeacherOptions {
    * @default {false}
    */
   multiClassCorrection?: boolean;
+  /**
+   * The entropy scale `H` of the threshold `τ(t) = (0.75 + 0.25·r(t))·H`: `"ln2"` (SSL4MIS,
+   * written for 2 classes) or `"ln-classes"` (`ln C`, the maximum entropy of `C` classes, so
+   * the threshold keeps its meaning of "75-100 % of the maximum uncertainty"). Only the
+   * threshold: the `2·Σm` normaliser (and so the meaning of `λ`) stays SSL4MIS's unless
+   * `multiClassCorrection` is on. With 7 classes and `"ln2"`, a pixel is kept only while its
+   * entropy is below 0.52-0.69 of a possible 1.95, which early in training masks nearly
+   * every pixel. The `uamt` method uses `"ln-classes"`.
+   * @default {"ln-classes" with multiClassCorrection, else "ln2"}
+   */
+  thresholdEntropy?: "ln2" | "ln-classes";
   /** Run the teacher in training mode (dropout on), as SSL4MIS does. @default {true} */
   teacherTraining?: boolean;
 }
@@ -51,11 +66,12 @@ export interface UncertaintyAwareMeanTeacherOptions {
  * - uncertainty: `p̄ = (1/T) Σ_k softmax(f_θ'(x_u + n_k))` over `T = 8` stochastic teacher
  *   passes (fresh clipped noise each, dropout live: MC dropout), per-pixel entropy
  *   `U = -Σ_c p̄_c ln(p̄_c + 1e-6)`;
- * - mask `m = 1[U < τ(t)]`, `τ(t) = (0.75 + 0.25·r(t))·ln 2`;
+ * - mask `m = 1[U < τ(t)]`, `τ(t) = (0.75 + 0.25·r(t))·H`, `H = ln 2` (SSL4MIS) or `ln C`
+ *   (`thresholdEntropy`);
  * - `L = Σ_{b,h,w,c} m·(softmax(f_θ(x_u)) - q)² / (2·Σ_{b,h,w} m + 1e-16)`.
  *
- * The teacher is an EMA of the prediction path (`EmaTeacher`); noise std 0.1 clipped to
- * ±0.2. SSL4MIS runs 4 passes on the unlabeled batch duplicated (so batch norm sees both
+ * The teacher is an EMA of the prediction path (`EmaTeacher`); noise std 0.2 clipped to
+ * ±0.4 (SSL4MIS's 0.1/±0.2 on `[0, 1]` images, scaled to our `[-1, 1]`). SSL4MIS runs 4 passes on the unlabeled batch duplicated (so batch norm sees both
  * copies); this runs `T` passes on the batch itself. See `multiClassCorrection` for the ln 2
  * quirk with more than two classes.
  */
@@ -70,6 +86,7 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
   readonly #passes: number;
   readonly #ramp: (step: number) => number;
   readonly #correct: boolean;
+  readonly #lnClasses: boolean;
   readonly #teacherTraining: boolean;
   #teacher: EmaTeacher | null = null;
 
@@ -82,13 +99,22 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
   constructor(options: UncertaintyAwareMeanTeacherOptions = {}) {
     const {
       decay = 0.99,
-      noiseStd = 0.1,
-      noiseClip = 0.2,
+      noiseStd = 0.2,
+      noiseClip = 0.4,
       passes = 8,
       thresholdRamp = (t: number) => sigmoidRampup(t, 30000),
       multiClassCorrection = false,
       teacherTraining = true,
     } = options;
+    const thresholdEntropy = options.thresholdEntropy ??
+      (multiClassCorrection ? "ln-classes" : "ln2");
+    if (thresholdEntropy !== "ln2" && thresholdEntropy !== "ln-classes") {
+      throw new RangeError(
+        `Cannot create the UAMT loss: thresholdEntropy must be "ln2" or "ln-classes" (got ${
+          JSON.stringify(thresholdEntropy)
+        })`,
+      );
+    }
     if (!(decay >= 0 && decay <= 1)) {
       throw new RangeError(`Cannot create the UAMT loss: decay must be in [0, 1] (got ${decay})`);
     }
@@ -104,6 +130,7 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
     this.#passes = passes;
     this.#ramp = thresholdRamp;
     this.#correct = multiClassCorrection;
+    this.#lnClasses = thresholdEntropy === "ln-classes";
     this.#teacherTraining = teacherTraining;
   }
 
@@ -114,13 +141,13 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
 
   /**
    * The entropy threshold `τ(t) = (0.75 + 0.25·r(t))·H` at a step, with `H = ln 2` (or `ln C`
-   * with `multiClassCorrection`).
+   * with `thresholdEntropy: "ln-classes"`).
    *
    * @param step Global iteration (0-based).
    * @param numClasses Number of classes `C`.
    */
   threshold(step: number, numClasses: number): number {
-    const h = this.#correct ? Math.log(numClasses) : Math.LN2;
+    const h = this.#lnClasses ? Math.log(numClasses) : Math.LN2;
     return (0.75 + 0.25 * this.#ramp(step)) * h;
   }
 

@@ -46,7 +46,7 @@ import type {
   ResolvedMethodOptions,
   TrainingPlan,
 } from "./method.ts";
-import { sigmoidConsistencyWeight, sigmoidRampup } from "./schedules.ts";
+import { learningRateFactor, sigmoidConsistencyWeight, sigmoidRampup } from "./schedules.ts";
 
 /** SSL4MIS's Dice loss: squared denominators, sums over the batch, background included. */
 const SSL4MIS_DICE: DiceLossOptions = { squared: true, reduce: "batch" };
@@ -109,17 +109,35 @@ function rampedWeight(
   };
 }
 
-function stage(trainer: GRN): MethodStage[] {
-  return [{ name: "train", trainer, epochShare: 1, validate: true }];
+/**
+ * The learning-rate factor of `o.lrSchedule` as a function of the step, reading the plan
+ * lazily (it is set per stage when training starts).
+ */
+function learningRateSchedule(
+  o: ResolvedMethodOptions,
+  plan: TrainingPlan,
+): (step: number) => number {
+  const name = o.lrSchedule;
+  if (name === "none") return () => 1;
+  return (step) =>
+    learningRateFactor(name, step, {
+      iterationsPerEpoch: plan.iterationsPerEpoch,
+      totalIterations: plan.iterations,
+    });
 }
 
-function supervisedTrainer(o: ResolvedMethodOptions): GRN {
+function stage(trainer: GRN, ramped = false): MethodStage[] {
+  return [{ name: "train", trainer, epochShare: 1, validate: true, ramped }];
+}
+
+function supervisedTrainer(o: ResolvedMethodOptions, plan: TrainingPlan): GRN {
   return trainer({
     segmentor: segmentor(o),
     mode: "sel",
     supervisedLoss: o.supervisedLoss ?? "dice",
     dice: o.dice ?? {},
     adam: o.adam,
+    learningRateSchedule: learningRateSchedule(o, plan),
     seed: o.seed + 100,
   });
 }
@@ -134,22 +152,26 @@ function classic(
   consistency: ConsistencyLoss,
   defaultWeight: number,
 ): MethodStage[] {
-  return stage(trainer({
-    segmentor: segmentor(o, kind),
-    mode: "ssl",
-    unlabeledPhase: "combined",
-    consistency,
-    consistencyWeight: rampedWeight(o, plan, defaultWeight),
-    supervisedLoss: o.supervisedLoss ?? "dice-ce",
-    dice: o.dice ?? SSL4MIS_DICE,
-    adam: o.adam,
-    seed: o.seed + 100,
-  }));
+  return stage(
+    trainer({
+      segmentor: segmentor(o, kind),
+      mode: "ssl",
+      unlabeledPhase: "combined",
+      consistency,
+      consistencyWeight: rampedWeight(o, plan, defaultWeight),
+      supervisedLoss: o.supervisedLoss ?? "dice-ce",
+      dice: o.dice ?? SSL4MIS_DICE,
+      adam: o.adam,
+      learningRateSchedule: learningRateSchedule(o, plan),
+      seed: o.seed + 100,
+    }),
+    true,
+  );
 }
 
 /** GRN-SEL / GRN-SSL with the paper's settings (λcus = 1, no ramp). */
 function grn(
-  o: ResolvedMethodOptions,
+  { options: o, plan }: MethodBuildContext,
   mode: "sel" | "ssl",
   feedback: SegmentationFeedback,
   consistency?: ConsistencyLoss,
@@ -168,6 +190,7 @@ function grn(
     supervisedLoss: o.supervisedLoss ?? "dice",
     dice: o.dice ?? {},
     adam: o.adam,
+    learningRateSchedule: learningRateSchedule(o, plan),
     seed: o.seed + 100,
   }));
 }
@@ -184,7 +207,7 @@ function grnSel(
     reference,
     usesUnlabeled: false,
     hasGenerator: true,
-    build: ({ options }) => grn(options, "sel", feedback),
+    build: (ctx) => grn(ctx, "sel", feedback),
   };
 }
 
@@ -194,22 +217,35 @@ function grnSel(
  * Shared by every method, so that a table compares methods and nothing else: the same
  * segmentor backbone (the SSL4MIS UNet, or its pyramid / signed-distance variant where the
  * method needs extra heads) with the same initial weights for one seed; the same optimizer for
- * every network (Adam with the paper's lr 2e-4 and betas 0.5/0.999); the same `fit()` loop
- * (epochs of `ceil(labeled / batchSize)` iterations, validation by the soft Dice loss after
- * each epoch, best epoch restored, early stopping after 5 epochs without improvement); equal
- * labeled and unlabeled batch sizes.
+ * every network (Adam with the paper's lr 2e-4 and betas 0.5/0.999) and one learning-rate
+ * schedule (`lrSchedule`: `"none"` by default for every method; `"step"` is the public GRN
+ * code's StepLR(10, 0.1), `"poly"` SSL4MIS's); the same `fit()` loop (epochs of
+ * `ceil(labeled / batchSize)` iterations, validation by the soft Dice loss after each epoch,
+ * the best `S(x)` epoch and, for methods with a generator, the best `S(G(x))` epoch kept
+ * separately, early stopping once neither improved for 5 epochs); equal labeled and
+ * unlabeled batch sizes. `equalSegmentorUpdates` doubles the iterations of every method that
+ * takes one segmentor update per iteration, to match GRN-SSL's two.
  *
  * Deviations from the SSL4MIS reference settings, the same for every classic baseline:
- * - Adam as above instead of SGD (lr 0.01, momentum 0.9, weight decay 1e-4, poly decay), and
- *   no learning-rate schedule: the paper gives Adam for its networks and no optimizer for the
- *   baselines, and one optimizer keeps the comparison about the methods.
+ * - Adam as above instead of SGD (lr 0.01, momentum 0.9, weight decay 1e-4), and no
+ *   learning-rate schedule by default (SSL4MIS: poly 0.9, available as `lrSchedule:
+ *   "poly"`): the paper gives Adam for its networks and no optimizer for the baselines, and
+ *   one optimizer keeps the comparison about the methods.
  * - Epoch-based training with early stopping instead of 30000 iterations with validation every
- *   200; the consistency ramp keeps SSL4MIS's shape `λ·sigmoidRampup(floor(t/P), 200)` but
- *   spans the planned run (`P = rampFraction · plannedIterations / 200`), as SSL4MIS's
- *   `200 × 150 = 30000` spans its run.
+ *   200 and no early stopping. The consistency ramp keeps SSL4MIS's shape
+ *   `λ·sigmoidRampup(floor(t/P), 200)` but spans `rampFraction` (0.4) of the planned run
+ *   (`P = rampFraction · plannedIterations / 200`) instead of all of it, and model selection
+ *   and early stopping start only in the epoch the ramp ends in (`fit`'s `selectFromEpoch`):
+ *   SSL4MIS's run always completes its ramp because it never stops early; here a ramp over
+ *   the whole planned run would be cut off by early stopping (w/λ 0.04-0.17 at epochs 10-20
+ *   of 50), so the baselines would train almost as supervised.
  * - The labeled and unlabeled halves pass through the student separately (SSL4MIS concatenates
  *   them into one batch of 24), so batch norm sees each half's statistics.
  * - No SSL4MIS augmentation (rot90/flip/rotation); `supervised-aug` is the augmented row.
+ * - Model selection by the lowest validation soft Dice loss (SSL4MIS: the highest mean
+ *   foreground Dice of the 3-D validation volumes).
+ * - MT and UAMT teacher noise: std 0.2 clipped to ±0.4 on our `[-1, 1]` images (SSL4MIS's
+ *   0.1/±0.2 on `[0, 1]` images, scaled with the range).
  *
  * The methods:
  * - `supervised`: labeled data only, the paper's Dice loss (the same as GRN's, since the paper
@@ -219,13 +255,19 @@ function grnSel(
  *   albumentations-like set of GRN's public code; the paper says "geometric and intensity").
  * - `supervised-gan-aug` (Bowles et al. [35]): stage `gan` trains GRN's generator and
  *   discriminator as a reconstruction GAN (`L_G = λadv·LSGAN + λL1·L1`, no segmentation term,
- *   segmentor frozen, no validation) for `ganEpochShare` (0.5) of the epochs; stage
- *   `segmentor` trains the segmentor on `(Dice(S(x)) + Dice(S(G(x))))/2` with the generator
- *   frozen (the joint set of originals and reconstructions) for the rest, with validation.
- * - `mt`: `MeanTeacher`, `λ = 0.1`, EMA 0.99, teacher noise 0.1 clipped to ±0.2, no 1000-step
- *   gate.
- * - `uamt`: `UncertaintyAwareMeanTeacher`, `λ = 0.1`, 8 MC passes, SSL4MIS's ln 2 threshold
- *   and `2·Σm` normaliser kept (see its `multiClassCorrection`), threshold ramp over the run.
+ *   segmentor frozen, no validation) for `round(ganEpochShare · maxEpochs)` (0.5) epochs on
+ *   top of the budget; stage `segmentor` then trains the segmentor on `(Dice(S(x)) +
+ *   Dice(S(G(x))))/2` with the generator frozen (the joint set of originals and
+ *   reconstructions) for the full `maxEpochs`, with validation: the same segmentor budget as
+ *   `supervised`.
+ * - `mt`: `MeanTeacher`, `λ = 0.1`, EMA 0.99, teacher noise 0.2 clipped to ±0.4 (see above),
+ *   no 1000-step gate.
+ * - `uamt`: `UncertaintyAwareMeanTeacher`, `λ = 0.1`, 8 MC passes on the batch itself (SSL4MIS:
+ *   4 on the duplicated batch), the entropy threshold scaled to `ln C` for `C` classes
+ *   (`thresholdEntropy: "ln-classes"`; SSL4MIS's `ln 2` is written for 2 classes and with 7
+ *   masks nearly every pixel early on; pass `{ consistency: { thresholdEntropy: "ln2" } }`
+ *   for SSL4MIS's), SSL4MIS's `2·Σm` normaliser kept (so `λ` keeps its meaning), threshold
+ *   ramp over the consistency ramp.
  * - `urpc`: `PyramidConsistency` on a `PyramidUNet` (at least 5 levels), deep supervision,
  *   non-detached pyramid mean (as SSL4MIS), `λ = 0.1`.
  * - `sassnet`: `ShapeAwareAdversarial` on an `SdmUNet` (2-D multi-class adaptation), `β = 0.3`,
@@ -233,15 +275,20 @@ function grnSel(
  * - `rdrop`: `RegularizedDropout` (one model, two passes; not SSL4MIS's two-model variant),
  *   `λ = 4.0` (SSL4MIS).
  * - `ict`: `InterpolationConsistency` with an EMA teacher (0.99), `Beta(0.2, 0.2)` unfolded,
- *   halves pairing, `λ = 0.1`.
+ *   one `λ` per image (`sampling: "image"`, SSL4MIS's per-pair draw), halves pairing, `λ =
+ *   0.1`; every image gets a mixture (SSL4MIS mixes the first half with the second only).
  * - `dan`: `SegmentationAdversarial`, `λ = 0.1`, discriminator Adam lr 1e-4, betas 0.9/0.99.
  * The classic baselines use SSL4MIS's supervised term `0.5·(CE + Dice)` with its Dice
  * (squared denominators, batch sums).
  * - `grn-sel`, `grn-sel-no-feedback`, `grn-sel-negated`, `grn-sel-frozen-s`: Algorithm 1 and
  *   the Table 6 ablations (`feedback` joint / none / negated / frozen-segmentor), the paper's
  *   weights (λadv 1, λseg 100, λL1 100).
- * - `grn-ssl`: Algorithm 2 with ICT (GRN's settings: `Beta(0.75, 0.75)` folded, permutation
- *   pairing, no teacher), λcus 1 and a constant weight (the paper has no ramp).
+ * - `grn-ssl`: Algorithm 2 with ICT as in GRN's public code: one `λ ~ Beta(0.75, 0.75)`
+ *   folded and one permutation per batch per iteration, shared by the generator term and
+ *   both segmentor terms (`sampling: "batch"`), no teacher; λcus 1 and a constant weight (the
+ *   paper has no ramp, so selection starts at epoch 1). The public code zeroes S's share of
+ *   `L_G` (`optimizer_S.zero_grad()` before S's step: the paper's frozen-S ablation); the SDK
+ *   follows the paper's text (`feedback: "joint"`).
  * - `grn-ssl-mt`, `grn-ssl-urpc`: Algorithm 2 with the MT loss (teacher `S'∘G'`) or the URPC
  *   loss (pyramid UNet) as `L_customize`, otherwise as `grn-ssl` (section 4: `L_customize` is
  *   replaceable).
@@ -253,7 +300,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
     reference: "Tables 2-6, Fully supervised",
     usesUnlabeled: false,
     hasGenerator: false,
-    build: ({ options }) => stage(supervisedTrainer(options)),
+    build: ({ options, plan }) => stage(supervisedTrainer(options, plan)),
   },
   {
     name: "supervised-aug",
@@ -262,7 +309,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
     usesUnlabeled: false,
     hasGenerator: false,
     labeledAugment: (o) => (batch, rng) => augmentBatch(batch, rng, o.augment),
-    build: ({ options }) => stage(supervisedTrainer(options)),
+    build: ({ options, plan }) => stage(supervisedTrainer(options, plan)),
   },
   {
     name: "supervised-gan-aug",
@@ -271,7 +318,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
     reference: "Table 6, Fully Supervised (w. GAN augmentation) [35]",
     usesUnlabeled: false,
     hasGenerator: true,
-    build: ({ options: o }) => {
+    build: ({ options: o, plan }) => {
       const s = segmentor(o), g = generator(o), d = discriminator(o);
       const share = o.ganEpochShare;
       const gan = trainer({
@@ -283,6 +330,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
         train: { segmentor: false },
         lambdas: o.lambdas,
         adam: o.adam,
+        learningRateSchedule: learningRateSchedule(o, plan),
         seed: o.seed + 100,
       });
       let seg: GRN;
@@ -296,6 +344,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
           supervisedLoss: o.supervisedLoss ?? "dice",
           dice: o.dice ?? {},
           adam: o.adam,
+          learningRateSchedule: learningRateSchedule(o, plan),
           seed: o.seed + 101,
         });
       } catch (e) {
@@ -303,8 +352,8 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
         throw e;
       }
       return [
-        { name: "gan", trainer: gan, epochShare: share, validate: false },
-        { name: "segmentor", trainer: seg, epochShare: 1 - share, validate: true },
+        { name: "gan", trainer: gan, epochShare: share, validate: false, extraEpochs: true },
+        { name: "segmentor", trainer: seg, epochShare: 1, validate: true },
       ];
     },
   },
@@ -335,6 +384,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
         "unet",
         new UncertaintyAwareMeanTeacher({
           thresholdRamp: (t) => sigmoidRampup(t, plan.iterations * o.rampFraction),
+          thresholdEntropy: "ln-classes",
           ...o.consistency,
         } as UncertaintyAwareMeanTeacherOptions),
         0.1,
@@ -403,6 +453,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
           alpha: 0.2,
           foldLambda: false,
           pairing: "halves",
+          sampling: "image",
           teacher: true,
           ...ctx.options.consistency,
         } as InterpolationConsistencyOptions),
@@ -459,12 +510,14 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
     reference: "Tables 2-6, GRN-SSL (Algorithm 2)",
     usesUnlabeled: true,
     hasGenerator: true,
-    build: ({ options: o }) =>
+    build: (ctx) =>
       grn(
-        o,
+        ctx,
         "ssl",
         "joint",
-        new InterpolationConsistency({ ...o.consistency } as InterpolationConsistencyOptions),
+        new InterpolationConsistency(
+          { ...ctx.options.consistency } as InterpolationConsistencyOptions,
+        ),
       ),
   },
   {
@@ -473,8 +526,13 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
     reference: "Section 4 (L_customize is replaceable)",
     usesUnlabeled: true,
     hasGenerator: true,
-    build: ({ options: o }) =>
-      grn(o, "ssl", "joint", new MeanTeacher({ ...o.consistency } as MeanTeacherOptions)),
+    build: (ctx) =>
+      grn(
+        ctx,
+        "ssl",
+        "joint",
+        new MeanTeacher({ ...ctx.options.consistency } as MeanTeacherOptions),
+      ),
   },
   {
     name: "grn-ssl-urpc",
@@ -482,12 +540,12 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
     reference: "Section 4 (rectified pyramid consistency as L_customize [32])",
     usesUnlabeled: true,
     hasGenerator: true,
-    build: ({ options: o }) =>
+    build: (ctx) =>
       grn(
-        o,
+        ctx,
         "ssl",
         "joint",
-        new PyramidConsistency({ ...o.consistency } as PyramidConsistencyOptions),
+        new PyramidConsistency({ ...ctx.options.consistency } as PyramidConsistencyOptions),
         "pyramid",
       ),
   },

@@ -31,6 +31,8 @@ export interface ProgressEvent {
   losses: Record<string, number>;
   /** Validation results of the epoch (on `"epoch"` events). */
   validation?: ValidationResult;
+  /** Validation of the SGE path `S(G(x))` (on `"epoch"` events of trainers with a generator). */
+  validationSge?: ValidationResult;
   /** Seconds per iteration (running average). */
   secondsPerIteration: number;
   /** Estimated seconds left, assuming every remaining epoch runs. */
@@ -55,8 +57,24 @@ export interface EpochRecord {
   seconds: number;
   /** Mean of every loss term over the epoch's iterations. */
   train: Record<string, number>;
-  /** Validation after the epoch, when validation data was given. */
+  /** Validation of `S(x)` after the epoch, when validation data was given. */
   validation?: ValidationResult;
+  /**
+   * Validation of the SGE path `S(G(x))` after the epoch (trainers with a generator, unless
+   * `sgeSelection` is off).
+   */
+  validationSge?: ValidationResult;
+  /**
+   * The consistency weight `w(t)` of the epoch's last iteration: the weight the epoch's
+   * weights were last trained with (absent for methods without an unlabeled term).
+   */
+  consistencyWeight?: number;
+  /**
+   * The inference paths for which this epoch is the selected one (`"segmentor"`: `S(x)`,
+   * `best.ckpt`; `"sge"`: `S(G(x))`, `best_sge.ckpt`), as of the last epoch run; without
+   * validation the last epoch is selected.
+   */
+  selected?: ("segmentor" | "sge")[];
 }
 
 /** Options of {@linkcode fit}. */
@@ -68,14 +86,35 @@ export interface FitOptions {
   /** Iterations per epoch. @default {ceil(labeled.size / batchSize)} */
   iterationsPerEpoch?: number;
   /**
-   * Stop after this many epochs without a lower validation Dice loss (needs validation data).
-   * `0` disables early stopping.
+   * Stop after this many eligible epochs (see `selectFromEpoch`) in which neither selected
+   * path improved its validation Dice loss (needs validation data). `0` disables early
+   * stopping.
    * @default {5} (the paper's value)
    */
   patience?: number;
-  /** Which prediction path is validated: `S(x)` or SGE `S(G(x))`. @default {"segmentor"} */
+  /**
+   * The first (1-based) epoch that model selection and early stopping consider: earlier
+   * epochs are validated and recorded but never selected, and patience counts only from this
+   * epoch on. Methods whose unlabeled weight ramps up set it to the epoch the ramp ends in
+   * (see `Method.fit`), so a run can neither stop nor be selected before its consistency term
+   * reaches full weight. Values above `maxEpochs` are clamped to it.
+   * @default {1}
+   */
+  selectFromEpoch?: number;
+  /**
+   * Also validate the SGE path `S(G(x))` after every epoch and keep its best epoch
+   * (`best_sge.ckpt`, by its validation Dice loss, as GRN's public code selects), next to the
+   * best `S(x)` epoch (`best.ckpt`). Needs a generator.
+   * @default {true when the trainer has a generator}
+   */
+  sgeSelection?: boolean;
+  /**
+   * Which path's best weights the trainer holds at the end with `restoreBest` (`"sge"` needs
+   * a generator). Both bests are kept and reported either way.
+   * @default {"segmentor"}
+   */
   selectOn?: "segmentor" | "sge";
-  /** At the end, load the weights of the best validation epoch. @default {true} */
+  /** At the end, load the weights of the best validation epoch of `selectOn`. @default {true} */
   restoreBest?: boolean;
   /**
    * Folder for `last.ckpt` (written atomically after every epoch and every
@@ -103,10 +142,22 @@ export interface FitOptions {
 export interface FitResult {
   /** One record per epoch run (including epochs restored from a checkpoint). */
   history: EpochRecord[];
-  /** 1-based epoch with the lowest validation Dice loss, or the last epoch without validation. */
+  /**
+   * 1-based epoch (from `selectFromEpoch` on) with the lowest validation Dice loss of `S(x)`,
+   * or the last epoch without validation.
+   */
   bestEpoch: number;
-  /** Lowest validation Dice loss seen (`NaN` without validation data). */
+  /** Lowest eligible validation Dice loss of `S(x)` (`NaN` without validation data). */
   bestValidationLoss: number;
+  /**
+   * The same for the SGE path `S(G(x))` (`null` without SGE selection; the last epoch without
+   * validation).
+   */
+  bestSgeEpoch: number | null;
+  /** Lowest eligible validation Dice loss of `S(G(x))` (`NaN` without it). */
+  bestSgeValidationLoss: number;
+  /** The first epoch selection and early stopping considered (see `selectFromEpoch`). */
+  selectFromEpoch: number;
   /** Whether early stopping ended the run. */
   stoppedEarly: boolean;
   /** Whether the run continued from a checkpoint. */
@@ -122,6 +173,9 @@ interface FitState {
   history: EpochRecord[];
   bestEpoch: number;
   bestLoss: number;
+  bestSgeEpoch?: number; // absent in checkpoints written before SGE selection
+  bestSgeLoss?: number;
+  weight?: number; // consistency weight of the last iteration
   sinceBest: number;
   stoppedEarly: boolean;
   streams: { labeled: unknown; unlabeled?: unknown };
@@ -219,6 +273,20 @@ export function evaluateDice(
   return { diceLoss: n > 0 ? lossSum / n : NaN, meanDice: classes > 0 ? diceSum / classes : NaN };
 }
 
+/** Reads the `S/` and `G/` tensors of a checkpoint (a stored best epoch) for resume. */
+async function readSnapshot(trainer: GRN, path: string): Promise<Map<string, tf.Tensor> | null> {
+  if (!await Deno.stat(path).then(() => true, () => false)) return null;
+  const ckpt = await readCheckpoint(path);
+  const out = new Map<string, tf.Tensor>();
+  for (const name of trainer.namedState().keys()) {
+    const stored = ckpt.tensors.get(name);
+    if (stored && (name.startsWith("S/") || name.startsWith("G/"))) {
+      out.set(name, tf.keep(tf.tensor(stored.data, stored.shape, stored.dtype)));
+    }
+  }
+  return out;
+}
+
 /** Copies of the variables that define a model (segmentor and generator) for best-epoch restore. */
 function snapshot(trainer: GRN): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
@@ -239,8 +307,11 @@ function disposeSnapshot(snap: Map<string, tf.Tensor> | null): void {
 
 /**
  * Trains a {@linkcode GRN} trainer for epochs of iterations, with validation after each epoch,
- * model selection by the lowest validation Dice loss, early stopping, atomic checkpoints,
- * exact resume, a JSON history and progress on stderr.
+ * model selection by the lowest validation Dice loss per inference path (`S(x)` →
+ * `best.ckpt`; with a generator also `S(G(x))` → `best_sge.ckpt`), early stopping once neither
+ * path has improved for `patience` epochs, selection and early stopping only from
+ * `selectFromEpoch` on, atomic checkpoints, exact resume, a JSON history and progress on
+ * stderr.
  *
  * Resume is exact: a run interrupted after any checkpoint and resumed gives the same weights
  * as an uninterrupted run with the same seed (the trainer's RNG, optimizer moments, the batch
@@ -291,6 +362,24 @@ export async function fit(
       'Cannot select on SGE: the trainer has no generator (got selectOn: "sge")',
     );
   }
+  const sgeSelection = options.sgeSelection ?? trainer.generator !== null;
+  if (sgeSelection && !trainer.generator) {
+    throw new RangeError(
+      "Cannot select on SGE: the trainer has no generator (got sgeSelection: true)",
+    );
+  }
+  if (selectOn === "sge" && !sgeSelection) {
+    throw new RangeError(
+      'Cannot restore the best SGE epoch without SGE selection (got selectOn: "sge" and sgeSelection: false)',
+    );
+  }
+  const selectFromRaw = options.selectFromEpoch ?? 1;
+  if (!Number.isInteger(selectFromRaw) || selectFromRaw < 1) {
+    throw new RangeError(
+      `Cannot train: selectFromEpoch must be a positive integer (got ${selectFromRaw})`,
+    );
+  }
+  const selectFrom = Math.min(selectFromRaw, maxEpochs);
   const iterationsPerEpoch = options.iterationsPerEpoch ?? Math.ceil(data.labeled.size / batchSize);
   if (!Number.isInteger(iterationsPerEpoch) || iterationsPerEpoch < 1) {
     throw new RangeError(
@@ -301,6 +390,7 @@ export async function fit(
 
   const lastPath = checkpointDir ? join(checkpointDir, "last.ckpt") : null;
   const bestPath = checkpointDir ? join(checkpointDir, "best.ckpt") : null;
+  const bestSgePath = checkpointDir && sgeSelection ? join(checkpointDir, "best_sge.ckpt") : null;
   let state: FitState = {
     epoch: 0,
     iteration: 0,
@@ -310,11 +400,13 @@ export async function fit(
     history: [],
     bestEpoch: 0,
     bestLoss: Infinity,
+    ...(sgeSelection ? { bestSgeEpoch: 0, bestSgeLoss: Infinity } : {}),
     sinceBest: 0,
     stoppedEarly: false,
     streams: { labeled: null },
   };
   let best: Map<string, tf.Tensor> | null = null;
+  let bestSge: Map<string, tf.Tensor> | null = null;
   let resumed = false;
 
   if (resume && lastPath) {
@@ -331,16 +423,11 @@ export async function fit(
       if (data.unlabeled && state.streams.unlabeled !== undefined) {
         data.unlabeled.setState(state.streams.unlabeled);
       }
-      if (bestPath && await Deno.stat(bestPath).then(() => true, () => false)) {
-        const ckpt = await readCheckpoint(bestPath);
-        best = new Map();
-        for (const [name, v] of trainer.namedState()) {
-          const stored = ckpt.tensors.get(name);
-          if (stored && (name.startsWith("S/") || name.startsWith("G/"))) {
-            best.set(name, tf.keep(tf.tensor(stored.data, stored.shape, stored.dtype)));
-          }
-          void v;
-        }
+      if (bestPath) best = await readSnapshot(trainer, bestPath);
+      if (bestSgePath) bestSge = await readSnapshot(trainer, bestSgePath);
+      if (sgeSelection && state.bestSgeEpoch === undefined) {
+        state.bestSgeEpoch = 0;
+        state.bestSgeLoss = Infinity;
       }
       resumed = true;
     }
@@ -364,7 +451,11 @@ export async function fit(
   let lastLine = 0;
   const means = () =>
     Object.fromEntries(Object.keys(state.sums).map((k) => [k, state.sums[k]! / state.counts[k]!]));
-  const event = (kind: ProgressEvent["kind"], validation?: ValidationResult): ProgressEvent => {
+  const event = (
+    kind: ProgressEvent["kind"],
+    validation?: ValidationResult,
+    validationSge?: ValidationResult,
+  ): ProgressEvent => {
     const done = state.epoch * iterationsPerEpoch + state.iteration;
     const perIt = state.iteration > 0 ? state.seconds / state.iteration : NaN;
     const left = maxEpochs * iterationsPerEpoch - done;
@@ -376,6 +467,7 @@ export async function fit(
       iterationsPerEpoch,
       losses: means(),
       ...(validation ? { validation } : {}),
+      ...(validationSge ? { validationSge } : {}),
       secondsPerIteration: perIt,
       etaSeconds: perIt * left,
     };
@@ -389,15 +481,23 @@ export async function fit(
       `[grn] epoch ${e.epoch}/${e.maxEpochs} step ${e.iteration}/${e.iterationsPerEpoch}`;
     const tail = `${e.secondsPerIteration.toFixed(2)} s/it, ETA ${formatDuration(e.etaSeconds)}`;
     if (e.kind === "epoch" && e.validation) {
+      const sge = e.validationSge
+        ? ` | SGE diceLoss ${e.validationSge.diceLoss.toFixed(4)} meanDice ${
+          e.validationSge.meanDice.toFixed(4)
+        }`
+        : "";
       writeStderr(
         `${head} | ${formatLosses(e.losses)} | val diceLoss ${
           e.validation.diceLoss.toFixed(4)
-        } meanDice ${e.validation.meanDice.toFixed(4)} | ${tail}`,
+        } meanDice ${e.validation.meanDice.toFixed(4)}${sge} | ${tail}`,
       );
     } else if (e.kind === "epoch") {
       writeStderr(`[grn] epoch ${e.epoch}/${e.maxEpochs} done | ${formatLosses(e.losses)}`);
     } else if (e.kind === "done") {
-      writeStderr(`[grn] done after ${state.history.length} epochs; best epoch ${state.bestEpoch}`);
+      const sge = sgeSelection ? `, best SGE epoch ${state.bestSgeEpoch}` : "";
+      writeStderr(
+        `[grn] done after ${state.history.length} epochs; best epoch ${state.bestEpoch}${sge}`,
+      );
     } else {
       writeStderr(`${head} | ${formatLosses(e.losses)} | ${tail}`);
     }
@@ -418,6 +518,7 @@ export async function fit(
         } finally {
           disposeAll(labeled.images, labeled.labels, unlabeled?.images);
         }
+        if (typeof losses.consistencyWeight === "number") state.weight = losses.consistencyWeight;
         for (const [k, v] of Object.entries(losses)) {
           if (typeof v !== "number" || !Number.isFinite(v)) continue;
           state.sums[k] = (state.sums[k] ?? 0) + v;
@@ -438,31 +539,60 @@ export async function fit(
         iterations: state.iteration,
         seconds: state.seconds,
         train: means(),
+        ...(state.weight !== undefined ? { consistencyWeight: state.weight } : {}),
       };
       let validation: ValidationResult | undefined;
+      let validationSge: ValidationResult | undefined;
       if (data.validation) {
-        validation = evaluateDice(trainer, data.validation, {
-          sge: selectOn === "sge",
-          batchSize: validationBatchSize,
-        });
+        validation = evaluateDice(trainer, data.validation, { batchSize: validationBatchSize });
         record.validation = validation;
+        if (sgeSelection) {
+          validationSge = evaluateDice(trainer, data.validation, {
+            sge: true,
+            batchSize: validationBatchSize,
+          });
+          record.validationSge = validationSge;
+        }
       }
       state.history.push(record);
-      const score = validation ? validation.diceLoss : NaN;
-      if (!validation || score < state.bestLoss) {
-        if (validation) state.bestLoss = score;
+      if (!validation) {
         state.bestEpoch = record.epoch;
-        state.sinceBest = 0;
-        if (validation) {
+        if (sgeSelection) state.bestSgeEpoch = record.epoch;
+      } else if (record.epoch >= selectFrom) {
+        let improved = false;
+        if (validation.diceLoss < state.bestLoss) {
+          improved = true;
+          state.bestLoss = validation.diceLoss;
+          state.bestEpoch = record.epoch;
           disposeSnapshot(best);
           best = snapshot(trainer);
           if (bestPath) await trainer.save(bestPath, { epoch: record.epoch, validation });
         }
-      } else {
-        state.sinceBest++;
-        if (patience > 0 && state.sinceBest >= patience) state.stoppedEarly = true;
+        if (validationSge && validationSge.diceLoss < state.bestSgeLoss!) {
+          improved = true;
+          state.bestSgeLoss = validationSge.diceLoss;
+          state.bestSgeEpoch = record.epoch;
+          disposeSnapshot(bestSge);
+          bestSge = snapshot(trainer);
+          if (bestSgePath) {
+            await trainer.save(bestSgePath, { epoch: record.epoch, validation: validationSge });
+          }
+        }
+        if (improved) {
+          state.sinceBest = 0;
+        } else {
+          state.sinceBest++;
+          if (patience > 0 && state.sinceBest >= patience) state.stoppedEarly = true;
+        }
       }
-      emit(event("epoch", validation));
+      for (const r of state.history) {
+        const selected: ("segmentor" | "sge")[] = [];
+        if (r.epoch === state.bestEpoch) selected.push("segmentor");
+        if (sgeSelection && r.epoch === state.bestSgeEpoch) selected.push("sge");
+        if (selected.length > 0) r.selected = selected;
+        else delete r.selected;
+      }
+      emit(event("epoch", validation, validationSge));
       state.epoch++;
       state.iteration = 0;
       state.sums = {};
@@ -471,16 +601,22 @@ export async function fit(
       if (lastPath) await save(lastPath);
       await writeHistory();
     }
-    if (restoreBest && best) restoreSnapshot(trainer, best);
+    const restore = selectOn === "sge" ? bestSge : best;
+    if (restoreBest && restore) restoreSnapshot(trainer, restore);
     emit(event("done"));
+    const finite = (x: number | undefined) => x !== undefined && Number.isFinite(x) ? x : NaN;
     return {
       history: state.history,
       bestEpoch: state.bestEpoch,
-      bestValidationLoss: Number.isFinite(state.bestLoss) ? state.bestLoss : NaN,
+      bestValidationLoss: finite(state.bestLoss),
+      bestSgeEpoch: sgeSelection ? state.bestSgeEpoch ?? 0 : null,
+      bestSgeValidationLoss: finite(state.bestSgeLoss),
+      selectFromEpoch: selectFrom,
       stoppedEarly: state.stoppedEarly,
       resumed,
     };
   } finally {
     disposeSnapshot(best);
+    disposeSnapshot(bestSge);
   }
 }

@@ -88,6 +88,15 @@ export interface GRNOptions {
    * @default {() => 1}
    */
   consistencyWeight?: (step: number) => number;
+  /**
+   * Learning-rate factor as a function of the global step (0-based): before every iteration
+   * each of the trainer's optimizers (G, S, D) runs at `adam.learningRate × factor(step)`
+   * (e.g. `(t) => learningRateFactor("step", t, { iterationsPerEpoch })`, GRN's public
+   * StepLR). A pure function of the step, so a restored trainer resumes on the same rates.
+   * Optimizers that plug-ins own (the DAN and SASSNet discriminators) keep their own rate.
+   * @default {() => 1}
+   */
+  learningRateSchedule?: (step: number) => number;
   /** Options of the Dice loss used everywhere (see `diceLoss`). @default {{}} (MONAI-like) */
   dice?: DiceLossOptions;
   /**
@@ -163,6 +172,8 @@ export interface StepLosses {
   l1Unlabeled?: number;
   /** Consistency weight used in this step. */
   consistencyWeight?: number;
+  /** The segmentor optimizer's learning rate in this step (after the schedule). */
+  learningRate?: number;
 }
 
 /** What a trainer checkpoint's metadata holds. */
@@ -238,6 +249,7 @@ export class GRN {
   /** Effective loss weights. */
   readonly lambdas: Readonly<Required<GRNLambdas>>;
   readonly #consistencyWeight: (step: number) => number;
+  readonly #learningRateSchedule: (step: number) => number;
   readonly #baseLoss: (logits: tf.Tensor4D, labels: tf.Tensor3D) => tf.Scalar;
   readonly #combined: boolean;
   readonly #trainG: boolean;
@@ -265,6 +277,7 @@ export class GRN {
       feedback = "joint",
       lambdas = {},
       consistencyWeight = () => 1,
+      learningRateSchedule = () => 1,
       dice = {},
       supervisedLoss = "dice",
       unlabeledPhase = "separate",
@@ -300,6 +313,7 @@ export class GRN {
     this.feedback = feedback;
     this.lambdas = resolved;
     this.#consistencyWeight = consistencyWeight;
+    this.#learningRateSchedule = learningRateSchedule;
     if (typeof supervisedLoss === "function") {
       this.#baseLoss = supervisedLoss;
     } else if (supervisedLoss === "dice") {
@@ -384,6 +398,15 @@ export class GRN {
     return this.#step;
   }
 
+  /**
+   * Segmentor updates per iteration: 2 for GRN-SSL's separate labeled and unlabeled phases, 1
+   * for Algorithm 1 and the combined (classic SSL) loop, 0 while the segmentor is frozen.
+   */
+  get segmentorUpdatesPerIteration(): number {
+    if (!this.#trainS) return 0;
+    return this.mode === "ssl" && !this.#combined ? 2 : 1;
+  }
+
   /** The trainer's generator (its state is saved in checkpoints). */
   get rng(): Rng {
     return this.#rng;
@@ -444,8 +467,23 @@ export class GRN {
     return losses;
   }
 
+  /** Sets every optimizer's learning rate for the current step; returns the segmentor's. */
+  #applyLearningRateSchedule(): number {
+    const factor = this.#learningRateSchedule(this.#step);
+    if (!(factor >= 0) || !Number.isFinite(factor)) {
+      throw new RangeError(
+        `Cannot run a training step: the learning-rate schedule must return a finite factor >= 0 (got ${factor} at step ${this.#step})`,
+      );
+    }
+    for (const part of this.#parts.values()) {
+      part.adam.learningRate = part.adam.initialLearningRate * factor;
+    }
+    return this.#parts.get("S")!.adam.learningRate;
+  }
+
   /** The body of {@linkcode GRN.step}: the phases of one iteration and the plug-in's step. */
   #iteration(labeled: LabeledBatch, unlabeled?: UnlabeledBatch): StepLosses {
+    const learningRate = this.#applyLearningRateSchedule();
     const combined = this.#combined && unlabeled ? unlabeled : null;
     const losses = this.#labeledPhase(labeled, this.mode === "sel", combined);
     if (this.mode === "ssl" && unlabeled && !combined) {
@@ -461,6 +499,7 @@ export class GRN {
       });
       for (const [key, value] of Object.entries(extra)) losses[key] = value;
     }
+    losses.learningRate = learningRate;
     return losses;
   }
 

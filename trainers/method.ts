@@ -11,6 +11,7 @@ import type { UNetOptions } from "../networks/unet.ts";
 import { AugmentedSource } from "./augmented_source.ts";
 import { fit, type FitData, type FitOptions, type FitResult, type ProgressEvent } from "./fit.ts";
 import type { GRN, GRNLambdas, GRNOptions } from "./grn.ts";
+import type { LearningRateScheduleName } from "./schedules.ts";
 
 /**
  * Settings shared by every method of a comparison: one backbone, one seed, one optimizer, one
@@ -68,10 +69,16 @@ export interface MethodOptions {
    */
   consistencyWeight?: number;
   /**
-   * Fraction of the planned iterations the sigmoid ramp-up of `λ` (and UAMT's threshold)
-   * spans. SSL4MIS's ramp (`200 × 150` iterations) and SASSNet's (`40 × 150`) both end with
-   * their runs, hence 1.
-   * @default {1}
+   * Fraction of the planned iterations (the stage's `maxEpochs × iterationsPerEpoch`) the
+   * sigmoid ramp-up of `λ` (and UAMT's threshold) spans. {@linkcode Method.fit} lets model
+   * selection and early stopping start only in the epoch the ramp ends in (`fit`'s
+   * `selectFromEpoch`), so a ramped baseline always reaches its full weight and is selected
+   * at it. SSL4MIS's ramp ends with its 30000-iteration run, but SSL4MIS never stops early;
+   * with `fit`'s early stopping a ramp over the whole planned run would either be cut off
+   * (w/λ at 0.04-0.17 when a run stops at epoch 10-20 of 50) or, counted from its end, leave
+   * no epoch to select from. 0.4 ends the ramp at epoch 20 of 50, about where the supervised
+   * baseline stops improving, and leaves 60 % of the budget at full weight.
+   * @default {0.4}
    */
   rampFraction?: number;
   /**
@@ -89,11 +96,34 @@ export interface MethodOptions {
    */
   augment?: AugmentOptions & { border?: AugmentBorder };
   /**
-   * Share of the epoch budget for the reconstruction GAN of `supervised-gan-aug`; the
-   * segmentor gets the rest.
+   * Epochs of the reconstruction-GAN stage of `supervised-gan-aug` as a fraction of
+   * `maxEpochs` (`max(1, round(share × maxEpochs))`), run *before and on top of* the
+   * segmentor stage, which gets the full `maxEpochs` like the `supervised` baseline (so the
+   * two rows differ only by the GAN copies).
    * @default {0.5}
    */
   ganEpochShare?: number;
+  /**
+   * Learning-rate schedule of every optimizer the trainers own (G, S, D; plug-in
+   * discriminators keep their constant rate, as in SSL4MIS's DAN and SASSNet):
+   * `"none"`; `"step"`: ×0.1 every 10 epochs (GRN's public code: `StepLR(10, 0.1)` on G, S
+   * and D); `"poly"`: `(1 - t/T)^0.9` over the stage's planned iterations `T` (SSL4MIS).
+   * See `learningRateFactor`. The default stays `"none"` for every method (the paper gives an
+   * initial rate only; no measurement has yet shown another default to be better here).
+   * @default {"none"}
+   */
+  lrSchedule?: LearningRateScheduleName;
+  /**
+   * Equal segmentor-update budgets: GRN-SSL takes two segmentor updates per iteration (its
+   * labeled and unlabeled phases), every other method one. With `true`, a stage whose
+   * trainer takes one segmentor update per iteration runs twice the iterations per epoch
+   * (so twice the labeled and unlabeled batches), giving it as many segmentor updates per
+   * epoch as GRN-SSL; ramps and `"poly"` plan for the doubled count, `"step"` still decays
+   * per epoch. Use it for a table that compares GRN-SSL with baselines at equal numbers of
+   * segmentor updates; the default compares them at equal iterations (equal data draws).
+   * @default {false}
+   */
+  equalSegmentorUpdates?: boolean;
 }
 
 /** {@linkcode MethodOptions} with the shared defaults filled in (method defaults stay open). */
@@ -114,6 +144,8 @@ export interface ResolvedMethodOptions extends
       | "consistency"
       | "augment"
       | "ganEpochShare"
+      | "lrSchedule"
+      | "equalSegmentorUpdates"
     >
   >,
   Pick<MethodOptions, "supervisedLoss" | "dice" | "consistencyWeight" | "plannedIterations"> {}
@@ -122,6 +154,11 @@ export interface ResolvedMethodOptions extends
 export interface TrainingPlan {
   /** Planned iterations of the current stage. */
   iterations: number;
+  /**
+   * Iterations per epoch of the current stage (for per-epoch schedules).
+   * @default {150 before training (SSL4MIS's pseudo-epoch); set by `Method.fit`}
+   */
+  iterationsPerEpoch: number;
   /** Whether `iterations` was given by the user (then `fit` leaves it alone). */
   readonly fixed: boolean;
 }
@@ -139,6 +176,19 @@ export interface MethodStage {
    * frozen (a GAN pre-training) must not: its validation score would never improve.
    */
   validate: boolean;
+  /**
+   * The stage runs `max(1, round(epochShare × maxEpochs))` epochs *on top of* the budget
+   * instead of taking a share of it (the GAN stage of `supervised-gan-aug`).
+   * @default {false}
+   */
+  extraEpochs?: boolean;
+  /**
+   * The stage's unlabeled weight ramps up over `rampFraction` of its planned iterations;
+   * {@linkcode Method.fit} then starts model selection and early stopping in the epoch the
+   * ramp ends in.
+   * @default {false}
+   */
+  ramped?: boolean;
 }
 
 /** What a method definition's `build` gets. */
@@ -225,6 +275,7 @@ export class Method {
     this.options = options;
     this.#plan = {
       iterations: options.plannedIterations ?? 30000,
+      iterationsPerEpoch: 150,
       fixed: options.plannedIterations !== undefined,
     };
     const stages = definition.build({ options, plan: this.#plan });
@@ -274,35 +325,64 @@ export class Method {
   }
 
   /**
-   * The number of epochs of each stage for a budget of `maxEpochs`: every stage but the last
-   * gets `max(1, round(share · maxEpochs))`, the last stage the rest.
+   * The number of epochs of each stage for a budget of `maxEpochs`: a stage with
+   * `extraEpochs` runs `max(1, round(share · maxEpochs))` on top of the budget; of the others,
+   * every stage but the last gets `max(1, round(share · maxEpochs))` and the last the rest.
    *
    * @throws {RangeError} When the budget leaves the last stage no epoch.
    */
   stageEpochs(maxEpochs: number): number[] {
-    const epochs = this.stages.slice(0, -1).map((s) =>
-      Math.max(1, Math.round(s.epochShare * maxEpochs))
-    );
-    const rest = maxEpochs - epochs.reduce((a, b) => a + b, 0);
+    const share = (s: MethodStage) => Math.max(1, Math.round(s.epochShare * maxEpochs));
+    const last = this.stages.length - 1;
+    const budgeted = this.stages.slice(0, -1).filter((s) => !s.extraEpochs);
+    const rest = maxEpochs - budgeted.reduce((a, s) => a + share(s), 0);
     if (rest < 1) {
       throw new RangeError(
         `Cannot split the epoch budget of method "${this.name}": its ${this.stages.length} stages need at least ${
-          epochs.length + 1
+          budgeted.length + 1
         } epochs (got maxEpochs ${maxEpochs})`,
       );
     }
-    return [...epochs, rest];
+    return this.stages.map((s, k) => (k === last ? rest : share(s)));
   }
 
   /**
-   * Trains every stage in order with `fit()` (validation, model selection, early stopping,
-   * checkpoints and resume), on one shared budget: `maxEpochs` is split between the stages
-   * (see {@linkcode Method.stageEpochs}). With several stages, each checkpoints into
-   * `checkpointDir/<stage>`; a stage that does not validate trains all its epochs.
+   * Iterations per epoch of a stage for a nominal `iterationsPerEpoch`: doubled for a stage
+   * whose trainer takes one segmentor update per iteration when `equalSegmentorUpdates` is
+   * on (see {@linkcode MethodOptions.equalSegmentorUpdates}), else unchanged.
+   */
+  stageIterationsPerEpoch(stage: MethodStage, iterationsPerEpoch: number): number {
+    const updates = stage.trainer.segmentorUpdatesPerIteration;
+    return this.options.equalSegmentorUpdates && updates === 1
+      ? 2 * iterationsPerEpoch
+      : iterationsPerEpoch;
+  }
+
+  /**
+   * The first epoch a stage's model selection and early stopping consider: for a ramped
+   * stage, the epoch its ramp ends in (`ceil(rampFraction × plannedIterations /
+   * iterationsPerEpoch)`, at most `epochs`), else 1.
+   */
+  selectFromEpoch(stage: MethodStage, epochs: number): number {
+    if (!stage.ramped) return 1;
+    const rampIterations = this.options.rampFraction * this.#plan.iterations;
+    const end = Math.ceil(rampIterations / this.#plan.iterationsPerEpoch - 1e-9);
+    return Math.min(epochs, Math.max(1, end));
+  }
+
+  /**
+   * Trains every stage in order with `fit()` (validation, model selection per inference
+   * path, early stopping, checkpoints and resume), on one shared budget: `maxEpochs` is split
+   * between the stages (see {@linkcode Method.stageEpochs}). With several stages, each
+   * checkpoints into `checkpointDir/<stage>`; a stage that does not validate trains all its
+   * epochs.
    *
    * The labeled source is wrapped with the method's augmentation when it has one; unless
-   * `plannedIterations` was set, the ramps plan for the running stage's `epochs ×
-   * iterationsPerEpoch`.
+   * `plannedIterations` was set, the ramps and the `"poly"` schedule plan for the running
+   * stage's `epochs × iterationsPerEpoch` (iterations doubled with
+   * `equalSegmentorUpdates`, see {@linkcode Method.stageIterationsPerEpoch}). A ramped stage
+   * is selected and stopped early only from the epoch its ramp ends in (see
+   * {@linkcode Method.selectFromEpoch}); an explicit `selectFromEpoch` option overrides it.
    *
    * @throws {RangeError} When the method needs unlabeled data and none is given, or on bad
    *   options (see `fit`).
@@ -319,11 +399,13 @@ export class Method {
     const labeled = this.labeledAugment
       ? new AugmentedSource(data.labeled, this.labeledAugment, this.options.seed)
       : data.labeled;
-    const iterationsPerEpoch = options.iterationsPerEpoch ??
+    const nominalIterations = options.iterationsPerEpoch ??
       Math.ceil(data.labeled.size / batchSize);
     const results: MethodFitResult["stages"] = [];
     for (let k = 0; k < this.stages.length; k++) {
       const stage = this.stages[k]!;
+      const iterationsPerEpoch = this.stageIterationsPerEpoch(stage, nominalIterations);
+      this.#plan.iterationsPerEpoch = iterationsPerEpoch;
       if (!this.#plan.fixed) this.#plan.iterations = epochs[k]! * iterationsPerEpoch;
       const report = typeof progress === "function"
         ? (e: ProgressEvent) =>
@@ -338,6 +420,7 @@ export class Method {
         ...options,
         maxEpochs: epochs[k]!,
         iterationsPerEpoch,
+        selectFromEpoch: options.selectFromEpoch ?? this.selectFromEpoch(stage, epochs[k]!),
         progress: report,
         ...(checkpointDir && this.stages.length > 1
           ? { checkpointDir: join(checkpointDir, stage.name) }

@@ -96,10 +96,12 @@ function resolve(options: MethodOptions): ResolvedMethodOptions {
     auxiliaryDiscriminator = {},
     adam = {},
     lambdas = {},
-    rampFraction = 1,
+    rampFraction = 0.4,
     consistency = {},
     augment = {},
     ganEpochShare = 0.5,
+    lrSchedule = "none",
+    equalSegmentorUpdates = false,
     supervisedLoss,
     dice,
     consistencyWeight,
@@ -121,6 +123,12 @@ function resolve(options: MethodOptions): ResolvedMethodOptions {
     fail("rampFraction", "a finite number >= 0", rampFraction);
   }
   if (!(ganEpochShare > 0 && ganEpochShare < 1)) fail("ganEpochShare", "in (0, 1)", ganEpochShare);
+  if (!["none", "step", "poly"].includes(lrSchedule)) {
+    fail("lrSchedule", 'one of "none", "step", "poly"', lrSchedule);
+  }
+  if (typeof equalSegmentorUpdates !== "boolean") {
+    fail("equalSegmentorUpdates", "a boolean", equalSegmentorUpdates);
+  }
   if (
     consistencyWeight !== undefined && (!(consistencyWeight >= 0) || !isFinite(consistencyWeight))
   ) {
@@ -146,6 +154,8 @@ function resolve(options: MethodOptions): ResolvedMethodOptions {
     consistency,
     augment,
     ganEpochShare,
+    lrSchedule,
+    equalSegmentorUpdates,
     ...(supervisedLoss !== undefined ? { supervisedLoss } : {}),
     ...(dice !== undefined ? { dice } : {}),
     ...(consistencyWeight !== undefined ? { consistencyWeight } : {}),

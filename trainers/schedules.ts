@@ -145,3 +145,86 @@ export function sigmoidConsistencyWeight(
   }
   return (step) => weight * sigmoidRampup(Math.floor(step / pseudo + 1e-9), rampLength);
 }
+
+/** A learning-rate schedule by name: `"none"`, `"step"` (GRN's public code), `"poly"` (SSL4MIS). */
+export type LearningRateScheduleName = "none" | "step" | "poly";
+
+/** Options of {@linkcode learningRateFactor}. */
+export interface LearningRateScheduleOptions {
+  /** Iterations per epoch (for `"step"`, which decays per epoch). Required for `"step"`. */
+  iterationsPerEpoch?: number;
+  /** Planned iterations of the run (for `"poly"`, which reaches 0 there). Required for `"poly"`. */
+  totalIterations?: number;
+  /** `"step"`: epochs between decays (PyTorch `StepLR(step_size)`). @default {10} (GRN's code) */
+  stepEpochs?: number;
+  /** `"step"`: factor per decay (`StepLR(gamma)`). @default {0.1} (GRN's code) */
+  gamma?: number;
+  /** `"poly"`: exponent. @default {0.9} (SSL4MIS) */
+  power?: number;
+}
+
+/**
+ * The learning-rate factor at a (0-based) iteration `t`, multiplying the optimizer's initial
+ * rate:
+ *
+ * - `"none"`: 1;
+ * - `"step"`: `γ^floor(e / stepEpochs)` with `e = floor(t / iterationsPerEpoch)` the 0-based
+ *   epoch: PyTorch's `StepLR(step_size = 10, gamma = 0.1)` stepped once per epoch, as GRN's
+ *   public code does for G, S and D (epochs 0-9 at 1, 10-19 at 0.1, 20-29 at 0.01, ...);
+ * - `"poly"`: `(1 - min(t, T)/T)^power` with `T = totalIterations`: SSL4MIS's
+ *   `base_lr·(1 - iter/max_iter)^0.9`, written after each step, so iteration 0 runs at the
+ *   base rate and the rate reaches 0 at `T`.
+ *
+ * @param name The schedule.
+ * @param step 0-based global iteration.
+ * @param options See {@linkcode LearningRateScheduleOptions}.
+ * @returns A factor in `[0, 1]`.
+ * @throws {RangeError} On an unknown name, a negative step, or a missing/invalid option.
+ *
+ * @example
+ * ```ts
+ * import { learningRateFactor } from "./schedules.ts";
+ * console.assert(learningRateFactor("step", 25, { iterationsPerEpoch: 2 }) === 0.1);
+ * console.assert(learningRateFactor("poly", 0, { totalIterations: 100 }) === 1);
+ * ```
+ */
+export function learningRateFactor(
+  name: LearningRateScheduleName,
+  step: number,
+  options: LearningRateScheduleOptions = {},
+): number {
+  if (!(step >= 0) || !Number.isFinite(step)) {
+    throw new RangeError(`Cannot compute the learning rate: step must be >= 0 (got ${step})`);
+  }
+  const positive = (key: string, value: number | undefined): number => {
+    if (value === undefined || !(value > 0) || !Number.isFinite(value)) {
+      throw new RangeError(
+        `Cannot compute the "${name}" learning rate: ${key} must be a finite number > 0 (got ${value})`,
+      );
+    }
+    return value;
+  };
+  if (name === "none") return 1;
+  if (name === "step") {
+    const perEpoch = positive("iterationsPerEpoch", options.iterationsPerEpoch);
+    const every = positive("stepEpochs", options.stepEpochs ?? 10);
+    const gamma = options.gamma ?? 0.1;
+    if (!(gamma >= 0 && gamma <= 1)) {
+      throw new RangeError(
+        `Cannot compute the "step" learning rate: gamma must be in [0, 1] (got ${gamma})`,
+      );
+    }
+    const epoch = Math.floor(step / perEpoch + 1e-9);
+    return Math.pow(gamma, Math.floor(epoch / every + 1e-9));
+  }
+  if (name === "poly") {
+    const total = positive("totalIterations", options.totalIterations);
+    const power = positive("power", options.power ?? 0.9);
+    return Math.pow(1 - Math.min(step, total) / total, power);
+  }
+  throw new RangeError(
+    `Cannot compute the learning rate: schedule must be "none", "step" or "poly" (got ${
+      JSON.stringify(name)
+    })`,
+  );
+}

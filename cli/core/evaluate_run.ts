@@ -227,7 +227,10 @@ export async function evaluateRun(
   } = options;
   await initEngine({ backend, threads, native, log });
   const { config, checkpoint, method } = await loadRunModel(dir);
+  // SGE is scored with the model selected for S(G(x)) (model_sge.ckpt) when the run has one.
+  let sgeModel: Awaited<ReturnType<typeof loadRunModel>> | null = null;
   try {
+    if (sge !== "off" && method.hasGenerator) sgeModel = await loadRunModel(dir, { sge: true });
     if (sge === "on" && !method.hasGenerator) {
       throw new Error(
         `Cannot evaluate ${dir} with SGE: method ${config.method} has no generator (got --sge)`,
@@ -272,7 +275,8 @@ export async function evaluateRun(
       scans.push({ id, participant: scan.participant });
       for (const variant of variants) {
         const useSge = variant === "sge";
-        const predict: SlicePredictor = (x) => method.trainer.predict(x, { sge: useSge });
+        const predict: SlicePredictor = (x) =>
+          (useSge && sgeModel ? sgeModel.method : method).trainer.predict(x, { sge: useSge });
         let meanDice: number;
         if (protocol === "scan") {
           const pred = await predictVolume(scan.image, predict, { ...fitOptions, direction });
@@ -408,5 +412,6 @@ export async function evaluateRun(
     return metrics;
   } finally {
     method.dispose();
+    sgeModel?.method.dispose();
   }
 }

@@ -102,7 +102,7 @@ export async function predictScan(options: PredictScanOptions): Promise<PredictS
     throw new Error(`Cannot predict: the read-out must end in .json or .csv (got ${readout})`);
   }
   await initEngine({ backend, threads, native, log });
-  const { config, checkpoint, method } = await loadRunModel(model);
+  const { config, checkpoint, method } = await loadRunModel(model, { sge });
   try {
     if (sge && !method.hasGenerator) {
       throw new Error(

@@ -6,11 +6,13 @@
  *   config.json    what was trained, on what, how (method, fraction, seeds, sizes, engine, versions)
  *   split.json     participants and scans of every split side and the labeled subset
  *   last.ckpt      latest training state (resume), written by fit
- *   best.ckpt      best validation epoch, written by fit
+ *   best.ckpt      best validation epoch of S(x), written by fit
+ *   best_sge.ckpt  best validation epoch of S(G(x)) (methods with a generator), written by fit
  *   history.json   per-epoch losses and validation, written by fit
  *                  (a multi-stage method, e.g. supervised-gan-aug, writes these three into
  *                  one sub-folder per stage: gan/, segmentor/)
- *   model.ckpt     the selected model (best validation epoch, else the last), written at the end
+ *   model.ckpt     the selected model for S(x) (best validation epoch, else the last), written at the end
+ *   model_sge.ckpt the selected model for SGE S(G(x)) (methods with a generator), written at the end
  *   train.json     training summary (epochs, best epoch, times)
  *   metrics.json   written by `grn eval`
  *   scans.csv      per-scan per-class scores, written by `grn eval --protocol scan`
@@ -32,8 +34,10 @@ export const RUN_FILES: Readonly<{
   split: string;
   last: string;
   best: string;
+  bestSge: string;
   history: string;
   model: string;
+  modelSge: string;
   train: string;
   metrics: string;
   scans: string;
@@ -43,8 +47,10 @@ export const RUN_FILES: Readonly<{
   split: "split.json",
   last: "last.ckpt",
   best: "best.ckpt",
+  bestSge: "best_sge.ckpt",
   history: "history.json",
   model: "model.ckpt",
+  modelSge: "model_sge.ckpt",
   train: "train.json",
   metrics: "metrics.json",
   scans: "scans.csv",

@@ -102,10 +102,35 @@ export interface RunSummary {
   splitSeed: number;
   /** Epochs in the history (over all stages). */
   epochs: number;
-  /** Epoch of the selected model. */
+  /** Epoch of the selected `S(x)` model (`model.ckpt`; in the last stage's history). */
   bestEpoch: number;
   /** Its validation Dice loss (`NaN` without validation). */
   bestValidationLoss: number;
+  /**
+   * The consistency weight `w(t)` at the last iteration of the selected epoch (`null` for
+   * methods without an unlabeled term): how much of its final weight a ramped baseline's
+   * selected model was trained with.
+   */
+  consistencyWeight: number | null;
+  /**
+   * The first epoch model selection and early stopping considered: the epoch the consistency
+   * ramp ends in for ramped baselines, else 1.
+   */
+  selectFromEpoch: number;
+  /**
+   * The model selected for SGE `S(G(x))` by its own validation Dice loss (`model_sge.ckpt`;
+   * methods with a generator), else `null`.
+   */
+  sge: {
+    /** Epoch of the selected SGE model (in the last stage's history). */
+    bestEpoch: number;
+    /** Its validation Dice loss of `S(G(x))` (`NaN` without validation). */
+    bestValidationLoss: number;
+    /** `w(t)` at the last iteration of that epoch (`null` without an unlabeled term). */
+    consistencyWeight: number | null;
+    /** Path of its checkpoint. */
+    model: string;
+  } | null;
   /** Whether early stopping ended training. */
   stoppedEarly: boolean;
   /** Whether the run continued from a checkpoint. */
@@ -253,7 +278,8 @@ function resolveConfig(o: TrainRunOptions, stored: RunConfig | null): RunConfig 
  * participant level with `splitSeed` (test, validation, train), choose the labeled subset of
  * the training participants (a nested prefix of one permutation, so it is the same for every
  * method), slice the scans, train with `fit` (checkpoints, history, early stopping and model
- * selection in the run folder), and save the selected model as `model.ckpt`.
+ * selection in the run folder), and save the selected model as `model.ckpt` and, for methods
+ * with a generator, the model selected for SGE `S(G(x))` as `model_sge.ckpt`.
  *
  * @param options See {@linkcode TrainRunOptions}.
  * @returns The run summary.
@@ -408,6 +434,31 @@ export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
     await method.trainer.save(modelPath, {
       selected: { epoch: result.bestEpoch, validationLoss: result.bestValidationLoss },
     });
+    const weightAt = (epoch: number | null) =>
+      (epoch !== null ? result.history[epoch - 1]?.consistencyWeight : undefined) ?? null;
+    let sge: RunSummary["sge"] = null;
+    if (result.bestSgeEpoch !== null) {
+      // The S(G(x))-selected weights: fit's best_sge.ckpt of the last stage (without
+      // validation the last epoch, which the trainer already holds).
+      const stages = method.stages;
+      const stageDir = stages.length > 1 ? join(out, stages[stages.length - 1]!.name) : out;
+      const bestSgePath = join(stageDir, RUN_FILES.bestSge);
+      if (await exists(bestSgePath)) await method.trainer.restore(bestSgePath);
+      const modelSgePath = join(out, RUN_FILES.modelSge);
+      await method.trainer.save(modelSgePath, {
+        selected: {
+          path: "sge",
+          epoch: result.bestSgeEpoch,
+          validationLoss: result.bestSgeValidationLoss,
+        },
+      });
+      sge = {
+        bestEpoch: result.bestSgeEpoch,
+        bestValidationLoss: result.bestSgeValidationLoss,
+        consistencyWeight: weightAt(result.bestSgeEpoch),
+        model: modelSgePath,
+      };
+    }
     const labeledParticipants = choice.labeledParticipants.length;
     const summary: RunSummary = {
       dir: out,
@@ -418,6 +469,9 @@ export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
       epochs: result.stages.reduce((n, st) => n + st.result.history.length, 0),
       bestEpoch: result.bestEpoch,
       bestValidationLoss: result.bestValidationLoss,
+      consistencyWeight: weightAt(result.bestEpoch),
+      selectFromEpoch: result.selectFromEpoch,
+      sge,
       stoppedEarly: result.stoppedEarly,
       resumed: result.resumed,
       seconds: (performance.now() - t0) / 1000,

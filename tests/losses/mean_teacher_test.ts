@@ -21,13 +21,14 @@ function context(s: FakeSegmentor, seed: number, step = 0): ConsistencyContext {
   };
 }
 
-Deno.test("MeanTeacher.compute(): mean((p_student(x) - p_teacher(x + clip(0.1ε, ±0.2)))²)", () => {
+Deno.test("MeanTeacher.compute(): mean((p_student(x) - p_teacher(x + clip(0.2ε, ±0.4)))²) on [-1, 1] images", () => {
   const student = new FakeSegmentor([0.7, -0.2]);
   const mt = new MeanTeacher();
   assert.deepEqual(mt.requires, ["teacher"]);
   mt.attach({ segmentor: student, generator: null });
   student.set([1, 0.1]); // the teacher keeps [0.7, -0.2]
-  const noise = new Rng(3).normalArray(4, 0, 0.1).map((n) => Math.min(0.2, Math.max(-0.2, n)));
+  // SSL4MIS's 0.1 / ±0.2 on [0, 1] images, doubled for our [-1, 1] range.
+  const noise = new Rng(3).normalArray(4, 0, 0.2).map((n) => Math.min(0.4, Math.max(-0.4, n)));
   assert.ok(noise.some((n) => n !== 0));
   let sum = 0;
   X.forEach((x, i) => {

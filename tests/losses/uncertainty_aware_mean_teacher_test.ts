@@ -23,6 +23,30 @@ Deno.test("UAMT threshold τ(t) = (0.75 + 0.25·sigmoidRampup(t, T))·ln 2 (ln C
   assert.throws(() => new UncertaintyAwareMeanTeacher({ passes: 0 }), /passes must be a positive/);
 });
 
+Deno.test("UAMT thresholdEntropy ln-classes scales τ to ln C and keeps the 2·Σm normaliser", () => {
+  const lnC = new UncertaintyAwareMeanTeacher({
+    thresholdEntropy: "ln-classes",
+    thresholdRamp: () => 0,
+  });
+  assert.ok(Math.abs(lnC.threshold(0, 7) - 0.75 * Math.log(7)) < 1e-12); // 1.459
+  const ln2 = new UncertaintyAwareMeanTeacher({ thresholdRamp: () => 0 });
+  assert.ok(Math.abs(ln2.threshold(0, 7) - 0.75 * Math.LN2) < 1e-12); // 0.520
+  // A pixel with entropy 0.73 (3 classes) is masked under 0.75·ln 2 but kept under 0.75·ln 3.
+  const pBar = [0.75, 0.15, 0.1], q = [0.2, 0.5, 0.3], p = [0.1, 0.1, 0.8];
+  const t = (a: number[]) => tf.tensor4d(a, [1, 1, 1, 3]);
+  const [tp, tq, tb] = [t(p), t(q), t(pBar)];
+  assert.ok(entropy(pBar) > ln2.threshold(0, 3) && entropy(pBar) < lnC.threshold(0, 3));
+  assert.equal(ln2.maskedConsistency(tp, tq, tb, ln2.threshold(0, 3)).dataSync()[0], 0);
+  const kept = lnC.maskedConsistency(tp, tq, tb, lnC.threshold(0, 3)).dataSync()[0]!;
+  const expected = ((0.1 - 0.2) ** 2 + (0.1 - 0.5) ** 2 + (0.8 - 0.3) ** 2) / 2; // / (2·Σm)
+  assert.ok(Math.abs(kept - expected) < 1e-6, `got ${kept}, expected ${expected}`);
+  assert.throws(
+    () => new UncertaintyAwareMeanTeacher({ thresholdEntropy: "ln3" as "ln2" }),
+    /thresholdEntropy must be "ln2" or "ln-classes" \(got "ln3"\)/,
+  );
+  tf.dispose([tp, tq, tb]);
+});
+
 Deno.test("UAMT mask: pixels whose MC entropy reaches τ drop out; sum / (2·Σm)", () => {
   const uamt = new UncertaintyAwareMeanTeacher();
   // Two pixels, three classes: a confident one (entropy 0.394) and an uncertain one (1.09).

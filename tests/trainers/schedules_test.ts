@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   cosineRampdown,
   emaDecay,
+  learningRateFactor,
   linearRampup,
   sigmoidConsistencyWeight,
   sigmoidRampup,
@@ -70,5 +71,54 @@ Deno.test("sigmoidConsistencyWeight: SSL4MIS's w(t) = 0.1·sigmoidRampup(floor(t
   assert.throws(
     () => sigmoidConsistencyWeight({ pseudoEpochLength: 0 }),
     /pseudoEpochLength must be > 0 \(got 0\)/,
+  );
+});
+
+Deno.test("learningRateFactor step: StepLR(10, 0.1) stepped per epoch (GRN's public code)", () => {
+  const o = { iterationsPerEpoch: 25 };
+  // Epoch e = floor(t / 25): epochs 0-9 at 1, 10-19 at 0.1, 20-29 at 0.01.
+  assert.equal(learningRateFactor("step", 0, o), 1);
+  assert.equal(learningRateFactor("step", 249, o), 1); // last iteration of epoch 9
+  assert.equal(learningRateFactor("step", 250, o), 0.1); // first of epoch 10
+  assert.equal(learningRateFactor("step", 499, o), 0.1);
+  near(learningRateFactor("step", 500, o), 0.01);
+  near(learningRateFactor("step", 1249, o), 1e-4); // epoch 49
+  // Custom step and gamma: halve every 2 epochs of 3 iterations.
+  const c = { iterationsPerEpoch: 3, stepEpochs: 2, gamma: 0.5 };
+  assert.deepEqual(
+    [0, 5, 6, 11, 12].map((t) => learningRateFactor("step", t, c)),
+    [1, 1, 0.5, 0.5, 0.25],
+  );
+});
+
+Deno.test("learningRateFactor poly: (1 - t/T)^0.9 (SSL4MIS)", () => {
+  const o = { totalIterations: 30000 };
+  assert.equal(learningRateFactor("poly", 0, o), 1);
+  near(learningRateFactor("poly", 15000, o), Math.pow(0.5, 0.9)); // 0.53589...
+  near(learningRateFactor("poly", 15000, o), 0.5358867312681466);
+  near(learningRateFactor("poly", 29999, o), Math.pow(1 / 30000, 0.9));
+  assert.equal(learningRateFactor("poly", 30000, o), 0);
+  assert.equal(learningRateFactor("poly", 40000, o), 0, "clamped past the plan");
+  near(learningRateFactor("poly", 3, { totalIterations: 4, power: 2 }), 0.0625);
+  assert.equal(learningRateFactor("none", 12345), 1);
+});
+
+Deno.test("learningRateFactor rejects bad schedules with clear messages", () => {
+  assert.throws(
+    () => learningRateFactor("step", 3),
+    /"step" learning rate: iterationsPerEpoch must be a finite number > 0 \(got undefined\)/,
+  );
+  assert.throws(
+    () => learningRateFactor("poly", 3, { totalIterations: 0 }),
+    /totalIterations must be a finite number > 0 \(got 0\)/,
+  );
+  assert.throws(() => learningRateFactor("poly", -1, { totalIterations: 5 }), /step must be >= 0/);
+  assert.throws(
+    () => learningRateFactor("cosine" as "poly", 0),
+    /schedule must be "none", "step" or "poly" \(got "cosine"\)/,
+  );
+  assert.throws(
+    () => learningRateFactor("step", 0, { iterationsPerEpoch: 2, gamma: 2 }),
+    /gamma must be in \[0, 1\] \(got 2\)/,
   );
 });
