@@ -5,26 +5,15 @@
  * @module
  */
 import { gunzipSync } from "node:zlib";
-import { basename, dirname, join } from "node:path";
-
-let tempCounter = 0;
+import { writeFileAtomic as writeAtomic } from "../engine/atomic_write.ts";
 
 /**
- * Writes `bytes` to `path` atomically: the data goes to a temporary file in the same folder,
- * which is then renamed over `path`, so readers never see a half-written file.
+ * Writes `bytes` to `path` atomically and durably through the project's one atomic writer
+ * (`engine/atomic_write.ts`: temporary file in the same folder, fsync, rename, fsync of the
+ * folder), so readers never see a half-written file. The folder must exist.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(
-    dirname(path),
-    `.${basename(path)}.${Deno.pid}.${Date.now()}.${tempCounter++}.tmp`,
-  );
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
+  await writeAtomic(path, bytes);
 }
 
 /** Writes a UTF-8 text file atomically (see {@linkcode writeFileAtomic}). */

@@ -6,6 +6,7 @@
 import { gzipSync } from "node:zlib";
 import type { Volume, VolumeArray } from "./volume.ts";
 import { show, writeFileAtomic } from "./_file_io.ts";
+import { FileWriteError } from "../engine/atomic_write.ts";
 import { NIFTI_DATATYPES, type NiftiDatatype } from "./nifti_header.ts";
 import { affineToQform } from "./nifti_qform.ts";
 
@@ -258,8 +259,8 @@ function encode(volume: Volume, options: NiftiWriteOptions, what: string): Uint8
 }
 
 /**
- * Writes a volume as a NIfTI single file, atomically (temporary file in the same folder, then
- * rename). A path ending in `.gz` is gzipped. See {@linkcode encodeNifti} for the header.
+ * Writes a volume as a NIfTI single file, atomically and durably (temporary file in the same
+ * folder, fsync, rename, fsync of the folder). A path ending in `.gz` is gzipped. See {@linkcode encodeNifti} for the header.
  *
  * @example Save a label volume
  * ```ts ignore
@@ -284,6 +285,7 @@ export async function writeNifti(
   try {
     await writeFileAtomic(path, bytes);
   } catch (error) {
-    throw new Error(`${what}: ${(error as Error).message}`);
+    const reason = error instanceof FileWriteError ? error.reason : (error as Error).message;
+    throw new Error(`${what}: ${reason}`, { cause: error });
   }
 }

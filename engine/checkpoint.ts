@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { dirname } from "node:path";
+import { writeFileAtomic } from "./atomic_write.ts";
 
 /** One tensor as stored in a checkpoint. */
 export interface StoredTensor {
@@ -22,9 +22,43 @@ export interface Checkpoint<M = unknown> {
 const MAGIC = "GRNCKPT1";
 
 /**
- * Writes named tensors and JSON metadata to one file, atomically: the data goes to a temporary
- * file in the same folder, which is then renamed over `path`, so a crash never leaves a
- * half-written checkpoint.
+ * A checkpoint write refused because a tensor holds `NaN` or `±Infinity` (training diverged):
+ * the file is not written, so the previous checkpoint at that path is kept.
+ */
+export class NonFiniteTensorError extends Error {
+  /** The checkpoint that was not written. */
+  readonly path: string;
+  /** The tensor (variable) name, e.g. `S/enc0/conv1/kernel`. */
+  readonly tensor: string;
+  /** How many of its values are not finite. */
+  readonly count: number;
+
+  /**
+   * @param path The checkpoint path.
+   * @param tensor The tensor name.
+   * @param count Non-finite values in it.
+   * @param value The first non-finite value.
+   * @param index Its flat index.
+   */
+  constructor(path: string, tensor: string, count: number, value: number, index: number) {
+    super(
+      `Cannot write checkpoint ${path}: tensor ${tensor} holds ${count} non-finite value${
+        count === 1 ? "" : "s"
+      } (got ${value} at index ${index}); training diverged, the previous checkpoint is kept`,
+    );
+    this.name = "NonFiniteTensorError";
+    this.path = path;
+    this.tensor = tensor;
+    this.count = count;
+  }
+}
+
+/**
+ * Writes named tensors and JSON metadata to one file, atomically and durably (the project's
+ * atomic writer: temporary file in the same folder, fsync, rename, fsync of the folder), so a
+ * crash never leaves a half-written checkpoint. Float tensors holding `NaN` or `±Infinity` are
+ * refused ({@linkcode NonFiniteTensorError}) and nothing is written, so a diverged run never
+ * replaces a good checkpoint.
  *
  * Layout: 8-byte magic `GRNCKPT1`, uint32 (little-endian) header length, the JSON header
  * (`{ version, meta, tensors: [{ name, shape, dtype, offset, length }] }`), then the raw
@@ -33,6 +67,8 @@ const MAGIC = "GRNCKPT1";
  * @param path Destination file.
  * @param tensors Tensors by name (names must be unique).
  * @param meta Any JSON-serialisable metadata (epoch, RNG state, history, options).
+ * @throws {NonFiniteTensorError} When a float tensor holds a non-finite value (names the file
+ *   and the tensor).
  */
 export async function writeCheckpoint(
   path: string,
@@ -56,6 +92,14 @@ export async function writeCheckpoint(
       );
     }
     const values = await tensor.data();
+    if (values instanceof Float32Array) {
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        let count = 0;
+        for (const v of values) if (!Number.isFinite(v)) count++;
+        throw new NonFiniteTensorError(path, name, count, values[bad]!, bad);
+      }
+    }
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
     index.push({
       name,
@@ -80,15 +124,7 @@ export async function writeCheckpoint(
     out.set(chunk, at);
     at += chunk.byteLength;
   }
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${Deno.pid}.${Date.now()}.tmp`;
-  try {
-    await Deno.writeFile(tmp, out);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, out, { mkdir: true });
 }
 
 /**

@@ -4,6 +4,7 @@
  * @module
  */
 export * from "./adam.ts";
+export * from "./atomic_write.ts";
 export * from "./checkpoint.ts";
 export * from "./init_engine.ts";
 export * from "./memory.ts";

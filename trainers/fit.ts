@@ -1,9 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
+import { writeFileAtomic } from "../engine/atomic_write.ts";
 import { readCheckpoint } from "../engine/checkpoint.ts";
 import { diceLoss } from "../losses/dice_loss.ts";
 import type { BatchSource } from "./batch_source.ts";
 import type { GRN, StepLosses } from "./grn.ts";
+import { withTrainingPosition } from "./training_guards.ts";
 
 /** The data a training run draws from. */
 export interface FitData {
@@ -443,9 +445,7 @@ export async function fit(
   const writeHistory = async () => {
     if (!checkpointDir) return;
     const path = join(checkpointDir, "history.json");
-    const tmp = `${path}.${Deno.pid}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify(state.history, null, 2) + "\n");
-    await Deno.rename(tmp, path);
+    await writeFileAtomic(path, JSON.stringify(state.history, null, 2) + "\n", { mkdir: true });
   };
 
   let lastLine = 0;
@@ -515,6 +515,8 @@ export async function fit(
             { images: labeled.images, labels: labeled.labels! },
             unlabeled ? { images: unlabeled.images } : undefined,
           );
+        } catch (error) {
+          throw await withTrainingPosition(error, state.epoch + 1, state.iteration + 1, lastPath);
         } finally {
           disposeAll(labeled.images, labeled.labels, unlabeled?.images);
         }

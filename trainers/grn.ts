@@ -19,6 +19,7 @@ import type { Generator } from "../networks/generator.ts";
 import type { Module } from "../networks/module.ts";
 import { isMultiScaleSegmentor, type Segmentor } from "../networks/segmentor.ts";
 import { fit, type FitData, type FitOptions, type FitResult } from "./fit.ts";
+import { checkBatchValues, checkStepLosses } from "./training_guards.ts";
 
 /** GRN-SEL (Algorithm 1, labeled data only) or GRN-SSL (Algorithm 2, labeled + unlabeled). */
 export type GRNMode = "sel" | "ssl";
@@ -427,6 +428,7 @@ export class GRN {
         `Cannot train on the ${what} batch: labels must be [batch, height, width] matching images [${images.shape}] (got [${labels.shape}])`,
       );
     }
+    checkBatchValues(what, images, labels, this.segmentor.numClasses);
   }
 
   /**
@@ -436,7 +438,10 @@ export class GRN {
    * @param unlabeled The unlabeled batch (required in SSL mode; should have the labeled batch's
    *   size, as the paper samples equal batches).
    * @returns The loss values of the iteration.
-   * @throws {TypeError} On malformed batches; {@linkcode RangeError} when SSL lacks unlabeled data.
+   * @throws {TypeError} On malformed batches; {@linkcode RangeError} when SSL lacks unlabeled data,
+   *   labels are not integers in `0..numClasses−1` or images are not finite.
+   * @throws {NonFiniteLossError} When a loss term of the step is `NaN` or `±Infinity` (names the
+   *   step and the term; the update has been applied, so the weights should not be saved).
    */
   step(labeled: LabeledBatch, unlabeled?: UnlabeledBatch): StepLosses {
     this.#check();
@@ -464,6 +469,7 @@ export class GRN {
       what: `run a ${this.mode === "sel" ? "GRN-SEL" : "GRN-SSL"} training step`,
     });
     this.#step++;
+    checkStepLosses(losses, this.#step);
     return losses;
   }
 

@@ -12,3 +12,4 @@ export * from "./grn.ts";
 export * from "./method.ts";
 export * from "./method_registry.ts";
 export * from "./schedules.ts";
+export * from "./training_guards.ts";

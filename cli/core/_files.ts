@@ -2,17 +2,12 @@
  * Small file helpers of the CLI core.
  * @module
  */
-import { dirname } from "node:path";
+import { writeFileAtomic } from "../../engine/atomic_write.ts";
 
-/** Writes text to `path` through a temporary file and a rename (creates missing folders). */
+/**
+ * Writes text to `path` through the project's atomic writer (temporary file, fsync, rename,
+ * fsync of the folder); creates missing folders.
+ */
 export async function writeTextFileAtomic(path: string, text: string): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  try {
-    await Deno.writeTextFile(tmp, text);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw new Error(`Cannot write ${path}: ${(error as Error).message}`);
-  }
+  await writeFileAtomic(path, text, { mkdir: true });
 }
