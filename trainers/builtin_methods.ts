@@ -235,7 +235,8 @@ function grnSel(
  *   200 and no early stopping. The consistency ramp keeps SSL4MIS's shape
  *   `λ·sigmoidRampup(floor(t/P), 200)` but spans `rampFraction` (0.4) of the planned run
  *   (`P = rampFraction · plannedIterations / 200`) instead of all of it, and model selection
- *   and early stopping start only in the epoch the ramp ends in (`fit`'s `selectFromEpoch`):
+ *   and early stopping start only in the first epoch at full weight (`fit`'s
+ *   `selectFromEpoch`, epoch 21 of 50):
  *   SSL4MIS's run always completes its ramp because it never stops early; here a ramp over
  *   the whole planned run would be cut off by early stopping (w/λ 0.04-0.17 at epochs 10-20
  *   of 50), so the baselines would train almost as supervised.

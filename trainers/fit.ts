@@ -97,8 +97,8 @@ export interface FitOptions {
   /**
    * The first (1-based) epoch that model selection and early stopping consider: earlier
    * epochs are validated and recorded but never selected, and patience counts only from this
-   * epoch on. Methods whose unlabeled weight ramps up set it to the epoch the ramp ends in
-   * (see `Method.fit`), so a run can neither stop nor be selected before its consistency term
+   * epoch on. Methods whose unlabeled weight ramps up set it to their first epoch at full
+   * weight (see `Method.fit`), so a run can neither stop nor be selected before its consistency term
    * reaches full weight. Values above `maxEpochs` are clamped to it.
    * @default {1}
    */

@@ -71,13 +71,14 @@ export interface MethodOptions {
   /**
    * Fraction of the planned iterations (the stage's `maxEpochs × iterationsPerEpoch`) the
    * sigmoid ramp-up of `λ` (and UAMT's threshold) spans. {@linkcode Method.fit} lets model
-   * selection and early stopping start only in the epoch the ramp ends in (`fit`'s
-   * `selectFromEpoch`), so a ramped baseline always reaches its full weight and is selected
-   * at it. SSL4MIS's ramp ends with its 30000-iteration run, but SSL4MIS never stops early;
-   * with `fit`'s early stopping a ramp over the whole planned run would either be cut off
-   * (w/λ at 0.04-0.17 when a run stops at epoch 10-20 of 50) or, counted from its end, leave
-   * no epoch to select from. 0.4 ends the ramp at epoch 20 of 50, about where the supervised
-   * baseline stops improving, and leaves 60 % of the budget at full weight.
+   * selection and early stopping start only in the first epoch that trains at the full
+   * weight (`fit`'s `selectFromEpoch`; see {@linkcode Method.selectFromEpoch}), so a ramped
+   * baseline always reaches its full weight and is selected at it. SSL4MIS's ramp ends with
+   * its 30000-iteration run, but SSL4MIS never stops early; with `fit`'s early stopping a
+   * ramp over the whole planned run would either be cut off (w/λ at 0.04-0.17 when a run
+   * stops at epoch 10-20 of 50) or, counted from its end, leave no epoch to select from. 0.4
+   * ends the ramp with epoch 20 of 50, about where the supervised baseline stops improving,
+   * and leaves 60 % of the budget at full weight (selection from epoch 21).
    * @default {0.4}
    */
   rampFraction?: number;
@@ -184,8 +185,8 @@ export interface MethodStage {
   extraEpochs?: boolean;
   /**
    * The stage's unlabeled weight ramps up over `rampFraction` of its planned iterations;
-   * {@linkcode Method.fit} then starts model selection and early stopping in the epoch the
-   * ramp ends in.
+   * {@linkcode Method.fit} then starts model selection and early stopping in the first epoch
+   * at full weight (see {@linkcode Method.selectFromEpoch}).
    * @default {false}
    */
   ramped?: boolean;
@@ -360,14 +361,16 @@ export class Method {
 
   /**
    * The first epoch a stage's model selection and early stopping consider: for a ramped
-   * stage, the epoch its ramp ends in (`ceil(rampFraction × plannedIterations /
-   * iterationsPerEpoch)`, at most `epochs`), else 1.
+   * stage, the epoch that holds the ramp's first full-weight iteration `R = rampFraction ×
+   * plannedIterations` (0-based), `floor(R / iterationsPerEpoch) + 1`, at most `epochs`;
+   * else 1. Every epoch from it on ends at `w = λ`, so the selected model has been trained at
+   * the full weight (e.g. 50 epochs, `rampFraction` 0.4: epoch 21).
    */
   selectFromEpoch(stage: MethodStage, epochs: number): number {
     if (!stage.ramped) return 1;
     const rampIterations = this.options.rampFraction * this.#plan.iterations;
-    const end = Math.ceil(rampIterations / this.#plan.iterationsPerEpoch - 1e-9);
-    return Math.min(epochs, Math.max(1, end));
+    const first = Math.floor(rampIterations / this.#plan.iterationsPerEpoch + 1e-9) + 1;
+    return Math.min(epochs, first);
   }
 
   /**
@@ -381,7 +384,7 @@ export class Method {
    * `plannedIterations` was set, the ramps and the `"poly"` schedule plan for the running
    * stage's `epochs × iterationsPerEpoch` (iterations doubled with
    * `equalSegmentorUpdates`, see {@linkcode Method.stageIterationsPerEpoch}). A ramped stage
-   * is selected and stopped early only from the epoch its ramp ends in (see
+   * is selected and stopped early only from its first epoch at full weight (see
    * {@linkcode Method.selectFromEpoch}); an explicit `selectFromEpoch` option overrides it.
    *
    * @throws {RangeError} When the method needs unlabeled data and none is given, or on bad

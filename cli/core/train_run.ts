@@ -113,8 +113,8 @@ export interface RunSummary {
    */
   consistencyWeight: number | null;
   /**
-   * The first epoch model selection and early stopping considered: the epoch the consistency
-   * ramp ends in for ramped baselines, else 1.
+   * The first epoch model selection and early stopping considered: the first epoch at the
+   * full consistency weight for ramped baselines, else 1.
    */
   selectFromEpoch: number;
   /**

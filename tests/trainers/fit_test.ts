@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { readCheckpoint } from "../../engine/checkpoint.ts";
 import { initEngine } from "../../engine/init_engine.ts";
 import { PatchGANDiscriminator } from "../../networks/patchgan_discriminator.ts";
 import { ResUNetGenerator } from "../../networks/resunet_generator.ts";
 import { UNet } from "../../networks/unet.ts";
 import type { ProgressEvent } from "../../trainers/fit.ts";
 import { GRN, type GRNOptions } from "../../trainers/grn.ts";
+import { learningRateFactor } from "../../trainers/schedules.ts";
 import { toyBands, ToySource } from "../_toy_data.ts";
 
 await initEngine({ backend: "wasm", log: () => {} });
@@ -141,4 +144,174 @@ Deno.test("fit() rejects bad options with clear messages", async () => {
     /the trainer has no generator/,
   );
   seg.dispose();
+});
+
+/**
+ * A trainer whose validation predictions follow a script: after epoch `e` (one iteration per
+ * epoch), `S(x)` predicts background with strength `plain[e - 1]` and `S(G(x))` with
+ * `sge[e - 1]`; the validation labels are all background, so a higher strength is a lower
+ * Dice loss. Training steps are real.
+ */
+class ScriptedGRN extends GRN {
+  constructor(readonly plain: number[], readonly sgeScript: number[]) {
+    super({
+      segmentor: new UNet({ channels: [4, 8], dropout: [0, 0], numClasses: CLASSES, seed: 1 }),
+      generator: new ResUNetGenerator({ ngf: 4, downsamplings: 2, seed: 2 }),
+      discriminator: new PatchGANDiscriminator({ ndf: 4, nLayers: 1, seed: 3 }),
+      mode: "sel",
+      seed: 5,
+    });
+  }
+
+  override predict(images: tf.Tensor4D, options: { sge?: boolean } = {}): tf.Tensor4D {
+    const script = options.sge ? this.sgeScript : this.plain;
+    const strength = script[Math.min(this.iteration, script.length) - 1]!;
+    const [b, h, w] = images.shape;
+    return tf.tidy(() =>
+      tf.concat([tf.fill([b, h, w, 1], strength), tf.zeros([b, h, w, CLASSES - 1])], 3)
+    ) as tf.Tensor4D;
+  }
+}
+
+function backgroundValidation(): ToySource {
+  const data = toyBands(4, SIZE, CLASSES, 3);
+  return new ToySource({ ...data, labels: new Int32Array(data.labels.length) }, 13);
+}
+
+async function checkpointEpoch(path: string): Promise<number> {
+  const meta = (await readCheckpoint<{ extra: { epoch: number } }>(path)).meta;
+  return meta!.extra.epoch;
+}
+
+Deno.test("fit() keeps the best S(x) and the best S(G(x)) epoch apart; stops when neither improves", async () => {
+  const dir = await Deno.makeTempDir();
+  //                       epoch: 1  2  3  4  5  6  7  8
+  const grn = new ScriptedGRN([1, 3, 2, 1, 1, 1, 1, 1], [1, 1, 2, 4, 3, 3, 3, 3]);
+  const before = tf.memory().numTensors;
+  const result = await grn.fit({ labeled: sources().labeled, validation: backgroundValidation() }, {
+    batchSize: 2,
+    maxEpochs: 8,
+    iterationsPerEpoch: 1,
+    patience: 2,
+    checkpointDir: dir,
+    selectOn: "sge",
+    progress: false,
+  });
+  assert.equal(result.bestEpoch, 2);
+  assert.equal(result.bestSgeEpoch, 4);
+  // S(x) alone would stop after epoch 4; the SGE improvement at 4 keeps it going until 6.
+  assert.equal(result.stoppedEarly, true);
+  assert.equal(result.history.length, 6);
+  const losses = result.history.map((h) => h.validation!.diceLoss);
+  const sgeLosses = result.history.map((h) => h.validationSge!.diceLoss);
+  assert.equal(result.bestValidationLoss, Math.min(...losses));
+  assert.equal(result.bestSgeValidationLoss, Math.min(...sgeLosses));
+  assert.ok(result.bestSgeValidationLoss < result.bestValidationLoss);
+  assert.deepEqual(result.history.map((h) => h.selected ?? []), [
+    [],
+    ["segmentor"],
+    [],
+    ["sge"],
+    [],
+    [],
+  ]);
+  const history = JSON.parse(await Deno.readTextFile(`${dir}/history.json`));
+  assert.deepEqual(history[1].selected, ["segmentor"]);
+  assert.deepEqual(history[3].selected, ["sge"]);
+  assert.equal(await checkpointEpoch(`${dir}/best.ckpt`), 2);
+  assert.equal(await checkpointEpoch(`${dir}/best_sge.ckpt`), 4);
+  // selectOn "sge": the trainer ends with the weights of best_sge.ckpt, not best.ckpt.
+  const sgeCkpt = await readCheckpoint(`${dir}/best_sge.ckpt`);
+  const plainCkpt = await readCheckpoint(`${dir}/best.ckpt`);
+  let differs = false;
+  for (const [name, v] of grn.namedState()) {
+    if (!name.startsWith("S/") && !name.startsWith("G/")) continue;
+    assert.deepEqual(v.dataSync(), sgeCkpt.tensors.get(name)!.data, name);
+    differs ||= v.dataSync().some((x, i) => x !== plainCkpt.tensors.get(name)!.data[i]);
+  }
+  assert.ok(differs, "the two selected checkpoints hold different weights");
+  assert.equal(tf.memory().numTensors, before, "fit left tensors behind");
+  grn.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("fit() selectFromEpoch: no selection and no early stop before it", async () => {
+  // Never improves after its first eligible epoch: without selectFromEpoch it stops at 2.
+  const flat = new ScriptedGRN([1], [1]);
+  const data = () => ({ labeled: sources().labeled, validation: backgroundValidation() });
+  const options = { batchSize: 2, maxEpochs: 10, iterationsPerEpoch: 1, patience: 1 };
+  const early = await flat.fit(data(), { ...options, progress: false });
+  assert.equal(early.history.length, 2);
+  assert.equal(early.selectFromEpoch, 1);
+  flat.dispose();
+  const ramped = new ScriptedGRN([1], [1]);
+  const late = await ramped.fit(data(), { ...options, selectFromEpoch: 5, progress: false });
+  assert.equal(late.selectFromEpoch, 5);
+  assert.equal(late.history.length, 6, "runs to the ramp's end, then patience 1");
+  assert.equal(late.bestEpoch, 5);
+  assert.equal(late.bestSgeEpoch, 5);
+  ramped.dispose();
+  // The best S(x) epoch (2) lies before selectFromEpoch 3: the best eligible one (3) is kept.
+  const peaked = new ScriptedGRN([1, 5, 2, 1, 1], [1, 1, 2, 4, 3]);
+  const r = await peaked.fit(data(), { ...options, selectFromEpoch: 3, progress: false });
+  assert.deepEqual([r.bestEpoch, r.bestSgeEpoch, r.history.length], [3, 4, 5]);
+  peaked.dispose();
+  const clamp = new ScriptedGRN([1], [1]);
+  const c = await clamp.fit(data(), {
+    ...options,
+    maxEpochs: 2,
+    selectFromEpoch: 9,
+    progress: false,
+  });
+  assert.deepEqual([c.selectFromEpoch, c.bestEpoch, c.history.length], [2, 2, 2]);
+  await assert.rejects(
+    () => clamp.fit(data(), { ...options, selectFromEpoch: 0, progress: false }),
+    /selectFromEpoch must be a positive integer \(got 0\)/,
+  );
+  clamp.dispose();
+});
+
+Deno.test("fit() resumes exactly under a learning-rate schedule, keeping both selections", async () => {
+  // Halve every optimizer's rate each epoch of 3 iterations: the resumed run must pick the
+  // rates up from the restored step.
+  const schedule = (t: number) =>
+    learningRateFactor("step", t, { iterationsPerEpoch: 3, stepEpochs: 1, gamma: 0.5 });
+  const options = { batchSize: 2, maxEpochs: 3, iterationsPerEpoch: 3, progress: false };
+  const straight = trainer({ learningRateSchedule: schedule });
+  const full = await straight.fit(sources(), options);
+  assert.deepEqual(full.history.map((h) => h.train.learningRate), [2e-4, 1e-4, 5e-5]);
+
+  const dir = await Deno.makeTempDir();
+  const interrupted = trainer({ learningRateSchedule: schedule });
+  await assert.rejects(
+    () =>
+      interrupted.fit(sources(), {
+        ...options,
+        checkpointDir: dir,
+        checkpointEvery: 1,
+        progress: (e) => {
+          if (e.kind === "step" && e.epoch === 3 && e.iteration === 2) throw new Error("power cut");
+        },
+      }),
+    /power cut/,
+  );
+  interrupted.dispose();
+  const resumed = trainer({ learningRateSchedule: schedule }, 42);
+  const result = await resumed.fit(sources(), { ...options, checkpointDir: dir, resume: true });
+  assert.equal(result.resumed, true);
+  assert.deepEqual(result.history.map((h) => h.train.learningRate), [2e-4, 1e-4, 5e-5]);
+  assert.equal(result.bestEpoch, full.bestEpoch);
+  assert.equal(result.bestSgeEpoch, full.bestSgeEpoch);
+  assert.deepEqual(
+    result.history,
+    full.history.map((h, i) => ({
+      ...h,
+      seconds: result.history[i]!.seconds,
+    })),
+  );
+  const a = stateOf(straight), b = stateOf(resumed);
+  a.forEach((x, i) => assert.deepEqual(x, b[i], `tensor ${i} differs after resume`));
+  straight.dispose();
+  resumed.dispose();
+  await Deno.remove(dir, { recursive: true });
 });

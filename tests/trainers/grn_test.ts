@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../engine/init_engine.ts";
 import type { ConsistencyLoss } from "../../losses/consistency_loss.ts";
+import { InterpolationConsistency } from "../../losses/interpolation_consistency.ts";
 import { PatchGANDiscriminator } from "../../networks/patchgan_discriminator.ts";
 import { ResUNetGenerator } from "../../networks/resunet_generator.ts";
 import { UNet } from "../../networks/unet.ts";
@@ -300,4 +301,86 @@ Deno.test("GRN supervisedLoss 'dice-ce' and plug-in hooks (supervised override, 
     () => new GRN({ segmentor: networks().segmentor, supervisedLoss: "focal" as "dice" }),
     /supervisedLoss must be "dice", "dice-ce" or a function \(got "focal"\)/,
   );
+});
+
+/** Copies of the trainable weights of one network (`"G"`, `"S"` or `"D"`). */
+function trainable(t: GRN, key: string): Float32Array[] {
+  const module = key === "G" ? t.generator! : key === "S" ? t.segmentor : t.discriminator!;
+  return module.trainableVariables.map((v) => (v.dataSync() as Float32Array).slice());
+}
+
+Deno.test("GRN learningRateSchedule scales the rate of G, S and D from the step", () => {
+  const halved = trainer({ mode: "ssl", learningRateSchedule: () => 0.5 });
+  const direct = trainer({ mode: "ssl", adam: { learningRate: 1e-4 } });
+  // Full rate for step 0, then 0: the second step must leave every weight where it was.
+  const stopped = trainer({ mode: "ssl", learningRateSchedule: (t) => (t === 0 ? 1 : 0) });
+  const b = batch(0), u = batch(2);
+  let afterFirst: Float32Array[][] = [];
+  for (let i = 0; i < 2; i++) {
+    const l = halved.step(b, { images: u.images });
+    assert.equal(l.learningRate, 1e-4);
+    assert.equal(direct.step(b, { images: u.images }).learningRate, 1e-4);
+    assert.equal(stopped.step(b, { images: u.images }).learningRate, i === 0 ? 2e-4 : 0);
+    if (i === 0) afterFirst = ["G", "S", "D"].map((k) => trainable(stopped, k));
+  }
+  for (const k of ["G", "S", "D"]) {
+    assert.ok(same(weights(halved, k), weights(direct, k)), `${k}: lr·0.5 = lr/2`);
+  }
+  // (Batch-norm running statistics still move: they are not optimizer-updated.)
+  ["G", "S", "D"].forEach((k, i) => {
+    assert.ok(same(trainable(stopped, k), afterFirst[i]!), `${k} moved at rate 0`);
+  });
+  const bad = trainer({ mode: "sel", learningRateSchedule: () => NaN });
+  assert.throws(
+    () => bad.step(b),
+    /learning-rate schedule must return a finite factor >= 0 \(got NaN at step 0\)/,
+  );
+  tf.dispose([b.images, b.labels, u.images, u.labels]);
+  for (const t of [halved, direct, stopped, bad]) t.dispose();
+});
+
+Deno.test("GRN-SSL's default ICT draws one λ and one permutation per iteration for its three terms", () => {
+  const count = (grn: GRN) => {
+    const counts = { beta: 0, permutation: 0 };
+    const rng = grn.rng;
+    const beta = rng.beta.bind(rng), permutation = rng.permutation.bind(rng);
+    rng.beta = (a: number, c: number) => (counts.beta++, beta(a, c));
+    rng.permutation = (n: number) => (counts.permutation++, permutation(n));
+    return counts;
+  };
+  const b = batch(0), u = batch(2);
+  const shared = trainer({ mode: "ssl" });
+  const sharedCounts = count(shared);
+  for (let i = 0; i < 2; i++) {
+    const l = shared.step(b, { images: u.images });
+    assert.ok(l.consistencyG !== undefined && l.consistencyFake !== undefined);
+    assert.ok(l.consistencyReal !== undefined);
+    assert.deepEqual(sharedCounts, { beta: i + 1, permutation: i + 1 });
+  }
+  const perImage = trainer({
+    mode: "ssl",
+    consistency: new InterpolationConsistency({ sampling: "image" }),
+  });
+  const perImageCounts = count(perImage);
+  perImage.step(b, { images: u.images });
+  // G term, S(x) term, S(G(x)) term: three pairings, one λ per image each.
+  assert.deepEqual(perImageCounts, { beta: 3 * BATCH, permutation: 3 });
+  tf.dispose([b.images, b.labels, u.images, u.labels]);
+  shared.dispose();
+  perImage.dispose();
+});
+
+Deno.test("GRN segmentorUpdatesPerIteration: 2 for GRN-SSL, 1 for SEL and combined, 0 frozen", () => {
+  const cases: [Partial<GRNOptions>, number][] = [
+    [{ mode: "ssl" }, 2],
+    [{ mode: "sel" }, 1],
+    [{ mode: "sel", train: { segmentor: false } }, 0],
+    [{ mode: "ssl", generator: null, unlabeledPhase: "combined" }, 1],
+    [{ mode: "ssl", generator: null }, 2],
+  ];
+  for (const [options, updates] of cases) {
+    const grn = trainer(options);
+    assert.equal(grn.segmentorUpdatesPerIteration, updates, JSON.stringify(options));
+    grn.dispose();
+  }
 });

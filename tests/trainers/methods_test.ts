@@ -251,3 +251,105 @@ Deno.test("every consistency plug-in but SASSNet runs as GRN-SSL's L_customize",
     grn.dispose();
   }
 });
+
+Deno.test("Method.fit: a ramped baseline is neither selected nor stopped before full weight", async () => {
+  // A rate so small the weights never change: validation never improves after the first
+  // eligible epoch, so without the ramp rule patience 1 would stop the run at epoch 2.
+  const method = createMethod("mt", {
+    ...TINY,
+    adam: { learningRate: 1e-30 },
+    rampFraction: 0.5,
+  });
+  const result = await method.fit({
+    labeled: new ToySource(labeledData, 1),
+    unlabeled: new ToySource(unlabeledData, 2, false),
+    validation: new ToySource(validationData, 3),
+  }, { maxEpochs: 10, iterationsPerEpoch: 2, batchSize: BATCH, patience: 1, progress: false });
+  // Ramp over 0.5 × 20 = 10 iterations: iteration 10, the first at λ, opens epoch 6.
+  assert.equal(result.selectFromEpoch, 6);
+  assert.equal(method.selectFromEpoch(method.stages[0]!, 10), 6);
+  assert.equal(result.bestEpoch, 6);
+  assert.equal(result.history.length, 7, "patience counts from epoch 6");
+  const w = result.history.map((h) => h.consistencyWeight!);
+  assert.ok(w[4]! < 0.1, `still ramping in epoch 5 (${w[4]})`);
+  assert.equal(w[5], 0.1, "the selected epoch ends at the full weight");
+  assert.equal(w[6], 0.1);
+  method.dispose();
+  // Methods without a ramp select from epoch 1.
+  for (const name of ["supervised", "grn-ssl"]) {
+    const m = createMethod(name, TINY);
+    assert.equal(m.selectFromEpoch(m.stages[0]!, 10), 1, name);
+    m.dispose();
+  }
+});
+
+Deno.test("Method equalSegmentorUpdates: one-update methods run twice the iterations of GRN-SSL", async () => {
+  const data = () => ({
+    labeled: new ToySource(labeledData, 1),
+    unlabeled: new ToySource(unlabeledData, 2, false),
+  });
+  const iterations: Record<string, number> = {};
+  for (const name of ["mt", "supervised", "grn-ssl"]) {
+    const method = createMethod(name, { ...TINY, equalSegmentorUpdates: true });
+    const result = await method.fit(data(), {
+      maxEpochs: 1,
+      iterationsPerEpoch: 2,
+      batchSize: BATCH,
+      progress: false,
+    });
+    iterations[name] = result.history[0]!.iterations;
+    // Segmentor updates per epoch: iterations × updates per iteration.
+    assert.equal(iterations[name]! * method.trainer.segmentorUpdatesPerIteration, 4, name);
+    assert.equal(method.trainer.iteration, iterations[name], name);
+    if (name === "mt") assert.equal(method.plannedIterations, 4, "ramps plan the doubled run");
+    method.dispose();
+  }
+  assert.deepEqual(iterations, { mt: 4, supervised: 4, "grn-ssl": 2 });
+  const plain = createMethod("mt", TINY);
+  assert.equal(plain.stageIterationsPerEpoch(plain.stages[0]!, 2), 2, "off by default");
+  plain.dispose();
+  assert.throws(
+    () => createMethod("mt", { equalSegmentorUpdates: "yes" as unknown as boolean }),
+    /equalSegmentorUpdates must be a boolean \(got "yes"\)/,
+  );
+  assert.throws(
+    () => createMethod("mt", { lrSchedule: "cosine" as "poly" }),
+    /lrSchedule must be one of "none", "step", "poly" \(got "cosine"\)/,
+  );
+});
+
+Deno.test("Method lrSchedule: step and poly reach every trainer, planned per stage", async () => {
+  const data = () => ({
+    labeled: new ToySource(labeledData, 1),
+    unlabeled: new ToySource(unlabeledData, 2, false),
+  });
+  const rates = async (name: string, lrSchedule: "none" | "step" | "poly", epochs: number) => {
+    const method = createMethod(name, { ...TINY, lrSchedule, adam: { learningRate: 1e-3 } });
+    const seen: number[] = [];
+    let previous = 0;
+    await method.fit(data(), {
+      maxEpochs: epochs,
+      iterationsPerEpoch: 2,
+      batchSize: BATCH,
+      patience: 0,
+      progress: (e) => {
+        if (e.kind !== "step") return;
+        // Progress carries running means over the epoch; recover each step's rate.
+        const sum = e.losses.learningRate! * e.iteration;
+        seen.push(e.iteration === 1 ? sum : sum - previous);
+        previous = sum;
+      },
+    });
+    method.dispose();
+    return seen;
+  };
+  const near = (a: number[], b: number[]) => {
+    assert.equal(a.length, b.length);
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-12, `${a} != ${b}`));
+  };
+  near(await rates("mt", "none", 2), [1e-3, 1e-3, 1e-3, 1e-3]);
+  // poly over the 4 planned iterations: (1 - t/4)^0.9.
+  near(await rates("mt", "poly", 2), [0, 1, 2, 3].map((t) => 1e-3 * Math.pow(1 - t / 4, 0.9)));
+  // step: StepLR(10 epochs, 0.1) on G, S and D of GRN-SSL: epoch 11 runs at a tenth.
+  near(await rates("grn-ssl", "step", 11), [...new Array(20).fill(1e-3), 1e-4, 1e-4]);
+});
