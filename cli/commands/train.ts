@@ -29,7 +29,18 @@ function format(s: RunSummary): string {
     `  slices: ${s.slices.labeled} labeled, ${s.slices.unlabeled} unlabeled, ${s.slices.validation} validation`,
     `  epochs: ${s.epochs}${s.stoppedEarly ? " (stopped early)" : ""}${
       s.resumed ? ", resumed" : ""
-    }; selected epoch ${s.bestEpoch} (${best})`,
+    }; selected epoch ${s.bestEpoch} (${best}${
+      s.consistencyWeight !== null ? `, w(t) ${s.consistencyWeight.toPrecision(3)}` : ""
+    })${s.selectFromEpoch > 1 ? `, selection from epoch ${s.selectFromEpoch}` : ""}`,
+    ...(s.sge
+      ? [
+        `  SGE S(G(x)) selected epoch ${s.sge.bestEpoch}${
+          Number.isNaN(s.sge.bestValidationLoss)
+            ? ""
+            : ` (validation Dice loss ${s.sge.bestValidationLoss.toFixed(4)})`
+        }: ${s.sge.model}`,
+      ]
+      : []),
     `  engine: ${s.engine.backend}${
       s.engine.native ? ` + ${s.engine.native}` : ""
     }, ${s.engine.threads} thread${s.engine.threads === 1 ? "" : "s"}; ` +
@@ -45,8 +56,11 @@ const DESCRIPTION =
   "Splits the dataset at the participant level (test, validation, train) with --split-seed\n" +
   "(default: --seed), so every method sees the same split and labeled subset; keeps the labels\n" +
   "of --fraction of the training participants; trains with validation after each epoch, model\n" +
-  "selection by the lowest validation Dice loss and early stopping; writes config.json,\n" +
-  "split.json, checkpoints, history.json, model.ckpt and train.json into --out.\n" +
+  "selection by the lowest validation Dice loss of S(x) and, for methods with a generator,\n" +
+  "of S(G(x)) (SGE), and early stopping once neither improved for --patience epochs (ramped\n" +
+  "baselines: counted from their first epoch at full consistency weight); writes config.json,\n" +
+  "split.json, checkpoints, history.json, model.ckpt (and model_sge.ckpt) and train.json\n" +
+  "into --out.\n" +
   "With --resume, options left out are taken from the run; conflicting ones are an error\n" +
   "(--epochs, --patience, --backend, --threads and --native may change).";
 
@@ -174,6 +188,29 @@ export const command: Command = {
       default: "the method's",
       description: "final weight of the unlabeled term",
     },
+    {
+      name: "ramp-fraction",
+      kind: "number",
+      min: 0,
+      default: 0.4,
+      description: "fraction of the epochs the baselines' consistency ramp spans; selection and " +
+        "early stopping start at full weight",
+    },
+    {
+      name: "lr-schedule",
+      kind: "choice",
+      choices: ["none", "step", "poly"],
+      choiceNoun: "learning-rate schedule",
+      default: "none",
+      description: "learning rate of G, S and D: none, step (x0.1 every 10 epochs, GRN's code) " +
+        "or poly ((1 - t/T)^0.9, SSL4MIS)",
+    },
+    {
+      name: "equal-segmentor-updates",
+      kind: "boolean",
+      description: "methods with one segmentor update per iteration run twice the iterations " +
+        "(GRN-SSL's two updates per iteration)",
+    },
     BACKEND_OPTION,
     THREADS_OPTION,
     NATIVE_OPTION,
@@ -249,9 +286,16 @@ export const command: Command = {
       networks.auxiliaryDiscriminatorWidth = num("aux-discriminator-width")!;
     }
     options.networks = networks;
+    const methodOptions: NonNullable<TrainRunOptions["methodOptions"]> = {};
     if (num("consistency-weight") !== undefined) {
-      options.methodOptions = { consistencyWeight: num("consistency-weight")! };
+      methodOptions.consistencyWeight = num("consistency-weight")!;
     }
+    if (num("ramp-fraction") !== undefined) methodOptions.rampFraction = num("ramp-fraction")!;
+    if (v["lr-schedule"] !== undefined) {
+      methodOptions.lrSchedule = v["lr-schedule"] as "none" | "step" | "poly";
+    }
+    if (v["equal-segmentor-updates"] === true) methodOptions.equalSegmentorUpdates = true;
+    if (Object.keys(methodOptions).length > 0) options.methodOptions = methodOptions;
     const summary = await trainRun(options);
     out.result({ ok: true, ...summary }, () => format(summary));
     return 0;

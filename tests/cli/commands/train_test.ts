@@ -148,3 +148,37 @@ Deno.test("grn train --json: trains a tiny run and refuses to overwrite it", asy
   assert.equal(again.code, 1);
   assert.match(oneLine(again.stderr), /already holds a run .*pass --resume/);
 });
+
+Deno.test("grn train: --lr-schedule, --ramp-fraction and --equal-segmentor-updates reach config.json", async () => {
+  const out = `${dir}/schedules`;
+  const r = await runMain([
+    "train",
+    "-d",
+    dataset,
+    "-m",
+    "mt",
+    "-o",
+    out,
+    "--json",
+    "--lr-schedule",
+    "step",
+    "--ramp-fraction",
+    "0.25",
+    "--equal-segmentor-updates",
+    ...TINY_TRAIN_ARGS,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.equal(summary.sge, null);
+  assert.equal(typeof summary.consistencyWeight, "number");
+  const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+  assert.equal(config.methodOptions.lrSchedule, "step");
+  assert.equal(config.methodOptions.rampFraction, 0.25);
+  assert.equal(config.methodOptions.equalSegmentorUpdates, true);
+  const history = JSON.parse(await Deno.readTextFile(`${out}/history.json`));
+  const iterations = TINY_TRAIN_ARGS[TINY_TRAIN_ARGS.indexOf("--iterations") + 1];
+  assert.equal(history[0].iterations, 2 * Number(iterations), "one update per iteration: doubled");
+  const bad = await runMain(["train", "-d", dataset, "-m", "mt", "--lr-schedule", "cosine"]);
+  assert.equal(bad.code, 2);
+  assert.match(oneLine(bad.stderr), /--lr-schedule/);
+});

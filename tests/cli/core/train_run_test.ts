@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readCheckpoint } from "../../../engine/checkpoint.ts";
+import { loadRunModel } from "../../../cli/core/load_run_model.ts";
 import { readRunConfig, readRunSplit, RUN_FILES } from "../../../cli/core/run_config.ts";
 import { trainRun, type TrainRunOptions } from "../../../cli/core/train_run.ts";
 import { writeTinyDataset } from "../_fixture.ts";
@@ -85,4 +87,55 @@ Deno.test("trainRun() with fraction 1 feeds an SSL method the labeled images as 
   assert.equal(split.unlabeledSource, "labeled-images");
   assert.deepEqual(split.scans.unlabeled, []);
   assert.equal(r.slices.unlabeled, r.slices.labeled);
+});
+
+Deno.test("trainRun() saves the S(x)- and S(G(x))-selected models and records both and w(t)", async () => {
+  const out = `${dir}/selection`;
+  const ssl = await trainRun({ ...tiny("grn-ssl", out), epochs: 3 });
+  const history = JSON.parse(await Deno.readTextFile(`${out}/${RUN_FILES.history}`));
+  const argmin = (xs: number[]) => xs.indexOf(Math.min(...xs)) + 1;
+  type Record = { validation: { diceLoss: number }; validationSge: { diceLoss: number } };
+  assert.equal(ssl.bestEpoch, argmin(history.map((h: Record) => h.validation.diceLoss)));
+  assert.ok(ssl.sge !== null);
+  assert.equal(ssl.sge.bestEpoch, argmin(history.map((h: Record) => h.validationSge.diceLoss)));
+  assert.equal(ssl.sge.model, `${out}/${RUN_FILES.modelSge}`);
+  assert.equal(ssl.consistencyWeight, 1, "GRN-SSL's constant weight");
+  assert.equal(ssl.selectFromEpoch, 1);
+  const stored = JSON.parse(await Deno.readTextFile(`${out}/${RUN_FILES.train}`));
+  assert.deepEqual(stored.sge, ssl.sge);
+  assert.equal(stored.consistencyWeight, 1);
+  // model.ckpt holds best.ckpt's networks, model_sge.ckpt best_sge.ckpt's.
+  for (
+    const [model, best] of [[RUN_FILES.model, RUN_FILES.best], [
+      RUN_FILES.modelSge,
+      "best_sge.ckpt",
+    ]]
+  ) {
+    const a = await readCheckpoint(`${out}/${model}`), b = await readCheckpoint(`${out}/${best}`);
+    for (const [name, t] of b.tensors) {
+      if (name.startsWith("S/") || name.startsWith("G/")) {
+        assert.deepEqual(a.tensors.get(name)!.data, t.data, `${model}: ${name}`);
+      }
+    }
+  }
+  const plain = await loadRunModel(out), sge = await loadRunModel(out, { sge: true });
+  assert.equal(plain.checkpoint, `${out}/${RUN_FILES.model}`);
+  assert.equal(sge.checkpoint, `${out}/${RUN_FILES.modelSge}`);
+  plain.method.dispose();
+  sge.method.dispose();
+
+  // A ramped baseline: selected at full weight, with the options stored in config.json.
+  const mt = await trainRun({
+    ...tiny("mt", `${dir}/ramped`),
+    epochs: 4,
+    methodOptions: { rampFraction: 0.5, lrSchedule: "poly" },
+  });
+  // Ramp over 0.5 × 4 × 2 = 4 iterations: iteration 4 opens epoch 3.
+  assert.equal(mt.selectFromEpoch, 3);
+  assert.ok(mt.bestEpoch >= 3);
+  assert.equal(mt.consistencyWeight, 0.1);
+  assert.equal(mt.sge, null);
+  const config = await readRunConfig(`${dir}/ramped`);
+  assert.equal(config.methodOptions.lrSchedule, "poly");
+  assert.equal(config.methodOptions.rampFraction, 0.5);
 });
