@@ -60,3 +60,24 @@ Deno.test("predictScan() rejects SGE without a generator and non-NIfTI outputs",
     /Cannot load a model: no such run folder or checkpoint \(got .*nowhere\)/,
   );
 });
+
+Deno.test("predictScan() segments with the SGE-selected model under --sge, else with model.ckpt", async () => {
+  const sel = await trainTinyRun(`${dir}/sel`, "grn-sel");
+  const plain = await predictScan({
+    model: sel,
+    input,
+    output: `${dir}/p.nii.gz`,
+    backend: "wasm",
+  });
+  assert.equal(plain.checkpoint, `${sel}/model.ckpt`);
+  assert.equal(plain.sge, false);
+  const sge = await predictScan({
+    model: sel,
+    input,
+    output: `${dir}/s.nii.gz`,
+    sge: true,
+    backend: "wasm",
+  });
+  assert.equal(sge.checkpoint, `${sel}/model_sge.ckpt`);
+  assert.equal(sge.sge, true);
+});
