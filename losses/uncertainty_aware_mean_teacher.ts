@@ -34,11 +34,10 @@ export interface UncertaintyAwareMeanTeacherOptions {
   /**
    * SSL4MIS (and the original binary UA-MT) scale the threshold by `H = ln 2`, the maximum
    * entropy of 2 classes, and divide the masked sum by `2·Σm`, the class count of binary
-   * UA-MT. With `false` (the default) both are kept, so the baseline is the one the paper most
-   * likely ran: for 7 classes (maximum entropy ln 7 ≈ 1.95) the mask keeps only fairly
-   * confident pixels (entropy below 0.52…0.69) and the loss is `7/2` times a masked mean.
-   * With `true`, `H = ln C` and the sum is divided by `C·Σm` (a true masked mean); the mask
-   * then admits nearly every pixel late in training.
+   * UA-MT. With `false` (the default) the `2·Σm` normaliser is kept (the loss is `C/2` times a
+   * masked mean, so `λ` keeps SSL4MIS's meaning); with `true` the sum is divided by `C·Σm` (a
+   * true masked mean) and, unless `thresholdEntropy` says otherwise, `H = ln C`. The
+   * threshold's scale alone is `thresholdEntropy`.
    * @default {false}
    */
   multiClassCorrection?: boolean;
@@ -71,8 +70,9 @@ export interface UncertaintyAwareMeanTeacherOptions {
  * - `L = Σ_{b,h,w,c} m·(softmax(f_θ(x_u)) - q)² / (2·Σ_{b,h,w} m + 1e-16)`.
  *
  * The teacher is an EMA of the prediction path (`EmaTeacher`); noise std 0.2 clipped to
- * ±0.4 (SSL4MIS's 0.1/±0.2 on `[0, 1]` images, scaled to our `[-1, 1]`). SSL4MIS runs 4 passes on the unlabeled batch duplicated (so batch norm sees both
- * copies); this runs `T` passes on the batch itself. See `multiClassCorrection` for the ln 2
+ * ±0.4 (SSL4MIS's 0.1/±0.2 on `[0, 1]` images, scaled to our `[-1, 1]`). SSL4MIS runs 4
+ * passes on the unlabeled batch duplicated (so batch norm sees both copies); this runs `T`
+ * passes on the batch itself. See `thresholdEntropy` and `multiClassCorrection` for the ln 2
  * quirk with more than two classes.
  */
 export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {

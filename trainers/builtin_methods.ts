@@ -236,10 +236,11 @@ function grnSel(
  *   `λ·sigmoidRampup(floor(t/P), 200)` but spans `rampFraction` (0.4) of the planned run
  *   (`P = rampFraction · plannedIterations / 200`) instead of all of it, and model selection
  *   and early stopping start only in the first epoch at full weight (`fit`'s
- *   `selectFromEpoch`, epoch 21 of 50):
- *   SSL4MIS's run always completes its ramp because it never stops early; here a ramp over
- *   the whole planned run would be cut off by early stopping (w/λ 0.04-0.17 at epochs 10-20
- *   of 50), so the baselines would train almost as supervised.
+ *   `selectFromEpoch`, epoch 21 of 50): SSL4MIS's run always completes its ramp because it
+ *   never stops early; here a ramp over the whole planned run would be cut off by early
+ *   stopping (w/λ 0.04-0.17 at epochs 10-20 of 50), so the baselines would train almost as
+ *   supervised. SASSNet's own ramp (`L = 40` pseudo-epochs over its 6000 iterations) takes
+ *   the same 200-pseudo-epoch shape here.
  * - The labeled and unlabeled halves pass through the student separately (SSL4MIS concatenates
  *   them into one batch of 24), so batch norm sees each half's statistics.
  * - No SSL4MIS augmentation (rot90/flip/rotation); `supervised-aug` is the augmented row.
@@ -247,6 +248,12 @@ function grnSel(
  *   foreground Dice of the 3-D validation volumes).
  * - MT and UAMT teacher noise: std 0.2 clipped to ±0.4 on our `[-1, 1]` images (SSL4MIS's
  *   0.1/±0.2 on `[0, 1]` images, scaled with the range).
+ * - One segmentor update per iteration, as in SSL4MIS; GRN-SSL takes two, and
+ *   `equalSegmentorUpdates` evens the count out by running the baselines twice as many
+ *   iterations (SSL4MIS has no such option: it compares at equal iterations).
+ * - The plug-ins' own discriminators (DAN, SASSNet) keep a constant learning rate under every
+ *   `lrSchedule`, as in SSL4MIS's DAN and SASSNet; SASSNet's segmentor step decay (×0.1 every
+ *   2500 iterations with SGD) is not reproduced (`"step"` decays every 10 epochs).
  *
  * The methods:
  * - `supervised`: labeled data only, the paper's Dice loss (the same as GRN's, since the paper
