@@ -13,6 +13,7 @@ import type { NativeChoice } from "../../engine/native/provider.ts";
 import {
   applyBenchOverrides,
   BENCH_PRESETS,
+  type BenchEvaluation,
   type BenchOverrides,
   benchPreset,
   type BenchSettings,
@@ -24,6 +25,7 @@ import {
   planBench,
   runBench,
 } from "../core/bench_run.ts";
+import { EVALUATION_PROTOCOLS, type EvaluationProtocol } from "../core/evaluate_run.ts";
 import { tableToText, writeBenchReport } from "../core/report_write.ts";
 import { didYouMean } from "../_suggest.ts";
 import { wrapText } from "../_wrap.ts";
@@ -99,6 +101,10 @@ export function settingsFromArgs(values: Record<string, OptionValue | undefined>
   }
   if (values.epochs !== undefined) o.epochs = values.epochs as number;
   if (values.iterations !== undefined) o.iterationsPerEpoch = values.iterations as number;
+  if (values.protocol !== undefined) o.protocol = values.protocol as EvaluationProtocol;
+  if (values["validation-scores"] !== undefined) {
+    o.validation = values["validation-scores"] as BenchEvaluation["validation"];
+  }
   return applyBenchOverrides(benchPreset(preset), o);
 }
 
@@ -154,6 +160,22 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "seeds", kind: "numbers", placeholder: "S,S,...", description: "replace the seeds" },
   { name: "epochs", kind: "integer", min: 1, description: "replace the maximum epochs" },
   { name: "iterations", kind: "integer", min: 1, description: "replace the iterations per epoch" },
+  {
+    name: "protocol",
+    kind: "choice",
+    choices: [...EVALUATION_PROTOCOLS],
+    choiceNoun: "protocol",
+    default: "image",
+    description: "evaluation unit of every cell: 2-D images (the paper's) or 3-D scans",
+  },
+  {
+    name: "validation-scores",
+    kind: "choice",
+    choices: ["table6", "all", "none"],
+    choiceNoun: "choice",
+    default: "table6",
+    description: "cells also scored on the validation split (Table 6's, as the paper)",
+  },
   BACKEND_OPTION,
   THREADS_OPTION,
   NATIVE_OPTION,
@@ -180,7 +202,9 @@ const OPTIONS: readonly OptionSpec[] = [
 const DESCRIPTION =
   "Runs a grid of cells (method × labeled fraction × seed) into --out: each cell is a run\n" +
   "folder (cells/<method>_f<fraction>_s<seed>/) trained and evaluated with and without SGE on\n" +
-  "the same test split (one split seed for the whole grid, so per-scan scores pair up).\n" +
+  "the same test split (one split seed for the whole grid, so scores pair up image by image,\n" +
+  "or scan by scan with --protocol scan). Table 6's cells (its methods at the lowest\n" +
+  "fraction) are also scored on the validation split, where the paper scores Table 6.\n" +
   "Finished cells are kept and skipped; an interrupted cell resumes from its checkpoint; run\n" +
   "the same command again to continue a grid. After a full run the tables (tables.json,\n" +
   "tables.csv, tables.md) and report.html are written; `grn report DIR` writes them any time.\n\n" +

@@ -7,6 +7,7 @@
  */
 import type { SliceDirection } from "../../data/slices_geometry.ts";
 import type { MethodOptions } from "../../trainers/method.ts";
+import type { EvaluationProtocol } from "./evaluate_run.ts";
 import { getMethodDefinition } from "../../trainers/method_registry.ts";
 import type { RunNetworks } from "./run_config.ts";
 
@@ -60,6 +61,65 @@ export interface BenchGroup {
   fractions: number[];
 }
 
+/** How the cells of a grid are evaluated (`bench.json`'s `settings.evaluation`). */
+export interface BenchEvaluation {
+  /**
+   * Evaluation unit: `"image"` (every 2-D B-mode slice, the paper's protocol) or `"scan"`
+   * (every 3-D volume); see `EvaluationProtocol` in evaluate_run.ts.
+   */
+  protocol: EvaluationProtocol;
+  /**
+   * Slice direction(s): per image the image set (`"both"`: coronal and sagittal slices as
+   * separate images), per scan the ensemble; absent: `grn eval`'s default (per image, the
+   * training directions; per scan, both).
+   */
+  direction?: SliceDirection | "both";
+  /**
+   * Cells also scored on the validation split (before the test split): `"table6"` the methods
+   * of Table 6 ({@linkcode TABLE6_METHODS}) at the grid's lowest fraction, so that the report
+   * builds Table 6 on the validation split as the paper does; `"all"` every cell; `"none"`.
+   */
+  validation: "table6" | "all" | "none";
+}
+
+/** The evaluation of a grid whose settings do not say: per image, Table 6 also on validation. */
+export const DEFAULT_BENCH_EVALUATION: Readonly<BenchEvaluation> = Object.freeze({
+  protocol: "image",
+  validation: "table6",
+});
+
+/** The methods of the paper's Table 6 (its rows' methods; the ablations and their references). */
+export const TABLE6_METHODS: readonly string[] = Object.freeze([
+  "supervised",
+  "supervised-aug",
+  "supervised-gan-aug",
+  "grn-sel",
+  "grn-sel-no-feedback",
+  "grn-sel-negated",
+  "grn-sel-frozen-s",
+  "grn-ssl",
+]);
+
+/** A grid's evaluation settings: its own, or {@linkcode DEFAULT_BENCH_EVALUATION}. */
+export function benchEvaluation(s: Pick<BenchSettings, "evaluation">): BenchEvaluation {
+  return { ...DEFAULT_BENCH_EVALUATION, ...(s.evaluation ?? {}) };
+}
+
+/**
+ * Whether a cell is also scored on the validation split: every cell with `validation: "all"`;
+ * with `"table6"` the cells of {@linkcode TABLE6_METHODS} at the grid's lowest fraction.
+ */
+export function evaluatesValidation(
+  s: BenchSettings,
+  cell: Pick<BenchCell, "method" | "fraction">,
+): boolean {
+  const { validation } = benchEvaluation(s);
+  if (validation === "all") return true;
+  if (validation === "none") return false;
+  const lowest = Math.min(...s.groups.flatMap((g) => g.fractions));
+  return cell.fraction === lowest && TABLE6_METHODS.includes(cell.method);
+}
+
 /** A complete grid definition (what `bench.json` stores). */
 export interface BenchSettings {
   /** Preset it came from (`"custom"` after overrides that change the cells). */
@@ -79,6 +139,8 @@ export interface BenchSettings {
   groups: BenchGroup[];
   /** Shared training settings. */
   training: BenchTraining;
+  /** How cells are evaluated. @default {DEFAULT_BENCH_EVALUATION} */
+  evaluation?: BenchEvaluation;
 }
 
 /** One cell of the grid. */
@@ -296,13 +358,18 @@ export interface BenchOverrides {
   epochs?: number;
   /** Iterations per epoch. */
   iterationsPerEpoch?: number;
+  /** Evaluation protocol of every cell (does not change the cells). */
+  protocol?: EvaluationProtocol;
+  /** Which cells are also scored on the validation split (does not change the cells). */
+  validation?: BenchEvaluation["validation"];
 }
 
 /**
  * Applies command-line overrides to a preset: `methods` replaces the groups by one group of
  * every method at `fractions` (or at every fraction of the preset); `fractions` alone replaces
  * the fractions of every group; `seeds`, `epochs` and `iterationsPerEpoch` replace theirs.
- * A preset changed in its cells is named `"<preset>+custom"`.
+ * A preset changed in its cells is named `"<preset>+custom"`. `protocol` and `validation` set
+ * the grid's `evaluation` (the preset keeps its name: the cells are the same).
  */
 export function applyBenchOverrides(settings: BenchSettings, o: BenchOverrides): BenchSettings {
   const s: BenchSettings = structuredClone(settings);
@@ -328,6 +395,13 @@ export function applyBenchOverrides(settings: BenchSettings, o: BenchOverrides):
     custom = true;
   }
   if (custom && !s.preset.endsWith("+custom")) s.preset = `${s.preset}+custom`;
+  if (o.protocol !== undefined || o.validation !== undefined) {
+    s.evaluation = {
+      ...benchEvaluation(s),
+      ...(o.protocol !== undefined ? { protocol: o.protocol } : {}),
+      ...(o.validation !== undefined ? { validation: o.validation } : {}),
+    };
+  }
   return s;
 }
 

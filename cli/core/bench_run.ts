@@ -6,7 +6,8 @@
  * <bench>/
  *   bench.json     the grid (settings, dataset, cells); a later run must ask for the same grid
  *   dataset/       the phantom, generated deterministically on first use (absent with --dataset)
- *   cells/<name>/  one run folder per cell (see run_config.ts); finished = metrics.json and scans.csv
+ *   cells/<name>/  one run folder per cell (see run_config.ts); finished = metrics.json and
+ *                  images.csv (per image) or scans.csv (per scan)
  *   tables.json, tables.csv, tables.md, report.html   written by `grn report` (and a full run)
  * ```
  * @module
@@ -21,12 +22,14 @@ import type { ProgressEvent } from "../../trainers/fit.ts";
 import {
   type BenchCell,
   benchCells,
+  benchEvaluation,
   type BenchSettings,
   checkBenchSettings,
+  evaluatesValidation,
   methodCost,
 } from "./bench_grid.ts";
 import { evaluateRun } from "./evaluate_run.ts";
-import { RUN_FILES } from "./run_config.ts";
+import { readRunSplit, RUN_FILES } from "./run_config.ts";
 import { trainRun } from "./train_run.ts";
 
 /** File and folder names inside a bench folder. */
@@ -85,14 +88,16 @@ export function cellDir(benchDir: string, cell: { name: string }): string {
 }
 
 /**
- * Where a cell stands: `"done"` (evaluated: `metrics.json` and `scans.csv` exist), `"trained"`
+ * Where a cell stands: `"done"` (evaluated: `metrics.json` and `images.csv` or `scans.csv`
+ * exist), `"trained"`
  * (`train.json` exists, evaluation missing), `"started"` (a run folder without a finished
  * training) or `"pending"` (nothing yet).
  */
 export async function cellStatus(benchDir: string, cell: { name: string }): Promise<CellStatus> {
   const dir = cellDir(benchDir, cell);
   if (
-    await exists(join(dir, RUN_FILES.metrics)) && await exists(join(dir, RUN_FILES.scans))
+    await exists(join(dir, RUN_FILES.metrics)) &&
+    (await exists(join(dir, RUN_FILES.images)) || await exists(join(dir, RUN_FILES.scans)))
   ) return "done";
   if (await exists(join(dir, RUN_FILES.train))) return "trained";
   if (await exists(join(dir, RUN_FILES.config))) return "started";
@@ -268,8 +273,11 @@ export interface RunCellOptions extends BenchEngine {
 
 /**
  * Runs one cell: nothing when it is done, evaluation only when it is trained, training resumed
- * from its checkpoint when it was started, otherwise training from scratch; then evaluation on
- * the test split with and without SGE (`metrics.json`, `scans.csv`).
+ * from its checkpoint when it was started, otherwise training from scratch; then evaluation
+ * with and without SGE by the grid's protocol ({@linkcode benchEvaluation}): first on the
+ * validation split when {@linkcode evaluatesValidation} says so (`metrics.validation.json`),
+ * then on the test split (`metrics.json`, `images.csv` or `scans.csv`), so a cell is done only
+ * when both are.
  *
  * @throws {Error} When training or evaluation fails.
  */
@@ -315,7 +323,22 @@ export async function runBenchCell(
       ...engine,
     });
   }
-  await evaluateRun(dir, { sge: "auto", log, ...engine });
+  const ev = benchEvaluation(manifest.settings);
+  const evaluation = {
+    sge: "auto" as const,
+    protocol: ev.protocol,
+    ...(ev.direction !== undefined ? { direction: ev.direction } : {}),
+    log,
+    ...engine,
+  };
+  // A grid without validation participants has nothing to score there.
+  if (
+    evaluatesValidation(manifest.settings, cell) &&
+    (await readRunSplit(dir)).scans.validation.length > 0
+  ) {
+    await evaluateRun(dir, { ...evaluation, split: "validation" });
+  }
+  await evaluateRun(dir, evaluation);
   return { cell, outcome: "ran", before, seconds: (performance.now() - t0) / 1000 };
 }
 

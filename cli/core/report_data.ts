@@ -1,6 +1,7 @@
 /**
- * Reading the results of a bench folder's cells: metrics, per-scan scores, training summary and
- * history, for the tables and the report.
+ * Reading the results of a bench folder's cells: metrics, per-image or per-scan scores (test
+ * split, and validation split when scored), training summary and history, for the tables and
+ * the report.
  * @module
  */
 import { join } from "node:path";
@@ -11,9 +12,17 @@ import type { RunMetrics } from "./evaluate_run.ts";
 import { RUN_FILES } from "./run_config.ts";
 import type { RunSummary } from "./train_run.ts";
 
-/** Per-scan, per-class scores of one prediction path of one cell. */
+/** Per-unit (image or scan), per-class scores of one prediction path of one cell. */
 export interface ScanScores {
-  /** Scan ids, in the order of the rows. */
+  /**
+   * The evaluation unit of the rows: `"image"` (a 2-D slice, from `images.csv`) or `"scan"`
+   * (from `scans.csv`).
+   */
+  unit: "image" | "scan";
+  /**
+   * Unit ids, in the order of the rows: the scan id per scan, `<scan>/<direction>/<slice>` per
+   * image (see {@linkcode imageId}).
+   */
   scans: string[];
   /** Scored labels, in the order of the columns. */
   classes: number[];
@@ -35,8 +44,23 @@ export interface CellResult {
   train: RunSummary | null;
   /** Per-epoch history of the evaluated stage (empty when missing). */
   history: EpochRecord[];
-  /** Per-scan scores by variant (`plain`, and `sge` when the model has a generator). */
+  /** Test-split scores by variant (`plain`, and `sge` when the model has a generator). */
   scores: Partial<Record<"plain" | "sge", ScanScores>>;
+  /**
+   * Validation-split metrics and scores (`metrics.validation.json` and its CSV), when the cell
+   * was also scored there.
+   */
+  validation?: {
+    /** `metrics.validation.json`. */
+    metrics: RunMetrics;
+    /** Scores by variant. */
+    scores: Partial<Record<"plain" | "sge", ScanScores>>;
+  };
+}
+
+/** The id of one image (a 2-D slice) as a unit: `<scan>/<direction>/<slice>`. */
+export function imageId(scan: string, direction: string, slice: number | string): string {
+  return `${scan}/${direction}/${slice}`;
 }
 
 /** A bench folder's results. */
@@ -86,7 +110,9 @@ export function parseCsv(text: string): string[][] {
 }
 
 /**
- * Reads a run's `scans.csv` into per-variant score matrices.
+ * Reads a run's `scans.csv` (one row per scan and class) or `images.csv` (one row per image and
+ * class, recognised by its `direction` and `slice` columns) into per-variant score matrices
+ * whose rows are the units (scans, or images named by {@linkcode imageId}).
  * @throws {Error} When a required column is missing (names the file).
  */
 export function parseScanScores(
@@ -107,13 +133,15 @@ export function parseScanScores(
   const [cScan, cVariant, cClass, cDice, cHd] = ["scan", "variant", "class", "dice", "hd95"].map(
     col,
   ) as [number, number, number, number, number];
+  const unit = header.includes("direction") && header.includes("slice") ? "image" : "scan";
+  const [cDirection, cSlice] = unit === "image" ? [col("direction"), col("slice")] : [-1, -1];
   const out: Partial<Record<"plain" | "sge", ScanScores>> = {};
   for (const r of rows.slice(1)) {
     if (r.length < header.length) continue;
     const variant = r[cVariant] as "plain" | "sge";
     if (variant !== "plain" && variant !== "sge") continue;
-    const s = out[variant] ??= { scans: [], classes: [], dice: [], hd95: [] };
-    const scan = r[cScan]!;
+    const s = out[variant] ??= { unit, scans: [], classes: [], dice: [], hd95: [] };
+    const scan = unit === "image" ? imageId(r[cScan]!, r[cDirection]!, r[cSlice]!) : r[cScan]!;
     const label = Number(r[cClass]);
     let i = s.scans.indexOf(scan);
     if (i < 0) {
@@ -158,8 +186,43 @@ async function readHistory(dir: string, train: RunSummary | null): Promise<Epoch
 }
 
 /**
+ * Reads a run's metrics and scores of one split side (`metrics.json` with `images.csv` or
+ * `scans.csv` as its protocol says; `metrics.validation.json` with `*.validation.csv`), or
+ * `null` when that side was not scored.
+ * @throws {Error} When a file is unreadable or malformed.
+ */
+export async function readRunScores(
+  dir: string,
+  split: "test" | "validation",
+): Promise<
+  { metrics: RunMetrics; scores: Partial<Record<"plain" | "sge", ScanScores>> } | null
+> {
+  const suffix = split === "test" ? "" : `.${split}`;
+  const metrics = await readJson<RunMetrics>(
+    join(dir, RUN_FILES.metrics.replace(".json", `${suffix}.json`)),
+  );
+  if (metrics === null) return null;
+  // metrics.json from before the per-image protocol has no unit: it was per scan.
+  const unit = metrics.protocol?.unit ?? "scan";
+  const name = (unit === "image" ? RUN_FILES.images : RUN_FILES.scans).replace(
+    ".csv",
+    `${suffix}.csv`,
+  );
+  const path = join(dir, name);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw new Error(`Cannot read ${path}: ${(error as Error).message}`);
+  }
+  return { metrics, scores: parseScanScores(text, path) };
+}
+
+/**
  * Reads every finished cell of a bench folder (a cell is finished when its `metrics.json` and
- * `scans.csv` exist); the others are listed as missing with their status.
+ * `images.csv` or `scans.csv` exist), with its validation-split scores when it has them; the
+ * others are listed as missing with their status.
  *
  * @throws {Error} When the folder is not a bench folder or a result file is unreadable.
  */
@@ -174,11 +237,22 @@ export async function loadBenchResults(benchDir: string): Promise<BenchResults> 
       continue;
     }
     const dir = cellDir(benchDir, cell);
-    const metrics = (await readJson<RunMetrics>(join(dir, RUN_FILES.metrics)))!;
+    const test = await readRunScores(dir, "test");
+    if (test === null) {
+      missing.push({ cell, status: "trained" });
+      continue;
+    }
     const train = await readJson<RunSummary>(join(dir, RUN_FILES.train));
-    const scansPath = join(dir, RUN_FILES.scans);
-    const scores = parseScanScores(await Deno.readTextFile(scansPath), scansPath);
-    cells.push({ cell, dir, metrics, train, history: await readHistory(dir, train), scores });
+    const validation = await readRunScores(dir, "validation");
+    cells.push({
+      cell,
+      dir,
+      metrics: test.metrics,
+      train,
+      history: await readHistory(dir, train),
+      scores: test.scores,
+      ...(validation ? { validation } : {}),
+    });
   }
   return { dir: benchDir, manifest, cells, missing };
 }

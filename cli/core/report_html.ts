@@ -7,6 +7,7 @@
 import { encodeBase64 } from "./_base64.ts";
 import { formatDuration } from "./bench_run.ts";
 import type { BenchResults, CellResult } from "./report_data.ts";
+import { type Finding, FINDINGS_CSS, findingsToHtml } from "./report_findings.ts";
 import type { RunOverlays } from "./report_montage.ts";
 import { barChart, escapeXml, lineChart, SERIES_COLORS } from "./report_svg.ts";
 import {
@@ -18,6 +19,7 @@ import {
   fractionLabel,
   isDifferenceTable,
   methodLabel,
+  unitNoun,
   type Variant,
 } from "./report_tables.ts";
 
@@ -29,6 +31,8 @@ export interface ReportInput {
   entries: Entry[];
   /** The tables. */
   tables: BenchTable[];
+  /** The paper's claims checked on the grid (`buildFindings`). @default {none: no section} */
+  findings?: Finding[];
   /** Overlays of the runs shown (cell name → overlays), in display order. */
   overlays: { cell: CellResult; overlays: RunOverlays }[];
   /** Overlays that could not be rendered (cell name → message). */
@@ -80,14 +84,21 @@ export function tableToHtml(t: BenchTable): string {
       const sub = c.isReference
         ? '<span class="p">reference</span>'
         : c.p !== null
-        ? `<span class="p">${formatP(c.p)}</span>`
+        ? `<span class="p">${escapeXml(formatP(c.p))}</span>`
         : "";
       return `<td${cls}>${escapeXml(formatCell(c, isDifferenceTable(t, j)))}${sub}</td>`;
     }).join("");
     return `<tr><td class="label">${escapeXml(r.label)}</td>${cells}</tr>`;
   }).join("\n");
   const notes = t.notes.map((n) => `<li>${escapeXml(n)}</li>`).join("");
-  return `<h3 id="${t.id}">${escapeXml(t.title)}</h3>\n<table class="t">${head}\n${body}</table>` +
+  const protocol = t.protocol
+    ? `<p class="muted protocol">Protocol: ${escapeXml(t.protocol.text)}; n counts ${
+      escapeXml(t.protocol.unit)
+    }s.</p>\n`
+    : "";
+  return `<h3 id="${t.id}">${
+    escapeXml(t.title)
+  }</h3>\n${protocol}<table class="t">${head}\n${body}</table>` +
     `<ul class="muted">${notes}</ul>`;
 }
 
@@ -113,7 +124,9 @@ function figure6(input: ReportInput, colors: Map<string, string>): string {
   const t = input.tables.find((x) => x.id === "table2");
   if (!t) return "";
   const svg = barChart({
-    title: "Dice by labeled fraction (mean over test scans, 95% CI)",
+    title: `Dice by labeled fraction (mean over ${
+      t.protocol ? unitNoun(t.protocol) : "test scans"
+    }, 95% CI)`,
     yLabel: "Dice (%)",
     xLabel: "labeled fraction of the training participants",
     categories: t.columns,
@@ -143,7 +156,9 @@ function figure8(input: ReportInput, colors: Map<string, string>): string {
   }
   const fractions = t.columnKeys as number[];
   const svg = lineChart({
-    title: "GRN variants by labeled fraction (mean over test scans, 95% CI)",
+    title: `GRN variants by labeled fraction (mean over ${
+      t.protocol ? unitNoun(t.protocol) : "test scans"
+    }, 95% CI)`,
     yLabel: "Dice (%)",
     xLabel: "labeled fraction of the training participants (%)",
     xTicks: fractions.map((f) => ({ value: f * 100, label: fractionLabel(f) })),
@@ -292,6 +307,23 @@ function overlays(input: ReportInput): string {
   return parts.join("\n");
 }
 
+/** What the tables' numbers are over, from their protocols. */
+export function statisticsText(tables: readonly BenchTable[]): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const t of tables) {
+    if (!t.protocol || seen.has(t.protocol.text)) continue;
+    seen.add(t.protocol.text);
+    const ids = tables.filter((x) => x.protocol?.text === t.protocol!.text).map((x) =>
+      x.id.replace("table", "Table ")
+    );
+    parts.push(`${ids.join(", ")}: ${t.protocol.text}`);
+  }
+  return "each cell's per-unit scores are averaged over seeds, then " +
+    (parts.length > 0 ? parts.join("; ") : "no table") +
+    "; a test never pairs different units or splits";
+}
+
 function configuration(input: ReportInput): string {
   const { manifest, cells, missing } = input.results;
   const s = manifest.settings;
@@ -358,8 +390,7 @@ function configuration(input: ReportInput): string {
     ],
     [
       "statistics",
-      "each cell's per-scan scores are averaged over seeds; table values are means over test scans " +
-      "with 95% Student-t intervals; comparisons are paired two-sided t-tests over test scans",
+      statisticsText(input.tables),
     ],
     ["generated", input.generatedAt],
   ];
@@ -430,6 +461,7 @@ export function renderReportHtml(input: ReportInput): string {
     "tissue-layer segmentation of 3-D ultrasound. Every number below comes from the runs in this bench folder.</p>",
     configuration(input),
     main ? `<h2 id="summary">Comparison</h2>\n${tableToHtml(main)}` : "",
+    input.findings ? findingsToHtml(input.findings) : "",
     figure6(input, colors),
     figure8(input, colors),
     perLayer(input, colors),
@@ -441,6 +473,6 @@ export function renderReportHtml(input: ReportInput): string {
   return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
     `<title>GRN bench report: ${
       escapeXml(s.preset)
-    }</title>\n<style>${CSS}</style>\n</head>\n<body>\n` +
+    }</title>\n<style>${CSS}${FINDINGS_CSS}</style>\n</head>\n<body>\n` +
     `${body}\n</body>\n</html>\n`;
 }

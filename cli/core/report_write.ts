@@ -10,7 +10,15 @@ import { writeJsonAtomic } from "../../metrics/write_json_atomic.ts";
 import { writeTextFileAtomic } from "./_files.ts";
 import { BENCH_FILES, type BenchEngine } from "./bench_run.ts";
 import { type CellResult, loadBenchResults } from "./report_data.ts";
-import { renderReportHtml, type ReportInput } from "./report_html.ts";
+import {
+  buildFindings,
+  CLAIMS,
+  countVerdicts,
+  type Finding,
+  findingsToMarkdown,
+  VERDICT_RULES,
+} from "./report_findings.ts";
+import { renderReportHtml, type ReportInput, statisticsText } from "./report_html.ts";
 import { renderRunOverlays } from "./report_montage.ts";
 import {
   type BenchTable,
@@ -38,6 +46,8 @@ export interface BenchReport {
   dir: string;
   /** The tables written. */
   tables: BenchTable[];
+  /** The paper's claims checked on the grid (also in `tables.json`, `tables.md`, the HTML). */
+  findings: Finding[];
   /** Finished cells merged. */
   cells: number;
   /** Cells of the grid without results. */
@@ -84,6 +94,7 @@ export async function writeBenchReport(
     for (const m of g.methods) if (!methods.includes(m)) methods.push(m);
   }
   const tables = buildTables(entries, classes, methods);
+  const findings = buildFindings(entries);
   const generatedAt = new Date().toISOString();
   const files = {
     json: join(benchDir, BENCH_FILES.tablesJson),
@@ -99,15 +110,23 @@ export async function writeBenchReport(
     preset: s.preset,
     reduced: s.reduced,
     generatedAt,
-    statistics: "per-scan scores averaged over seeds; mean over test scans with a 95% Student-t " +
-      "interval; paired two-sided t-tests over test scans; Dice in percent",
+    statistics: `${statisticsText(tables)}; Dice in percent`,
     tables,
+    findings: {
+      claims: CLAIMS,
+      rules: VERDICT_RULES,
+      counts: countVerdicts(findings),
+      items: findings,
+    },
     entries: entries.map((e) => ({
       method: e.method,
       variant: e.variant,
       fraction: e.fraction,
+      split: e.split,
+      unit: e.unit,
+      directions: e.directions,
       seeds: e.seeds,
-      scans: e.scans.length,
+      units: e.scans.length,
       overall: entryStat(e),
       seedMeans: e.seedMeans.map((v) => v * 100),
     })),
@@ -121,6 +140,8 @@ export async function writeBenchReport(
     "column",
     "key",
     "unit",
+    "split",
+    "sample_unit",
     "mean",
     "lower",
     "upper",
@@ -129,6 +150,7 @@ export async function writeBenchReport(
     "reference",
     "bold",
   ]);
+  const main = tables.find((t) => t.id === "table2");
   const md = [
     `# GRN bench: ${s.preset}`,
     "",
@@ -141,7 +163,9 @@ export async function writeBenchReport(
       : "") +
     `. Generated ${generatedAt}.`,
     "",
-    ...tables.map(tableToMarkdown),
+    ...(main ? [tableToMarkdown(main)] : []),
+    findingsToMarkdown(findings),
+    ...tables.filter((t) => t !== main).map(tableToMarkdown),
   ].join("\n");
   await writeTextFileAtomic(files.markdown, md);
 
@@ -149,6 +173,7 @@ export async function writeBenchReport(
     results,
     entries,
     tables,
+    findings,
     overlays: [],
     overlayErrors: [],
     generatedAt,
@@ -175,6 +200,7 @@ export async function writeBenchReport(
   return {
     dir: benchDir,
     tables,
+    findings,
     cells: results.cells.length,
     missing: results.missing.map((m) => m.cell.name),
     files,

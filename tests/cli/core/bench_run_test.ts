@@ -68,7 +68,10 @@ Deno.test("runBench() trains and evaluates every cell into its run folder", asyn
   assert.equal(first.done, 2);
   for (const c of first.manifest.cells) {
     assert.equal(await cellStatus(bench, c), "done");
-    for (const f of [RUN_FILES.config, RUN_FILES.model, RUN_FILES.train, RUN_FILES.scans]) {
+    // Per image by default; both cells are Table 6 methods at the lowest fraction, so they
+    // are also scored on the validation split.
+    const files = [RUN_FILES.config, RUN_FILES.model, RUN_FILES.train, RUN_FILES.images];
+    for (const f of [...files, "metrics.validation.json", "images.validation.csv"]) {
       assert.ok((await Deno.stat(join(cellDir(bench, c), f))).isFile, `${c.name}/${f}`);
     }
   }
@@ -80,12 +83,17 @@ Deno.test("runBench() trains and evaluates every cell into its run folder", asyn
   assert.ok(lines.some((l) => /ETA/.test(l)), "an ETA is shown");
 });
 
-Deno.test("every cell of a grid is scored on the same test scans", async () => {
+Deno.test("every cell of a grid is scored on the same test images", async () => {
   const results = await loadBenchResults(bench);
   const scans = results.cells.map((c) => c.scores.plain!.scans);
   assert.equal(scans.length, 2);
   assert.deepEqual(scans[0], scans[1]);
-  assert.equal(scans[0]!.length, 2, "2 test participants × 1 scan");
+  assert.equal(scans[0]!.length, 2 * (16 + 16), "2 test scans × 16 coronal + 16 sagittal slices");
+  assert.equal(results.cells[0]!.scores.plain!.unit, "image");
+  const validation = results.cells.map((c) => c.validation!.scores.plain!.scans);
+  assert.deepEqual(validation[0], validation[1]);
+  assert.equal(validation[0]!.length, 16 + 16, "1 validation scan");
+  assert.equal(new Set([...validation[0]!, ...scans[0]!]).size, 3 * 32, "different scans");
   assert.ok(results.cells[1]!.scores.sge, "GRN-SEL is also scored with SGE");
   assert.equal(results.cells[0]!.scores.sge, undefined, "supervised has no generator");
 });
@@ -100,7 +108,7 @@ Deno.test("a trained cell without scores is only evaluated; --cell K runs cell K
   const cells = benchCells(tinySettings());
   const dir = cellDir(bench, cells[1]!);
   const trainStat = await Deno.stat(join(dir, RUN_FILES.train));
-  await Deno.remove(join(dir, RUN_FILES.scans));
+  await Deno.remove(join(dir, RUN_FILES.images));
   assert.equal(await cellStatus(bench, cells[1]!), "trained", "metrics.json alone is not done");
   const r = await runBench({ out: bench, settings: tinySettings(), backend: "wasm", cell: 1 });
   assert.deepEqual(r.outcomes.map((o) => [o.cell.index, o.outcome, o.before]), [[
@@ -123,7 +131,7 @@ Deno.test("a trained cell without scores is only evaluated; --cell K runs cell K
 Deno.test("an interrupted cell resumes from its checkpoint", async () => {
   const cells = benchCells(tinySettings());
   const dir = cellDir(bench, cells[0]!);
-  for (const f of [RUN_FILES.metrics, RUN_FILES.scans, RUN_FILES.train, RUN_FILES.model]) {
+  for (const f of [RUN_FILES.metrics, RUN_FILES.images, RUN_FILES.train, RUN_FILES.model]) {
     await Deno.remove(join(dir, f));
   }
   assert.equal(await cellStatus(bench, cells[0]!), "started");
@@ -154,30 +162,48 @@ Deno.test("writeBenchReport() writes tables from the cells' scores and a well-fo
   assert.deepEqual(report.missing, []);
   const t2 = report.tables.find((t) => t.id === "table2")!;
   assert.deepEqual(t2.rows.map((r) => r.label), ["Fully supervised", "GRN-SEL", "GRN-SEL (w SGE)"]);
-  // The table's value is the mean over test scans of each scan's class-mean Dice in scans.csv.
+  // The table's value is the mean over test images of each image's class-mean Dice in
+  // images.csv.
   const results = await loadBenchResults(bench);
   const sup = results.cells[0]!.scores.plain!;
-  const perScan = sup.dice.map((r) => {
+  const perImage = sup.dice.map((r) => {
     const v = r.filter((x) => !Number.isNaN(x));
     return v.reduce((a, b) => a + b, 0) / v.length;
   });
-  const expected = perScan.reduce((a, b) => a + b, 0) / perScan.length * 100;
+  const expected = perImage.reduce((a, b) => a + b, 0) / perImage.length * 100;
   assert.ok(Math.abs(t2.rows[0]!.cells[0]!.mean! - expected) < 1e-9);
   assert.equal(t2.rows[0]!.cells[0]!.isReference, true, "the only baseline is the reference");
+  assert.equal(t2.protocol!.unit, "image");
+  assert.equal(t2.rows[0]!.cells[0]!.n, 64);
   const entries = buildEntries(results.cells);
-  assert.equal(entryStat(entries[0]!).n, 2);
+  assert.equal(entryStat(entries.find((e) => e.split === "test")!).n, 64);
+  // Table 6 comes from the validation split, where both cells were also scored.
+  const t6 = report.tables.find((t) => t.id === "table6")!;
+  assert.equal(t6.protocol!.split, "validation");
+  assert.equal(t6.rows[0]!.cells[0]!.n, 32);
+  // Findings: every claim listed; this grid measures RAug (c) at 50 % and SGE for GRN-SEL (b).
+  assert.deepEqual([...new Set(report.findings.map((f) => f.claim))], ["a", "b", "c", "d", "e"]);
+  const raug = report.findings.find((f) => f.claim === "c" && f.fraction === 0.5);
+  assert.equal(raug, undefined, "50 % is not a low fraction");
+  const sge = report.findings.find((f) => f.claim === "b" && f.fraction === 0.5)!;
+  assert.notEqual(sge.verdict, "not measured");
+  assert.equal(sge.n, 64);
 
   const json = JSON.parse(await Deno.readTextFile(report.files.json));
   assert.equal(json.format, "grn-bench-tables");
+  assert.equal(json.findings.items.length, report.findings.length);
+  assert.match(json.statistics, /Table 2, Table 3, Table 5: per image/);
   assert.deepEqual(json.tables.map((t: { id: string }) => t.id), report.tables.map((t) => t.id));
   const csv = await Deno.readTextFile(report.files.csv);
   assert.match(
     csv,
-    /^table,row,method,variant,column,key,unit,mean,lower,upper,n,p,reference,bold\n/,
+    /^table,row,method,variant,column,key,unit,split,sample_unit,mean,lower,upper,n,p,reference,bold\n/,
   );
-  assert.match(csv, /\ntable2,GRN-SEL \(w SGE\),grn-sel,sge,50%,0\.5,Dice \(%\),/);
+  assert.match(csv, /\ntable2,GRN-SEL \(w SGE\),grn-sel,sge,50%,0\.5,Dice \(%\),test,image,/);
   const md = await Deno.readTextFile(report.files.markdown);
   assert.match(md, /### Table 2: /);
+  assert.match(md, /## Findings: the paper's claims on this grid/);
+  assert.match(md, /Protocol: per image: Dice of each 2-D B-mode slice \(coronal and sagittal/);
   assert.match(md, /\*\*Reduced configuration\*\* tiny test configuration\./);
 
   const html = await Deno.readTextFile(report.files.html);
@@ -185,6 +211,7 @@ Deno.test("writeBenchReport() writes tables from the cells' scores and a well-fo
     const id of [
       "configuration",
       "summary",
+      "findings",
       "figure-6",
       "figure-8",
       "per-layer",

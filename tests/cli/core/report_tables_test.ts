@@ -22,7 +22,7 @@ const CLASSES = [1, 2];
 const NAMES = [{ label: 1, name: "dermis" }, { label: 2, name: "muscle" }];
 
 function scores(scans: string[], dice: number[][]): ScanScores {
-  return { scans, classes: CLASSES, dice, hd95: dice.map((r) => r.map(() => 1)) };
+  return { unit: "scan", scans, classes: CLASSES, dice, hd95: dice.map((r) => r.map(() => 1)) };
 }
 
 /** A finished cell with given per-scan Dice (only what the tables read). */
@@ -203,4 +203,103 @@ Deno.test("parseCsv() and parseScanScores() read grn eval's scans.csv", () => {
   assert.deepEqual(s.plain!.dice[1], [0.7, 0.8]);
   assert.deepEqual(s.sge!.dice, [[0.6]]);
   assert.throws(() => parseScanScores("scan,dice\n", "x.csv"), /x\.csv has no column variant/);
+});
+
+Deno.test("parseScanScores() reads images.csv: one unit per scan, direction and slice", () => {
+  const text = "scan,participant,direction,slice,variant,class,name,dice,hd95\n" +
+    "s1,p1,coronal,0,plain,1,dermis,0.5,2\ns1,p1,coronal,0,plain,2,muscle,0.9,1\n" +
+    "s1,p1,sagittal,0,plain,1,dermis,0.7,2\ns1,p1,sagittal,0,plain,2,muscle,NaN,NaN\n";
+  const s = parseScanScores(text, "images.csv");
+  assert.equal(s.plain!.unit, "image");
+  assert.deepEqual(s.plain!.scans, ["s1/coronal/0", "s1/sagittal/0"]);
+  assert.deepEqual(s.plain!.dice[0], [0.5, 0.9]);
+  assert.equal(parseScanScores("scan,variant,class,dice,hd95\n", "scans.csv").plain, undefined);
+  assert.equal(
+    parseScanScores("scan,variant,class,dice,hd95\ns,plain,1,0.5,1\n", "scans.csv").plain!.unit,
+    "scan",
+  );
+});
+
+/** A cell scored per image on the test split and, optionally, on the validation split. */
+function imageCell(method: string, fraction: number, test: number[], validation?: number[]) {
+  const ids = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p}/coronal/${i}`);
+  const sc = (p: string, v: number[]): ScanScores => ({
+    unit: "image",
+    scans: ids(p, v.length),
+    classes: CLASSES,
+    dice: v.map((x) => [x, x]),
+    hd95: v.map(() => [1, 1]),
+  });
+  const c = cell(method, fraction, 0, sc("t", test));
+  if (validation) {
+    c.validation = {
+      metrics: { protocol: { directions: ["coronal"] } } as CellResult["metrics"],
+      scores: { plain: sc("v", validation) },
+    };
+  }
+  return c;
+}
+
+Deno.test("buildEntries() keeps units and splits apart; compareEntries() never mixes them", () => {
+  const entries = buildEntries([
+    imageCell("supervised", 0.05, [0.4, 0.5, 0.6], [0.3, 0.35, 0.4]),
+    cell("supervised", 0.05, 1, scores(["a", "b"], [[0.4, 0.4], [0.5, 0.5]])),
+  ]);
+  const key = (e: Entry) => `${e.split}/${e.unit}/${e.seeds.join(",")}`;
+  assert.deepEqual(entries.map(key).sort(), ["test/image/0", "test/scan/1", "validation/image/0"]);
+  const image = entries.find((e) => e.unit === "image" && e.split === "test")!;
+  const scan = entries.find((e) => e.unit === "scan")!;
+  const validation = entries.find((e) => e.split === "validation")!;
+  assert.deepEqual(validation.directions, ["coronal"]);
+  assert.deepEqual(validation.scans, ["v/coronal/0", "v/coronal/1", "v/coronal/2"]);
+  assert.throws(
+    () => compareEntries(image, scan),
+    /Cannot compare Fully supervised with Fully supervised: they were scored on different units \(got test images and test scans\)/,
+  );
+  assert.throws(() => compareEntries(image, validation), /got test images and validation images/);
+});
+
+Deno.test("buildTables() builds Table 6 on the validation split when its cells were scored there", () => {
+  const up = (v: number[], d: number) => v.map((x, i) => x + d + (i % 2 ? 0.01 : -0.01));
+  const t = [0.4, 0.5, 0.6, 0.45, 0.55];
+  const v = [0.3, 0.35, 0.4, 0.45];
+  const cells = [
+    imageCell("supervised", 0.05, t, v),
+    imageCell("grn-sel", 0.05, up(t, 0.1), up(v, 0.2)),
+    imageCell("grn-sel-frozen-s", 0.05, up(t, 0.05), up(v, 0.1)),
+    imageCell("ict", 0.05, up(t, 0.02)),
+  ];
+  const tables = buildTables(buildEntries(cells), NAMES);
+  const t2 = tables.find((x) => x.id === "table2")!;
+  assert.equal(t2.protocol!.split, "test");
+  assert.equal(t2.protocol!.unit, "image");
+  assert.match(t2.title, /mean over test images/);
+  assert.equal(t2.rows[0]!.cells[0]!.n, 5);
+  const t6 = tables.find((x) => x.id === "table6")!;
+  assert.equal(t6.protocol!.split, "validation");
+  assert.match(t6.title, /validation split/);
+  assert.deepEqual(t6.rows.map((r) => r.label), [
+    "Fully supervised",
+    "GRN-SEL",
+    "GRN-SEL (freeze S for L_G)",
+  ]);
+  assert.equal(t6.rows[1]!.cells[0]!.n, 4, "the 4 validation images");
+  assert.ok(Math.abs(t6.rows[1]!.cells[1]!.mean! - 20) < 1e-9, "+20 points on validation");
+  const md = tableToMarkdown(t6);
+  assert.match(
+    md,
+    /Protocol: per image: Dice of each 2-D B-mode slice \(coronal\), validation split/,
+  );
+  assert.match(md, /n counts images\./);
+  const csv = tablesToCsvRows(tables);
+  assert.ok(csv.some((r) => r.table === "table6" && r.split === "validation"));
+  assert.ok(csv.every((r) => r.sample_unit === "image"));
+  // Without validation scores, Table 6 falls back to the test split and says so.
+  const testOnly = buildTables(
+    buildEntries(cells.map((c) => ({ ...c, validation: undefined }))),
+    NAMES,
+  );
+  const t6test = testOnly.find((x) => x.id === "table6")!;
+  assert.equal(t6test.protocol!.split, "test");
+  assert.ok(t6test.notes.some((n) => /these cells were not scored there/.test(n)));
 });
