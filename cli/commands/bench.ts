@@ -26,6 +26,7 @@ import {
   runBench,
 } from "../core/bench_run.ts";
 import { EVALUATION_PROTOCOLS, type EvaluationProtocol } from "../core/evaluate_run.ts";
+import { findingsToText } from "../core/report_findings.ts";
 import { tableToText, writeBenchReport } from "../core/report_write.ts";
 import { didYouMean } from "../_suggest.ts";
 import { wrapText } from "../_wrap.ts";
@@ -301,6 +302,7 @@ export const command: Command = {
         if (report) {
           const main = report.tables.find((t) => t.id === "table2") ?? report.tables[0];
           if (main) lines.push(tableToText(main), "");
+          lines.push(findingsToText(report.findings), "");
         }
         lines.push(
           `Bench ${dir} (${settings.preset}): ${result.done}/${all} cells done; ` +

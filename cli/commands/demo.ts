@@ -10,6 +10,7 @@ import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
 import { benchPreset } from "../core/bench_grid.ts";
 import { type BenchEngine, formatDuration, runBench } from "../core/bench_run.ts";
+import { findingsToText } from "../core/report_findings.ts";
 import { tableToText, writeBenchReport } from "../core/report_write.ts";
 import { wrapText } from "../_wrap.ts";
 
@@ -80,13 +81,17 @@ export const command: Command = {
         seconds,
         reduced: settings.reduced,
         tables: report.tables,
+        findings: report.findings,
         report: report.files,
       },
       () =>
         [
           ...(main ? [tableToText(main), ""] : []),
-          "Dice in percent: mean over the test scans (95% CI); p: paired t-test over test scans",
-          "against the best baseline (the supervised model). (w SGE) = segmentation of G(x).",
+          `Dice in percent: ${
+            main?.protocol?.text ?? "mean over the test scans"
+          }; p: against the best baseline (the supervised model). (w SGE) = segmentation of G(x).`,
+          "",
+          findingsToText(report.findings),
           "",
           `Done in ${formatDuration(seconds)}. Report: ${report.files.html}`,
           `Tables: ${report.files.markdown}, ${report.files.csv}, ${report.files.json}`,

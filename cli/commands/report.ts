@@ -6,6 +6,7 @@ import type { Command } from "../_command.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
+import { findingsToText } from "../core/report_findings.ts";
 import { tableToText, writeBenchReport, type WriteReportOptions } from "../core/report_write.ts";
 
 /** The `report` command. */
@@ -44,6 +45,7 @@ export const command: Command = {
       () =>
         [
           ...report.tables.map((t) => tableToText(t) + "\n"),
+          findingsToText(report.findings) + "\n",
           `Merged ${report.cells} cell${report.cells === 1 ? "" : "s"} of ${dir}` +
           (report.missing.length ? ` (${report.missing.length} not finished)` : ""),
           `  tables: ${report.files.markdown}, ${report.files.csv}, ${report.files.json}`,

@@ -7,7 +7,7 @@
  * ```ts ignore
  * import { evaluateRun, predictScan, trainRun } from "./mod.ts";
  * await trainRun({ dataset: "data/phantom", method: "grn-ssl", fraction: 0.1, out: "runs/a" });
- * const metrics = await evaluateRun("runs/a"); // also writes runs/a/metrics.json, scans.csv
+ * const metrics = await evaluateRun("runs/a"); // per image: runs/a/metrics.json, images.csv
  * await predictScan({ model: "runs/a", input: "scan.nii.gz", output: "labels.nii.gz" });
  * ```
  *
@@ -16,6 +16,7 @@
  * import { benchPreset, runBench, writeBenchReport } from "./mod.ts";
  * await runBench({ out: "runs/bench-quick", settings: benchPreset("quick") }); // resumable
  * const report = await writeBenchReport("runs/bench-quick"); // tables.*, report.html
+ * console.log(report.findings.map((f) => `${f.statement}: ${f.verdict}`).join("\n"));
  * ```
  *
  * @module
@@ -27,6 +28,7 @@ export * from "./evaluate_run.ts";
 export * from "./load_run_model.ts";
 export * from "./predict_scan.ts";
 export * from "./report_data.ts";
+export * from "./report_findings.ts";
 export * from "./report_tables.ts";
 export * from "./report_write.ts";
 export * from "./run_config.ts";

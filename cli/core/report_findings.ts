@@ -468,6 +468,25 @@ function nText(f: Finding): string {
   return f.unit === null ? "" : `${f.n} ${f.split} ${f.unit}s`;
 }
 
+/**
+ * The findings as plain text for the terminal: a count of verdicts, then one line per finding
+ * (`(a) holds: <comparison>: +1.23 (+0.40, +2.06), p=0.004, 640 test images`).
+ */
+export function findingsToText(findings: readonly Finding[]): string {
+  const c = countVerdicts(findings);
+  const lines = [
+    `Findings (the paper's claims): ${c.holds} hold, ${c["not significant"]} not significant, ` +
+    `${c.contradicted} contradicted, ${c["not measured"]} not measured`,
+  ];
+  for (const f of findings) {
+    const measure = f.verdict === "not measured"
+      ? f.note
+      : `${formatFinding(f)} points${f.p !== null ? `, ${formatP(f.p)}` : ""}, ${nText(f)}`;
+    lines.push(`  (${f.claim}) ${f.verdict}: ${f.statement}: ${measure}`);
+  }
+  return lines.join("\n");
+}
+
 /** The findings as a Markdown section (heading, table, rules). */
 export function findingsToMarkdown(findings: readonly Finding[]): string {
   const esc = (s: string) => s.replaceAll("|", "\\|");

@@ -5,6 +5,7 @@ import {
   type Finding,
   findingsToHtml,
   findingsToMarkdown,
+  findingsToText,
   verdictOf,
 } from "../../../cli/core/report_findings.ts";
 import type { Entry, Split, Unit, Variant } from "../../../cli/core/report_tables.ts";
@@ -205,4 +206,21 @@ Deno.test("findingsToMarkdown() and findingsToHtml() show each finding with its 
   assertWellFormed(html.replace(/<h2[^>]*>.*?<\/h2>\n/, "<div>") + "</div>");
   assert.equal(html.match(/class="v-contra"/g)?.length, 2);
   assert.match(html, /id="findings"/);
+});
+
+Deno.test("findingsToText() prints the verdict counts and one line per finding", () => {
+  const findings = buildFindings(grid());
+  const lines = findingsToText(findings).split("\n");
+  assert.equal(lines.length, 1 + findings.length);
+  const c = countVerdicts(findings);
+  assert.equal(
+    lines[0],
+    `Findings (the paper's claims): ${c.holds} hold, ${c["not significant"]} not significant, ` +
+      `${c.contradicted} contradicted, ${c["not measured"]} not measured`,
+  );
+  assert.match(
+    lines[1]!,
+    /^ {2}\(a\) holds: GRN-SSL \(w SGE\) − ICT \(best baseline\) > 0 at 5%: \+10\.00 \(.*\) points, p<0\.001, 6 test images$/,
+  );
+  assert.ok(lines.some((l) => /^ {2}\(e\) not measured: .*: not in the grid at 5%/.test(l)));
 });
