@@ -5,6 +5,7 @@
 import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
+import { OutputPathError } from "../core/_files.ts";
 import { predictScan, type PredictScanOptions } from "../core/predict_scan.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
@@ -47,6 +48,11 @@ export const command: Command = {
       description: "voxel size in mm for a scan whose header has none",
     },
     { name: "batch-size", kind: "integer", min: 1, default: 8, description: "slices per pass" },
+    {
+      name: "overwrite",
+      kind: "boolean",
+      description: "replace an existing --output or --readout file (never the input scan)",
+    },
     BACKEND_OPTION,
     THREADS_OPTION,
     NATIVE_OPTION,
@@ -68,11 +74,19 @@ export const command: Command = {
       backend: (v.backend as BackendChoice | undefined) ?? "auto",
       threads: (v.threads as number | undefined) ?? 1,
       native: (v.native as NativeChoice | undefined) ?? "auto",
+      overwrite: v.overwrite === true,
       log: (line) => out.note(line),
     };
     if (v.readout !== undefined) options.readout = v.readout as string;
     if (v.spacing !== undefined) options.spacing = v.spacing as [number, number, number];
-    const r = await predictScan(options);
+    let r;
+    try {
+      r = await predictScan(options);
+    } catch (error) {
+      // An output that names an input is a mistake in the command line: exit code 2.
+      if (error instanceof OutputPathError && error.usage) throw new UsageError(error.message);
+      throw error;
+    }
     out.result({ ok: true, ...r }, () => {
       const lines = [
         `Wrote ${r.output} (${r.shape.join("x")} voxels, ${

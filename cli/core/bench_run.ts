@@ -30,6 +30,8 @@ import {
 } from "./bench_grid.ts";
 import { evaluateRun } from "./evaluate_run.ts";
 import { readRunSplit, RUN_FILES } from "./run_config.ts";
+import { acquireLock, type FileLock, LockHeldError } from "./file_lock.ts";
+import { RUN_LOCK } from "./run_folder.ts";
 import { trainRun } from "./train_run.ts";
 
 /** File and folder names inside a bench folder. */
@@ -253,8 +255,11 @@ export async function planBench(
 export interface CellOutcome {
   /** The cell. */
   cell: BenchCell;
-  /** `"skipped"` (already done), `"ran"` or `"failed"`. */
-  outcome: "skipped" | "ran" | "failed";
+  /**
+   * `"skipped"` (already done), `"ran"`, `"failed"`, or `"held"` (another live process holds
+   * the cell's lock, i.e. is running it; the message is in `error`).
+   */
+  outcome: "skipped" | "ran" | "failed" | "held";
   /** Where it stood before: trained cells are only evaluated, started ones resumed. */
   before: CellStatus;
   /** Wall-clock seconds spent on it now. */
@@ -287,6 +292,36 @@ export async function runBenchCell(
   cell: BenchCell,
   options: RunCellOptions = {},
 ): Promise<CellOutcome> {
+  const first = await cellStatus(benchDir, cell);
+  if (first === "done") return { cell, outcome: "skipped", before: first, seconds: 0 };
+  // One process per cell: its lock is the run folder's, held for training and evaluation.
+  const dir = cellDir(benchDir, cell);
+  await Deno.mkdir(dir, { recursive: true });
+  let lock: FileLock;
+  try {
+    lock = await acquireLock(join(dir, RUN_LOCK), {
+      purpose: `grn bench cell ${cell.name}`,
+      what: `Cannot run bench cell ${cell.name}`,
+      ...(options.log ? { log: options.log } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof LockHeldError)) throw error;
+    return { cell, outcome: "held", before: first, seconds: 0, error: error.message };
+  }
+  try {
+    return await runLockedCell(benchDir, manifest, cell, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The body of {@linkcode runBenchCell}, holding the cell's lock (its status is read again). */
+async function runLockedCell(
+  benchDir: string,
+  manifest: BenchManifest,
+  cell: BenchCell,
+  options: RunCellOptions,
+): Promise<CellOutcome> {
   const t0 = performance.now();
   const before = await cellStatus(benchDir, cell);
   if (before === "done") return { cell, outcome: "skipped", before, seconds: 0 };
@@ -318,6 +353,7 @@ export async function runBenchCell(
       batchSize: t.batchSize,
       patience: t.patience,
       resume: before === "started",
+      lockHeld: true,
       progress: options.progress ?? false,
       log,
       ...engine,
@@ -446,7 +482,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRunResult
     );
     const cellStart = performance.now();
     try {
-      const outcome = await runBenchCell(dir, manifest, cell, {
+      const outcome: CellOutcome = await runBenchCell(dir, manifest, cell, {
         ...(options.backend !== undefined ? { backend: options.backend } : {}),
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
         ...(options.native !== undefined ? { native: options.native } : {}),
@@ -463,6 +499,10 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRunResult
         },
       });
       outcomes.push(outcome);
+      if (outcome.outcome === "held") {
+        progress(`grn bench: ${label}: skipped, another process is running it (${outcome.error})`);
+        continue;
+      }
       status.set(cell.name, "done");
       if (before !== "trained") {
         measuredSeconds += outcome.seconds;

@@ -12,7 +12,7 @@ import type { NativeChoice } from "../../engine/native/provider.ts";
 import { layerReadout, type ScanReadout } from "../../metrics/layer_readout.ts";
 import { readoutToCsv } from "../../metrics/readout_to_csv.ts";
 import { writeJsonAtomic } from "../../metrics/write_json_atomic.ts";
-import { writeTextFileAtomic } from "./_files.ts";
+import { checkOutputPath, writeTextFileAtomic } from "./_files.ts";
 import { loadRunModel } from "./load_run_model.ts";
 
 /** Options of {@linkcode predictScan}. */
@@ -37,6 +37,8 @@ export interface PredictScanOptions {
   threads?: number;
   /** Native kernel provider on the wasm backend. @default {"auto"} */
   native?: NativeChoice;
+  /** Replace an existing output or read-out file. @default {false} */
+  overwrite?: boolean;
   /** Notes. @default {discarded} */
   log?: (line: string) => void;
 }
@@ -79,6 +81,9 @@ function scanId(path: string): string {
  * @throws {Error} When the model or the input cannot be read, the output extension is not
  *   NIfTI, the read-out extension is not `.json` or `.csv`, or SGE is asked for a model
  *   without a generator.
+ * @throws {OutputPathError} Before any work, when the output or the read-out is the input
+ *   scan, the model or each other, its folder does not exist, or it exists and `overwrite` is
+ *   off.
  */
 export async function predictScan(options: PredictScanOptions): Promise<PredictScanResult> {
   const t0 = performance.now();
@@ -93,6 +98,7 @@ export async function predictScan(options: PredictScanOptions): Promise<PredictS
     backend = "auto",
     threads = 1,
     native = "auto",
+    overwrite = false,
     log = () => {},
   } = options;
   if (!/\.nii(\.gz)?$/.test(output)) {
@@ -100,6 +106,21 @@ export async function predictScan(options: PredictScanOptions): Promise<PredictS
   }
   if (readout !== undefined && !/\.(json|csv)$/.test(readout)) {
     throw new Error(`Cannot predict: the read-out must end in .json or .csv (got ${readout})`);
+  }
+  const inputs = [{ path: input, what: "input scan" }, { path: model, what: "model" }];
+  await checkOutputPath("Cannot predict", {
+    path: output,
+    flag: "--output",
+    others: inputs,
+    overwrite,
+  });
+  if (readout !== undefined) {
+    await checkOutputPath("Cannot predict", {
+      path: readout,
+      flag: "--readout",
+      others: [...inputs, { path: output, what: "--output file" }],
+      overwrite,
+    });
   }
   await initEngine({ backend, threads, native, log });
   const { config, checkpoint, method } = await loadRunModel(model, { sge });

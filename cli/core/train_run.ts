@@ -20,13 +20,13 @@ import { createMethod } from "../../trainers/method_registry.ts";
 import type { MethodOptions } from "../../trainers/method.ts";
 import { runMethodOptions } from "./_method_options.ts";
 import {
-  readRunConfig,
   readRunSplit,
   RUN_FILES,
   type RunConfig,
   type RunNetworks,
   type RunSplit,
 } from "./run_config.ts";
+import { openRunFolder, type RunFolder } from "./run_folder.ts";
 import { GRN_VERSION } from "./version.ts";
 
 /** Options of {@linkcode trainRun}. Options left out are taken from the run when resuming. */
@@ -82,6 +82,12 @@ export interface TrainRunOptions {
   native?: NativeChoice;
   /** Continue the run in `out` (a run folder without a checkpoint starts from scratch). @default {false} */
   resume?: boolean;
+  /**
+   * The caller already holds the run folder's lock (the bench holds a cell's lock for training
+   * and evaluation); the folder must exist.
+   * @default {false}
+   */
+  lockHeld?: boolean;
   /** Training progress: `true` prints lines on stderr, a function receives events. @default {true} */
   progress?: boolean | ((event: ProgressEvent) => void);
   /** Notes (engine, data, files). @default {discarded} */
@@ -168,10 +174,10 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** Resolves options and an existing config into the run's config; checks resume conflicts. */
-function resolveConfig(o: TrainRunOptions, stored: RunConfig | null): RunConfig {
+function resolveConfig(o: TrainRunOptions, stored: RunConfig | null, strict = true): RunConfig {
   const what = `Cannot train into ${o.out}`;
   const pick = <T>(given: T | undefined, old: T | undefined, fallback: T, label: string): T => {
-    if (given !== undefined && old !== undefined && !sameJson(given, old)) {
+    if (strict && given !== undefined && old !== undefined && !sameJson(given, old)) {
       throw new Error(
         `Cannot resume ${o.out}: ${label} differs from the run's (got ${
           JSON.stringify(given)
@@ -212,7 +218,7 @@ function resolveConfig(o: TrainRunOptions, stored: RunConfig | null): RunConfig 
   };
   const extra = o.methodOptions ?? {};
   const methodOptions = runMethodOptions(networks, seed, extra);
-  if (s && o.methodOptions !== undefined && !sameJson(methodOptions, s.methodOptions)) {
+  if (strict && s && o.methodOptions !== undefined && !sameJson(methodOptions, s.methodOptions)) {
     throw new Error(
       `Cannot resume ${o.out}: method options differ from the run's (got ${
         JSON.stringify(methodOptions)
@@ -283,23 +289,45 @@ function resolveConfig(o: TrainRunOptions, stored: RunConfig | null): RunConfig 
  *
  * @param options See {@linkcode TrainRunOptions}.
  * @returns The run summary.
- * @throws {Error} When the dataset folder is missing or invalid, the run folder holds another
- *   run and `resume` is false, a resume option conflicts, the dataset changed since the run
- *   began, or training fails. Messages name the folder or file.
+ * The run folder is opened with `openRunFolder` (run_folder.ts): a folder grn did not create is
+ * refused, one writer holds its lock for the whole run, stale temporary files are removed, and
+ * a run without a checkpoint starts again from scratch (options may then differ from its
+ * `config.json`, with or without `resume`).
+ *
+ * @param options See {@linkcode TrainRunOptions}.
+ * @returns The run summary.
+ * @throws {Error} When the dataset folder is missing or invalid, the run folder is not empty and
+ *   was not created by grn, it holds a run with a checkpoint and `resume` is false, a resume
+ *   option conflicts, the dataset changed since the run began, or training fails. Messages name
+ *   the folder or file.
+ * @throws {LockHeldError} When another process trains into the same folder.
  */
 export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
+  const folder = await openRunFolder(options.out, {
+    resume: options.resume ?? false,
+    lockHeld: options.lockHeld ?? false,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  let ok = false;
+  try {
+    const summary = await trainInRunFolder(options, folder);
+    ok = true;
+    return summary;
+  } finally {
+    // A run that failed before writing anything (e.g. a missing dataset) leaves no folder.
+    await folder.release({ discardIfUnused: !ok });
+  }
+}
+
+/** The body of {@linkcode trainRun}, in an opened (locked) run folder. */
+async function trainInRunFolder(options: TrainRunOptions, folder: RunFolder): Promise<RunSummary> {
   const t0 = performance.now();
   const log = options.log ?? (() => {});
   const out = options.out;
   const configPath = join(out, RUN_FILES.config);
-  const hasRun = await exists(configPath);
-  if (hasRun && !options.resume) {
-    throw new Error(
-      `Cannot train into ${out}: it already holds a run (${RUN_FILES.config}); pass --resume to continue it or choose another --out`,
-    );
-  }
-  const stored = hasRun ? await readRunConfig(out) : null;
-  const config = resolveConfig(options, stored);
+  // A run without a checkpoint has trained nothing: its settings may change.
+  const stored = folder.hasCheckpoint || options.resume ? folder.config : null;
+  const config = resolveConfig(options, stored, folder.hasCheckpoint);
   const datasetDir = config.dataset.path;
   const stat = await Deno.stat(datasetDir).catch(() => null);
   if (!stat?.isDirectory) {
@@ -385,7 +413,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
       },
       unlabeledSource,
     };
-    if (stored) {
+    if (stored && folder.hasCheckpoint) {
       const old = await readRunSplit(out);
       if (!sameJson(old.scans, runSplit.scans)) {
         throw new Error(

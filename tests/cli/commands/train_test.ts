@@ -182,3 +182,37 @@ Deno.test("grn train: --lr-schedule, --ramp-fraction and --equal-segmentor-updat
   assert.equal(bad.code, 2);
   assert.match(oneLine(bad.stderr), /--lr-schedule/);
 });
+
+Deno.test("grn train: -o into a non-empty folder grn did not create fails with exit 1 and keeps its files", async () => {
+  const user = `${dir}/users-folder`;
+  await Deno.mkdir(user);
+  await Deno.writeTextFile(`${user}/model.ckpt`, "my model");
+  await Deno.writeTextFile(`${user}/split.json`, "my split");
+  for (const extra of [[], ["--resume"]]) {
+    const r = await runMain([
+      "train",
+      "-d",
+      dataset,
+      "-m",
+      "supervised",
+      "-o",
+      user,
+      ...extra,
+      ...TINY_TRAIN_ARGS,
+    ]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      oneLine(r.stderr),
+      `grn train: Cannot ${
+        extra.length > 0 ? "resume" : "train into"
+      } ${user}: the folder is not ` +
+        "empty and was not created by grn (got model.ckpt, split.json); choose a new or empty folder",
+    );
+  }
+  assert.equal(await Deno.readTextFile(`${user}/model.ckpt`), "my model");
+  assert.equal(await Deno.readTextFile(`${user}/split.json`), "my split");
+  assert.deepEqual((await Array.fromAsync(Deno.readDir(user))).map((e) => e.name).sort(), [
+    "model.ckpt",
+    "split.json",
+  ]);
+});

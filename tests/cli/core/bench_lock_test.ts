@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { BenchSettings } from "../../../cli/core/bench_grid.ts";
+import { cellDir, cellStatus, runBench } from "../../../cli/core/bench_run.ts";
+import { acquireLock } from "../../../cli/core/file_lock.ts";
+import { RUN_FILES } from "../../../cli/core/run_config.ts";
+import { RUN_LOCK } from "../../../cli/core/run_folder.ts";
+
+const root = await Deno.makeTempDir();
+globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
+
+/** One supervised cell of one iteration on a tiny phantom. */
+function oneCell(): BenchSettings {
+  return {
+    preset: "tiny-lock",
+    description: "one cell",
+    reduced: "tiny test configuration",
+    phantom: { participants: 5, scansPerParticipant: 1, shape: [16, 16, 32], seed: 3 },
+    seeds: [0],
+    groups: [{ purpose: "test", methods: ["supervised"], fractions: [0.5] }],
+    training: {
+      inputSize: [32, 32],
+      directions: ["coronal", "sagittal"],
+      every: 4,
+      networks: {
+        width: 4,
+        depth: 2,
+        generatorWidth: 4,
+        discriminatorWidth: 4,
+        auxiliaryDiscriminatorWidth: 4,
+      },
+      methodOptions: {},
+      epochs: 1,
+      iterationsPerEpoch: 1,
+      batchSize: 2,
+      patience: 0,
+      test: 2,
+      validation: 1,
+      splitSeed: 0,
+    },
+  };
+}
+
+Deno.test("runBench() skips a cell another live process holds, says so, and runs it once free", async () => {
+  const bench = join(root, "held");
+  const cell = { name: "supervised_f0.5_s0" };
+  const dir = cellDir(bench, cell);
+  await Deno.mkdir(dir, { recursive: true });
+  const lock = await acquireLock(join(dir, RUN_LOCK), { purpose: "grn bench cell (other)" });
+  const lines: string[] = [];
+  try {
+    const r = await runBench({
+      out: bench,
+      settings: oneCell(),
+      backend: "wasm",
+      cell: 0,
+      progress: (l) => lines.push(l),
+    });
+    assert.deepEqual(r.outcomes.map((o) => o.outcome), ["held"]);
+    assert.match(
+      r.outcomes[0]!.error!,
+      /another process holds the lock .*\.grn-lock \(got pid \d+/,
+    );
+    assert.ok(
+      lines.some((l) =>
+        /\[1\/1\] supervised_f0\.5_s0: skipped, another process is running it/.test(l)
+      ),
+      lines.join("\n"),
+    );
+    assert.equal(await cellStatus(bench, cell), "pending", "nothing was trained");
+    assert.equal(await Deno.stat(join(dir, RUN_FILES.config)).then(() => true, () => false), false);
+  } finally {
+    await lock.release();
+  }
+  const r = await runBench({ out: bench, settings: oneCell(), backend: "wasm", cell: 0 });
+  assert.deepEqual(r.outcomes.map((o) => o.outcome), ["ran"]);
+  assert.equal(await cellStatus(bench, cell), "done");
+  assert.equal(
+    await Deno.stat(join(dir, RUN_LOCK)).then(() => true, () => false),
+    false,
+    "released",
+  );
+});
+
+Deno.test("runBench() takes over a cell whose holder died (a resubmitted Slurm task) and reports it", async () => {
+  const bench = join(root, "stale");
+  const cell = { name: "supervised_f0.5_s0" };
+  const dir = cellDir(bench, cell);
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(
+    join(dir, RUN_LOCK),
+    JSON.stringify({
+      format: "grn-lock",
+      pid: 999_999_999,
+      host: hostname(),
+      startedAt: "2026-01-01T00:00:00.000Z",
+      purpose: "grn bench cell supervised_f0.5_s0",
+    }),
+  );
+  const notes: string[] = [];
+  const r = await runBench({
+    out: bench,
+    settings: oneCell(),
+    backend: "wasm",
+    cell: 0,
+    log: (l) => notes.push(l),
+  });
+  assert.deepEqual(r.outcomes.map((o) => o.outcome), ["ran"]);
+  assert.ok(
+    notes.some((n) => /took over the stale lock .*pid 999999999/.test(n)),
+    notes.join("\n"),
+  );
+  assert.equal(await cellStatus(bench, cell), "done");
+});
