@@ -19,6 +19,7 @@ import {
   fractionLabel,
   isDifferenceTable,
   methodLabel,
+  tableEntries,
   unitNoun,
   type Variant,
 } from "./report_tables.ts";
@@ -110,7 +111,7 @@ function rowKey(method: string, variant: Variant | null): string {
   return `${method}|${variant ?? ""}`;
 }
 
-/** Supervised at 100 % as a reference line, when the grid has it. */
+/** Supervised at 100 % as a reference line, when the grid has it (give the tables' entries). */
 function supervisedFull(entries: readonly Entry[]) {
   const e = entries.find((x) =>
     x.method === "supervised" && x.variant === "plain" && x.fraction === 1
@@ -137,7 +138,7 @@ function figure6(input: ReportInput, colors: Map<string, string>): string {
         c && c.mean !== null ? { y: c.mean, lower: c.lower, upper: c.upper } : null
       ),
     })),
-    reference: supervisedFull(input.entries),
+    reference: supervisedFull(tableEntries(input.entries).main),
     yMin: 0,
     yMax: 100,
     width: Math.max(720, 160 * t.columns.length + 300),
@@ -149,7 +150,7 @@ function figure6(input: ReportInput, colors: Map<string, string>): string {
 function figure8(input: ReportInput, colors: Map<string, string>): string {
   const t = input.tables.find((x) => x.id === "table4");
   if (!t) {
-    if (new Set(input.entries.map((e) => e.fraction)).size > 1) return "";
+    if (new Set(tableEntries(input.entries).main.map((e) => e.fraction)).size > 1) return "";
     return '<h2 id="figure-8">GRN variants against labeled fraction (the paper\'s Figure 8)</h2>\n' +
       '<p class="muted">This grid has one labeled fraction; the curve needs two or more ' +
       "(--preset paper, or e.g. --fractions 0.05,0.1,0.2,0.5,1).</p>";
@@ -173,7 +174,7 @@ function figure8(input: ReportInput, colors: Map<string, string>): string {
         upper: c?.upper ?? null,
       })),
     })),
-    reference: supervisedFull(input.entries),
+    reference: supervisedFull(tableEntries(input.entries).main),
   });
   return `<h2 id="figure-8">GRN variants against labeled fraction (the paper's Figure 8)</h2>\n${svg}`;
 }

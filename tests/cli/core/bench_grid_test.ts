@@ -3,9 +3,11 @@ import {
   applyBenchOverrides,
   BENCH_PRESETS,
   benchCells,
+  benchEvaluation,
   benchPreset,
   cellName,
   checkBenchSettings,
+  evaluatesValidation,
 } from "../../../cli/core/bench_grid.ts";
 
 Deno.test("cellName() is <method>_f<fraction>_s<seed>, as grn train's default run folder", () => {
@@ -130,4 +132,23 @@ Deno.test("checkBenchSettings() names the problem", () => {
     /unknown name \(got "huge"\); presets: demo, quick, paper/,
   );
   assert.deepEqual([...BENCH_PRESETS], ["demo", "quick", "paper"]);
+});
+
+Deno.test("benchEvaluation(): per image, Table 6's cells also on validation, unless the grid says", () => {
+  const s = benchPreset("paper");
+  assert.equal(s.evaluation, undefined, "presets use the default");
+  assert.deepEqual(benchEvaluation(s), { protocol: "image", validation: "table6" });
+  // Table 6's methods at the lowest fraction (5 %) only.
+  assert.equal(evaluatesValidation(s, { method: "grn-sel-negated", fraction: 0.05 }), true);
+  assert.equal(evaluatesValidation(s, { method: "supervised", fraction: 0.05 }), true);
+  assert.equal(evaluatesValidation(s, { method: "grn-ssl", fraction: 0.05 }), true);
+  assert.equal(evaluatesValidation(s, { method: "ict", fraction: 0.05 }), false);
+  assert.equal(evaluatesValidation(s, { method: "grn-sel", fraction: 0.1 }), false);
+  const scan = applyBenchOverrides(s, { protocol: "scan", validation: "none" });
+  assert.equal(scan.preset, "paper", "the cells are the same");
+  assert.deepEqual(benchEvaluation(scan), { protocol: "scan", validation: "none" });
+  assert.equal(evaluatesValidation(scan, { method: "supervised", fraction: 0.05 }), false);
+  const all = applyBenchOverrides(s, { validation: "all" });
+  assert.equal(evaluatesValidation(all, { method: "ict", fraction: 0.2 }), true);
+  assert.equal(benchEvaluation(all).protocol, "image");
 });
