@@ -37,102 +37,24 @@
  * ...), so all engines see the same machine load; each row reports the load other processes
  * put on the machine while its steps ran, and the CPU time per step besides the wall time.
  *
+ * Files: this driver (options, worker processes, turns, rows), `_engine_worker.ts` (the worker
+ * process), `_engine_protocol.ts` (the JSON lines between them), `_engine_report.ts` (the Markdown
+ * report).
+ *
  * @module
  */
 // deno-lint-ignore-file no-console
 import os from "node:os";
-import process from "node:process";
 import { parseArgs } from "node:util";
-import * as tf from "@tensorflow/tfjs";
-import { initEngine } from "../engine/init_engine.ts";
 import type { NativeChoice } from "../engine/native/provider.ts";
-import type { Generator } from "../networks/generator.ts";
-import { PatchGANDiscriminator } from "../networks/patchgan_discriminator.ts";
-import { ResNetGenerator } from "../networks/resnet_generator.ts";
-import { ResUNetGenerator } from "../networks/resunet_generator.ts";
-import { UNet } from "../networks/unet.ts";
-import { GRN } from "../trainers/grn.ts";
-
-type BenchName = "unet-step" | "unet-inference" | "joint-step";
-type GeneratorName = "resunet" | "resnet";
-
-/** One measured configuration (`type: "result"` in JSON). */
-interface Row {
-  type: "result";
-  bench: BenchName;
-  /** Generator of the joint step; absent for the UNet benches. */
-  generator?: GeneratorName;
-  /** `tfjs-wasm`, `tfjs-wasm+onednn` (native kernels), ... or `pytorch`. */
-  engine: string;
-  /** The `--native` choice of a tfjs row (absent for PyTorch). */
-  native?: string;
-  threads: number;
-  batch: number;
-  size: number;
-  steps: number;
-  medianMs: number;
-  minMs: number;
-  maxMs: number;
-  /**
-   * Median CPU time (user + system, all threads) per step. At 1 thread it is nearly immune to
-   * other processes taking turns on the cores; at 2 threads it includes spin-waiting.
-   */
-  cpuMedianMs: number;
-  /** Images per second at the median (inference only). */
-  imagesPerSecond?: number;
-  /** Peak resident set size of the worker process (`getrusage` max RSS). */
-  peakRssMB: number;
-  /** Tensors left behind per timed step (tfjs only; `null` for PyTorch). */
-  leakedTensorsPerStep: number | null;
-  /**
-   * Mean number of cores used by other processes (machine-wide busy time minus this worker's
-   * CPU time) while this row's steps ran: the noise indicator.
-   */
-  otherLoadCores: number;
-  /** Trainable parameters per network (S, G, D). */
-  params: Record<string, number>;
-  date: string;
-}
-
-/** A tfjs variant / PyTorch for one configuration (`type: "ratio"` in JSON). */
-interface RatioRow {
-  type: "ratio";
-  bench: BenchName;
-  generator?: GeneratorName;
-  /** The tfjs variant compared. */
-  engine: string;
-  threads: number;
-  tfjsMedianMs: number;
-  pytorchMedianMs: number;
-  /** tfjs median / PyTorch median. */
-  ratioMedian: number;
-  /** tfjs min / PyTorch min. */
-  ratioMin: number;
-  /** tfjs median CPU time / PyTorch median CPU time (robust to load at 1 thread). */
-  ratioCpuMedian: number;
-  /** Smallest and largest ratio of the per-turn medians of the same turn. */
-  pairedRatioRange: [number, number];
-}
-
-/** Time per kernel of a profiled step (`type: "profile"` in JSON). */
-interface ProfileRow {
-  type: "profile";
-  engine: string;
-  bench: BenchName;
-  generator?: GeneratorName;
-  threads: number;
-  /** Wall time of a profiled step (mean; profiling adds overhead). */
-  stepMs: number;
-  /** Sum of the kernel times (wrappers excluded). */
-  kernelMs: number;
-  /**
-   * Per kernel name, largest first. `wrapper`: not a kernel but an op made of other ops
-   * (`tf.customGrad`, shown as "unnamed scope"); its time includes the kernels it ran.
-   */
-  kernels: { name: string; ms: number; count: number; wrapper?: boolean }[];
-  /** Per kernel name and input shapes, largest first (tfjs only). */
-  calls?: { name: string; shapes: string; ms: number; count: number }[];
-}
+import { type BenchName, type GeneratorName, WorkerProcess } from "./_engine_protocol.ts";
+import {
+  type MachineInfo,
+  printReport,
+  type ProfileRow,
+  type RatioRow,
+  type Row,
+} from "./_engine_report.ts";
 
 const { values } = parseArgs({
   options: {
@@ -221,222 +143,9 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Peak RSS of this process in MiB (`getrusage`'s max RSS, in KiB on Linux). */
-function peakRssMB(): number {
-  return process.resourceUsage().maxRSS / 1024;
-}
-
-// ------------------------------------------------------------------------------------------
-// Line-oriented JSON protocol between the orchestrator and its workers
-
-async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let i: number;
-    while ((i = buffer.indexOf("\n")) >= 0) {
-      yield buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-    }
-  }
-  if (buffer.length > 0) yield buffer;
-}
-
-const encoder = new TextEncoder();
-
-function writeLine(value: unknown): void {
-  const bytes = encoder.encode(JSON.stringify(value) + "\n");
-  let written = 0;
-  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
-}
-
-type Message = Record<string, unknown> & { cmd: string };
-type Reply = Record<string, unknown> & { reply: string; error?: string };
-
-// ------------------------------------------------------------------------------------------
-// The tfjs worker
-
-interface Setup {
-  step: () => void | Promise<void>;
-  params: Record<string, number>;
-  dispose: () => void;
-}
-
-function countParams(variables: readonly tf.Variable[]): number {
-  return variables.reduce((n, v) => n + v.size, 0);
-}
-
-function makeGenerator(name: GeneratorName): Generator {
-  return name === "resnet" ? new ResNetGenerator({ seed: 2 }) : new ResUNetGenerator({ seed: 2 });
-}
-
-/** Builds the networks and data of one bench. */
-function setupBench(bench: BenchName, generator: GeneratorName, b: number, s: number): Setup {
-  const images = tf.randomUniform([b, s, s, 1], -1, 1, "float32", 1) as tf.Tensor4D;
-  const labels = tf.randomUniform([b, s, s], 0, 7, "int32", 2) as tf.Tensor3D;
-  const data = { images, labels };
-  const segmentor = new UNet({ seed: 1 });
-  const params: Record<string, number> = { S: countParams(segmentor.trainableVariables) };
-  let grn: GRN;
-  let step: Setup["step"];
-  if (bench === "joint-step") {
-    const g = makeGenerator(generator);
-    const discriminator = new PatchGANDiscriminator({ seed: 3 });
-    params.G = countParams(g.trainableVariables);
-    params.D = countParams(discriminator.trainableVariables);
-    grn = new GRN({ segmentor, generator: g, discriminator, mode: "sel", seed: 1 });
-    step = () => void grn.step(data);
-  } else {
-    grn = new GRN({ segmentor, seed: 1 });
-    step = bench === "unet-step" ? () => void grn.step(data) : async () => {
-      const out = grn.predict(images);
-      await out.data();
-      out.dispose();
-    };
-  }
-  return { step, params, dispose: () => (grn.dispose(), tf.dispose([images, labels])) };
-}
-
-/**
- * Times every kernel of `n` steps with `tf.profile`, grouped by name and by input shapes;
- * times and call counts are per step (means over the `n` steps).
- */
-async function profileSteps(step: Setup["step"], n: number, topCalls: number) {
-  const t0 = performance.now();
-  const kernels: Awaited<ReturnType<typeof tf.profile>>["kernels"] = [];
-  for (let i = 0; i < n; i++) {
-    const info = await tf.profile(async () => {
-      await step();
-    });
-    kernels.push(...info.kernels);
-  }
-  const stepMs = (performance.now() - t0) / n;
-  const byName = new Map<string, { name: string; ms: number; count: number; wrapper?: boolean }>();
-  const backend = tf.getBackend();
-  const byCall = new Map<string, { name: string; shapes: string; ms: number; count: number }>();
-  let kernelMs = 0;
-  for (const k of kernels) {
-    const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-    // Ops made of other ops (customGrad) are profiled around their inner kernels, which are
-    // listed too: keep them out of the total.
-    const wrapper = tf.getKernel(k.name, backend) === undefined;
-    if (!wrapper) kernelMs += ms;
-    const a = byName.get(k.name) ??
-      { name: k.name, ms: 0, count: 0, ...(wrapper ? { wrapper } : {}) };
-    a.ms += ms;
-    a.count++;
-    byName.set(k.name, a);
-    const shapes = k.inputShapes.map((s) => `[${s}]`).join(" ");
-    const key = `${k.name} ${shapes}`;
-    const c = byCall.get(key) ?? { name: k.name, shapes, ms: 0, count: 0 };
-    c.ms += ms;
-    c.count++;
-    byCall.set(key, c);
-  }
-  const perStep = <T extends { ms: number; count: number }>(x: T): T => ({
-    ...x,
-    ms: x.ms / n,
-    count: x.count / n,
-  });
-  return {
-    stepMs,
-    kernelMs: kernelMs / n,
-    kernels: [...byName.values()].sort((a, b) => b.ms - a.ms).map(perStep),
-    calls: [...byCall.values()].sort((a, b) => b.ms - a.ms).slice(0, topCalls).map(perStep),
-  };
-}
-
-async function runWorker(threads: number, native: NativeChoice): Promise<void> {
-  const engine = await initEngine({
-    backend: values.backend as "wasm",
-    threads,
-    native,
-    log: () => {},
-  });
-  let current: Setup | null = null;
-  for await (const line of readLines(Deno.stdin.readable)) {
-    if (line.trim() === "") continue;
-    const msg = JSON.parse(line) as Message;
-    const reply: Reply = { reply: msg.cmd };
-    try {
-      switch (msg.cmd) {
-        case "info":
-          Object.assign(reply, {
-            engine: engine.native
-              ? `tfjs-${engine.backend}+${engine.native.library}`
-              : `tfjs-${engine.backend}`,
-            threads: engine.threads,
-            version: tf.version.tfjs,
-            deno: Deno.version.deno,
-            native: engine.native
-              ? `${engine.native.library} ${engine.native.version}`
-              : engine.skipped.join("; ") || null,
-          });
-          break;
-        case "setup": {
-          current?.dispose();
-          current = setupBench(
-            msg.bench as BenchName,
-            msg.generator as GeneratorName,
-            Number(msg.batch),
-            Number(msg.size),
-          );
-          const warm: number[] = [];
-          for (let i = 0; i < Number(msg.warmup ?? 1); i++) {
-            const t0 = performance.now();
-            await current.step();
-            warm.push(performance.now() - t0);
-          }
-          Object.assign(reply, { params: current.params, warmupMs: warm });
-          break;
-        }
-        case "run": {
-          if (!current) throw new Error("run before setup");
-          const ms: number[] = [];
-          const cpuMs: number[] = [];
-          const before = tf.memory().numTensors;
-          for (let i = 0; i < Number(msg.steps); i++) {
-            const c0 = process.cpuUsage();
-            const t0 = performance.now();
-            await current.step();
-            ms.push(performance.now() - t0);
-            const c = process.cpuUsage(c0);
-            cpuMs.push((c.user + c.system) / 1000);
-          }
-          Object.assign(reply, {
-            ms,
-            cpuMs,
-            peakRssMB: peakRssMB(),
-            tensors: tf.memory().numTensors - before,
-          });
-          break;
-        }
-        case "profile":
-          if (!current) throw new Error("profile before setup");
-          Object.assign(
-            reply,
-            await profileSteps(current.step, Number(msg.steps ?? 1), Number(msg.top ?? 20)),
-          );
-          break;
-        case "exit":
-          current?.dispose();
-          writeLine(reply);
-          return;
-        default:
-          throw new Error(`unknown command ${JSON.stringify(msg.cmd)}`);
-      }
-    } catch (error) {
-      reply.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    }
-    writeLine(reply);
-  }
-}
-
 if (values.worker) {
-  await runWorker(Number(values.threads), values.native as NativeChoice);
+  const { runWorker } = await import("./_engine_worker.ts");
+  await runWorker(Number(values.threads), values.native as NativeChoice, values.backend);
   Deno.exit(0);
 }
 
@@ -475,64 +184,6 @@ async function waitForIdle(): Promise<void> {
   }
 }
 
-/** A long-lived worker process answering one JSON line per command. */
-class WorkerProcess {
-  readonly #child: Deno.ChildProcess;
-  readonly #lines: AsyncGenerator<string>;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  readonly label: string;
-
-  constructor(label: string, command: string, args: string[], env: Record<string, string> = {}) {
-    this.label = label;
-    this.#child = new Deno.Command(command, {
-      args,
-      env,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    this.#lines = readLines(this.#child.stdout);
-    this.#stdin = this.#child.stdin.getWriter();
-  }
-
-  async request(msg: Message): Promise<Reply> {
-    await this.#stdin.write(encoder.encode(JSON.stringify(msg) + "\n"));
-    for (;;) {
-      const next = await this.#lines.next();
-      if (next.done) {
-        const status = await this.#child.status;
-        throw new Error(
-          `the ${this.label} worker exited during "${msg.cmd}" (exit code ${status.code}${
-            status.signal ? `, signal ${status.signal}` : ""
-          }; out of memory, or a missing interpreter or library?)`,
-        );
-      }
-      let reply: Reply | null = null;
-      try {
-        reply = JSON.parse(next.value) as Reply;
-      } catch {
-        reply = null;
-      }
-      if (reply && typeof reply === "object" && reply.reply === msg.cmd) {
-        if (reply.error) throw new Error(`the ${this.label} worker failed: ${reply.error}`);
-        return reply;
-      }
-      // Anything else a library printed goes to stderr, not into the results.
-      console.error(`[${this.label}] ${next.value}`);
-    }
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.request({ cmd: "exit" });
-      await this.#stdin.close();
-    } catch {
-      // already gone
-    }
-    await this.#child.status;
-  }
-}
-
 function defaultPython(): string {
   try {
     // Debian's interpreter has python3-torch; a pyenv/venv python3 on PATH usually does not.
@@ -544,7 +195,7 @@ function defaultPython(): string {
 }
 
 /** CPU model, logical cores and memory of this machine. */
-function machineInfo(): { cpu: string; cores: number; memoryGB: number } {
+function machineInfo(): MachineInfo {
   let cpu = "unknown", cores = navigator.hardwareConcurrency, memoryGB = 0;
   try {
     const cpus = os.cpus();
@@ -818,70 +469,4 @@ if (values.json) {
   Deno.exit(0);
 }
 
-// ------------------------------------------------------------------------------------------
-// Markdown report
-
-const fmt = (x: number, digits = 0) => x.toFixed(digits);
-const name = (r: { bench: string; generator?: string }) =>
-  r.generator ? `${r.bench} (${r.generator})` : r.bench;
-const machine = meta.machine as ReturnType<typeof machineInfo>;
-console.log(
-  `\nEngine benchmark, batch ${batch}, 1x${size}x${size}, 7 classes, ${steps} timed steps per ` +
-    `row (${date.slice(0, 10)}; ${machine.cpu}, ${machine.cores} cores, ${
-      fmt(machine.memoryGB)
-    } GB; Deno ${Deno.version.deno}, tfjs ${meta.tfjs ?? "?"}${
-      meta.pytorch ? `, PyTorch ${meta.pytorch}` : ""
-    })`,
-);
-console.log(
-  "| bench | engine | threads | median ms | min ms | CPU ms (median) | images/s | peak RSS MB " +
-    "| leaked tensors/step | other load (cores) |",
-);
-console.log("|---|---|---|---|---|---|---|---|---|---|");
-for (const r of results) {
-  console.log(
-    `| ${name(r)} | ${r.engine} | ${r.threads} | ${fmt(r.medianMs)} | ${fmt(r.minMs)} | ${
-      fmt(r.cpuMedianMs)
-    } | ${r.imagesPerSecond !== undefined ? fmt(r.imagesPerSecond, 1) : "-"} | ${
-      fmt(r.peakRssMB)
-    } | ${r.leakedTensorsPerStep ?? "-"} | ${fmt(r.otherLoadCores, 2)} |`,
-  );
-}
-if (ratios.length > 0) {
-  console.log("\nRatio tfjs / PyTorch (same run, interleaved)");
-  console.log(
-    "| bench | engine | threads | tfjs median | PyTorch median | ratio of medians | ratio of mins " +
-      "| per-turn range | ratio of CPU medians |",
-  );
-  console.log("|---|---|---|---|---|---|---|---|---|");
-  for (const r of ratios) {
-    console.log(
-      `| ${name(r)} | ${r.engine} | ${r.threads} | ${fmt(r.tfjsMedianMs)} | ${
-        fmt(r.pytorchMedianMs)
-      } | ${fmt(r.ratioMedian, 2)}x | ${fmt(r.ratioMin, 2)}x | ${fmt(r.pairedRatioRange[0], 2)}-${
-        fmt(r.pairedRatioRange[1], 2)
-      }x | ${fmt(r.ratioCpuMedian, 2)}x |`,
-    );
-  }
-}
-for (const p of profiles) {
-  console.log(
-    `\nProfile of a ${name(p)} step (mean of ${profileStepCount}), ${p.engine}, ${p.threads} ` +
-      `thread(s): step ${fmt(p.stepMs)} ms, kernels ${fmt(p.kernelMs)} ms`,
-  );
-  console.log("| kernel | ms | share | calls |");
-  console.log("|---|---|---|---|");
-  for (const k of p.kernels.slice(0, top)) {
-    const label = k.wrapper ? `${k.name} (wrapper, includes its kernels)` : k.name;
-    const share = k.wrapper ? "-" : `${fmt((100 * k.ms) / p.kernelMs, 1)} %`;
-    console.log(`| ${label} | ${fmt(k.ms)} | ${share} | ${fmt(k.count)} |`);
-  }
-  if (p.calls) {
-    console.log(`\nTop ${p.calls.length} kernel calls by input shapes (${p.engine})`);
-    console.log("| kernel | input shapes | ms | calls |");
-    console.log("|---|---|---|---|");
-    for (const c of p.calls) {
-      console.log(`| ${c.name} | ${c.shapes} | ${fmt(c.ms)} | ${fmt(c.count)} |`);
-    }
-  }
-}
+printReport({ results, ratios, profiles, meta, batch, size, steps, date, profileStepCount, top });
