@@ -40,8 +40,9 @@ export interface LoadDatasetOptions {
  * @param manifest Its manifest (from `loadDatasetManifest`).
  * @param id The scan id.
  * @returns The scan record.
- * @throws {Error} When the id is unknown, a file cannot be read, the label has values outside
- * 0..6, or image and label shapes differ; the message names the scan and the file.
+ * @throws {Error} When the id is unknown, a file cannot be read, the image has NaN or infinite
+ * voxels, the label has values outside 0..6, or image and label shapes differ; the message
+ * names the scan and the file.
  */
 export async function loadScan(
   dir: string,
@@ -69,6 +70,14 @@ export async function loadScan(
     ).volume;
   };
   const image = await read(entry.image, "float32") as Volume<Float32Array>;
+  // The same rule as validateDataset: a non-finite voxel would make every loss NaN.
+  const bad = countNonFinite(image.data);
+  if (bad.nan + bad.infinite > 0) {
+    throw new Error(
+      `${what}: image ${entry.image} has non-finite voxels (got ${bad.nan} NaN, ${bad.infinite} ` +
+        "infinite); grn validate lists every problem",
+    );
+  }
   const record: ScanRecord = { id: entry.id, participant: entry.participant, image };
   if (entry.label !== undefined) {
     const label = await read(entry.label, "native");

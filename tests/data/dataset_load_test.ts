@@ -106,3 +106,20 @@ Deno.test("loadScan uses the manifest spacing when the header has none, and reje
     });
   });
 });
+
+Deno.test("loadScan rejects non-finite image voxels, as validateDataset does", async () => {
+  await withTempDir(async (dir) => {
+    await writeDataset(dir, { name: "Fixture" }, [fixtureScan("a", "p", 1)]);
+    const manifest = await loadDatasetManifest(dir);
+    const image = fixtureScan("a", "p", 1).image;
+    const data = Float32Array.from(image.data);
+    data[3] = NaN;
+    data[4] = NaN;
+    data[5] = -Infinity;
+    await writeNifti(join(dir, "imagesTr/a_0000.nii.gz"), { ...image, data });
+    await assert.rejects(loadScan(dir, manifest, "a"), {
+      message: `Cannot load scan "a" from ${dir}: image imagesTr/a_0000.nii.gz has non-finite ` +
+        "voxels (got 2 NaN, 1 infinite); grn validate lists every problem",
+    });
+  });
+});

@@ -216,3 +216,25 @@ Deno.test("grn train: -o into a non-empty folder grn did not create fails with e
     "split.json",
   ]);
 });
+
+Deno.test("grn train: NaN image voxels, which grn validate rejects, stop training with exit 1", async () => {
+  const { readNifti } = await import("../../../data/nifti_read.ts");
+  const { writeNifti } = await import("../../../data/nifti_write.ts");
+  const bad = `${dir}/nan-ds`;
+  await writeTinyDataset(bad);
+  const file = `${bad}/imagesTr/p02_s00_0000.nii.gz`;
+  const image = await readNifti(file, { dtype: "float32" });
+  image.data[10] = NaN;
+  await writeNifti(file, image);
+  const validate = await runMain(["validate", bad]);
+  assert.equal(validate.code, 1);
+  const out = `${dir}/nan-run`;
+  const r = await runMain(["train", "-d", bad, "-m", "supervised", "-o", out, ...TINY_TRAIN_ARGS]);
+  assert.equal(r.code, 1);
+  assert.equal(
+    oneLine(r.stderr),
+    `grn train: Cannot load scan "p02_s00" from ${bad}: image imagesTr/p02_s00_0000.nii.gz has ` +
+      "non-finite voxels (got 1 NaN, 0 infinite); grn validate lists every problem",
+  );
+  assert.equal(await Deno.stat(out).then(() => true, () => false), false, "no run folder");
+});
