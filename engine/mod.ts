@@ -12,5 +12,6 @@ export * from "./memory_limit_error.ts";
 export * from "./ops/mod.ts";
 export * from "./rng.ts";
 export * from "./stop_gradient.ts";
+export * from "./tensor_types.ts";
 export * from "./wasm_kernels.ts";
 export * from "./wasm_threads.ts";

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { AnyTensor } from "./tensor_types.ts";
 
 /**
  * Returns a tensor with the same values as `x` through which no gradient flows (tfjs has no
@@ -11,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
  * @param x Any tensor.
  * @returns A new tensor handle on the same data, detached from the gradient tape.
  */
-export function stopGradient<T extends tf.Tensor>(x: T): T {
+export function stopGradient<T extends AnyTensor>(x: T): T {
   const engine = tf.engine();
   const out = engine.makeTensorFromTensorInfo({ dataId: x.dataId, shape: x.shape, dtype: x.dtype });
   // The new handle owns a reference to the data, so `x` may be disposed independently.

@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { AnyTensor } from "../tensor_types.ts";
 
 function splitmix32(seed: number): () => number {
   let state = seed >>> 0;
@@ -93,7 +94,7 @@ function rotl(x: number, k: number): number {
  * const y = dropout(x, 0.1, rng.seed());
  * ```
  */
-export function dropout<T extends tf.Tensor>(x: T, rate: number, seed: number): T {
+export function dropout<T extends AnyTensor>(x: T, rate: number, seed: number): T {
   if (!(rate >= 0 && rate < 1)) {
     throw new RangeError(`Cannot apply dropout: rate must be in [0, 1) (got ${rate})`);
   }

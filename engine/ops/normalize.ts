@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { fusedNormalizeTrain } from "../native/normalize.ts";
+import type { AnyTensor } from "../tensor_types.ts";
 
 /** Options of {@linkcode normalizeTrain}. */
 export interface NormalizeOptions {
@@ -26,16 +27,16 @@ export interface NormalizeOptions {
 }
 
 /** What {@linkcode normalizeTrain} returns. */
-export interface NormalizeResult<T extends tf.Tensor> {
+export interface NormalizeResult<T extends AnyTensor> {
   /** `(x - mean) / sqrt(variance + epsilon) * gamma + beta`, the shape of `x`. */
   y: T;
   /**
    * Mean over the normalisation axes, with those axes removed: `[channels]` for batch
    * normalisation, `[batch, channels]` for instance normalisation of NHWC data.
    */
-  mean: tf.Tensor;
+  mean: AnyTensor;
   /** Biased (population) variance over the normalisation axes, shaped like `mean`. */
-  variance: tf.Tensor;
+  variance: AnyTensor;
   /**
    * Number of elements behind each statistic (e.g. `batch * height * width` for batch
    * normalisation), for an unbiased running variance: `variance * count / (count - 1)`.
@@ -75,10 +76,10 @@ function checkChannelVector(what: string, t: tf.Tensor, channels: number, fn: st
  * const { y, mean, variance } = normalizeTrain(x, gamma, beta, { axes: [0, 1, 2] });
  * ```
  */
-export function normalizeTrain<T extends tf.Tensor>(
+export function normalizeTrain<T extends AnyTensor>(
   x: T,
-  gamma: tf.Tensor,
-  beta: tf.Tensor,
+  gamma: AnyTensor,
+  beta: AnyTensor,
   options: NormalizeOptions = {},
 ): NormalizeResult<T> {
   const { axes = [0, 1, 2], epsilon = 1e-5 } = options;
@@ -172,12 +173,12 @@ export function normalizeTrain<T extends tf.Tensor>(
  * @returns The normalised tensor, the shape of `x`.
  * @throws {Error} When a parameter is not `[channels]` or epsilon is not positive.
  */
-export function normalizeInference<T extends tf.Tensor>(
+export function normalizeInference<T extends AnyTensor>(
   x: T,
-  gamma: tf.Tensor,
-  beta: tf.Tensor,
-  mean: tf.Tensor,
-  variance: tf.Tensor,
+  gamma: AnyTensor,
+  beta: AnyTensor,
+  mean: AnyTensor,
+  variance: AnyTensor,
   epsilon = 1e-5,
 ): T {
   const fn = "normalise with given statistics";
