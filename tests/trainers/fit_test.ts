@@ -276,7 +276,15 @@ Deno.test("fit() resumes exactly under a learning-rate schedule, keeping both se
   // rates up from the restored step.
   const schedule = (t: number) =>
     learningRateFactor("step", t, { iterationsPerEpoch: 3, stepEpochs: 1, gamma: 0.5 });
-  const options = { batchSize: 2, maxEpochs: 3, iterationsPerEpoch: 3, progress: false };
+  // selectOn "sge": the weights at the end come from the best S(G(x)) snapshot, which the
+  // resumed run must read back from best_sge.ckpt.
+  const options = {
+    batchSize: 2,
+    maxEpochs: 3,
+    iterationsPerEpoch: 3,
+    selectOn: "sge" as const,
+    progress: false,
+  };
   const straight = trainer({ learningRateSchedule: schedule });
   const full = await straight.fit(sources(), options);
   assert.deepEqual(full.history.map((h) => h.train.learningRate), [2e-4, 1e-4, 5e-5]);
@@ -302,6 +310,7 @@ Deno.test("fit() resumes exactly under a learning-rate schedule, keeping both se
   assert.deepEqual(result.history.map((h) => h.train.learningRate), [2e-4, 1e-4, 5e-5]);
   assert.equal(result.bestEpoch, full.bestEpoch);
   assert.equal(result.bestSgeEpoch, full.bestSgeEpoch);
+  assert.ok(full.bestSgeEpoch! < 3, "the SGE best predates the interruption (read from disk)");
   assert.deepEqual(
     result.history,
     full.history.map((h, i) => ({
