@@ -10,7 +10,7 @@ import type * as tf from "@tensorflow/tfjs";
  * A TensorFlow.js tensor of any rank and data type (`tf.Tensor`).
  *
  * @example A helper typed without importing `@tensorflow/tfjs`
- * ```ts ignore
+ * ```ts
  * import { type AnyTensor, stopGradient } from "./mod.ts";
  *
  * const frozen = <T extends AnyTensor>(x: T): T => stopGradient(x);
