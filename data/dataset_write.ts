@@ -66,6 +66,8 @@ export interface WriteDatasetOptions {
 }
 
 const FOLDERS = ["imagesTr", "labelsTr", "imagesUnlabeled"] as const;
+/** Marks a dataset folder whose write has not finished (removed once dataset.json is written). */
+const PARTIAL_MARKER = ".grn-dataset-partial";
 
 /**
  * Writes scans as a dataset folder: each labeled scan's image to `imagesTr/<id>_0000<ending>`
@@ -85,7 +87,8 @@ const FOLDERS = ["imagesTr", "labelsTr", "imagesUnlabeled"] as const;
  * @param scans The scans, as an array, iterable or async iterable.
  * @param options Writing options.
  * @returns The manifest written to `dataset.json`.
- * @throws {Error} When `dir` already holds a dataset and `overwrite` is false, or a scan is
+ * @throws {Error} When `dir` already holds a dataset and `overwrite` is false, `dir` is a
+ *   non-empty folder without a dataset (whatever `overwrite` says), or a scan is
  * invalid (bad or duplicate id, no participant, label values outside 0..6 or a label shape
  * that differs from the image, non-finite image values, another depth axis); the message
  * names the scan.
@@ -126,6 +129,26 @@ export async function writeDataset(
   }
 
   const manifestPath = join(dir, DATASET_MANIFEST_FILE);
+  // A folder that is not a dataset is never written into (nor its folders removed): its files
+  // are the user's. A write interrupted before dataset.json leaves the marker
+  // `.grn-dataset-partial`, so it can be written again.
+  const partial = join(dir, PARTIAL_MARKER);
+  if (!await exists(manifestPath) && !await exists(partial)) {
+    const names = await Array.fromAsync(Deno.readDir(dir)).then(
+      (entries) => entries.map((e) => e.name).sort(),
+      (error) => {
+        if (error instanceof Deno.errors.NotFound) return [];
+        throw error;
+      },
+    );
+    if (names.length > 0) {
+      throw new Error(
+        `${what}: the folder is not empty and holds no dataset (got ${
+          names.slice(0, 5).join(", ")
+        }${names.length > 5 ? ", ..." : ""}); choose a new or empty folder`,
+      );
+    }
+  }
   if (await exists(manifestPath)) {
     if (!overwrite) {
       throw new Error(
@@ -139,6 +162,7 @@ export async function writeDataset(
     if (overwrite && await exists(path)) await Deno.remove(path, { recursive: true });
   }
   await Deno.mkdir(dir, { recursive: true });
+  await writeTextFileAtomic(partial, "a grn dataset write in progress (or interrupted)\n");
 
   const entries: DatasetScanEntry[] = [];
   const ids = new Set<string>();
@@ -239,5 +263,6 @@ export async function writeDataset(
     scans: manifest.scans,
   };
   await writeTextFileAtomic(manifestPath, JSON.stringify(ordered, null, 2) + "\n");
+  await Deno.remove(partial);
   return manifest;
 }

@@ -247,6 +247,27 @@ export async function planBench(
         `Cannot use the bench folder ${out}: it was run on another dataset (got ${dataset}, the folder has ${old.dataset})`,
       );
     }
+  } else {
+    // Nothing of the user's is overwritten: without bench.json the folder must be new, empty,
+    // or hold only what an interrupted start of a bench leaves (cells/, dataset/).
+    const names = await Array.fromAsync(Deno.readDir(out)).then(
+      (entries) => entries.map((e) => e.name),
+      (error) => {
+        if (error instanceof Deno.errors.NotFound) return [];
+        throw new Error(`Cannot use the bench folder ${out}: ${(error as Error).message}`);
+      },
+    );
+    const foreign = names.filter((n) =>
+      n !== BENCH_FILES.cells && n !== BENCH_FILES.dataset &&
+      !n.startsWith(`${BENCH_FILES.dataset}.tmp-`)
+    ).sort();
+    if (foreign.length > 0) {
+      throw new Error(
+        `Cannot use the bench folder ${out}: it is not empty and holds no ${BENCH_FILES.manifest} ` +
+          `(got ${foreign.slice(0, 5).join(", ")}${foreign.length > 5 ? ", ..." : ""}); ` +
+          "choose a new or empty folder",
+      );
+    }
   }
   return manifest;
 }

@@ -149,3 +149,22 @@ Deno.test("writeDataset rejects bad scans with a message naming the scan", async
     }
   });
 });
+
+Deno.test("writeDataset never writes into a non-empty folder that is not a dataset, even with overwrite", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(join(dir, "imagesTr"));
+    await Deno.writeTextFile(join(dir, "imagesTr", "mine.nii.gz"), "user's scan");
+    await Deno.writeTextFile(join(dir, "notes.txt"), "user's notes");
+    for (const overwrite of [false, true]) {
+      await assert.rejects(writeDataset(dir, { name: "X" }, fixtureScans(), { overwrite }), {
+        message: `Cannot write dataset ${dir}: the folder is not empty and holds no dataset ` +
+          "(got imagesTr, notes.txt); choose a new or empty folder",
+      });
+    }
+    assert.equal(await Deno.readTextFile(join(dir, "imagesTr", "mine.nii.gz")), "user's scan");
+    assert.deepEqual(
+      (await Array.fromAsync(Deno.readDir(join(dir, "imagesTr")))).map((e) => e.name),
+      ["mine.nii.gz"],
+    );
+  });
+});

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { BenchSettings } from "../../../cli/core/bench_grid.ts";
-import { cellDir, cellStatus, runBench } from "../../../cli/core/bench_run.ts";
+import { cellDir, cellStatus, planBench, runBench } from "../../../cli/core/bench_run.ts";
 import { acquireLock } from "../../../cli/core/file_lock.ts";
 import { RUN_FILES } from "../../../cli/core/run_config.ts";
 import { RUN_LOCK } from "../../../cli/core/run_folder.ts";
@@ -112,4 +112,21 @@ Deno.test("runBench() takes over a cell whose holder died (a resubmitted Slurm t
     notes.join("\n"),
   );
   assert.equal(await cellStatus(bench, cell), "done");
+});
+
+Deno.test("planBench() refuses a non-empty folder without bench.json, but not an interrupted start", async () => {
+  const user = join(root, "user");
+  await Deno.mkdir(user);
+  await Deno.writeTextFile(join(user, "report.html"), "my report");
+  await assert.rejects(() => planBench({ out: user, settings: oneCell() }), {
+    message: `Cannot use the bench folder ${user}: it is not empty and holds no bench.json ` +
+      "(got report.html); choose a new or empty folder",
+  });
+  assert.equal(await Deno.readTextFile(join(user, "report.html")), "my report");
+  // What a bench killed before writing bench.json leaves is accepted.
+  const started = join(root, "started");
+  await Deno.mkdir(join(started, "cells"), { recursive: true });
+  await Deno.mkdir(join(started, "dataset.tmp-host-1-2"), { recursive: true });
+  const manifest = await planBench({ out: started, settings: oneCell() });
+  assert.equal(manifest.cells.length, 1);
 });
