@@ -28,6 +28,7 @@ export class NativeUnavailableError extends Error {
   readonly summary: string;
 
   /**
+   * An error saying which check failed, with a short and a full message.
    * @param reason Which check failed.
    * @param summary A short form for one-line notices.
    * @param message The full message.

@@ -29,7 +29,10 @@ export class Plan {
   #serial = false;
   #destroyed = false;
 
-  /** @param dnn The runtime that creates the primitives and memories. */
+  /**
+   * An empty plan; add memories and steps, then {@linkcode Plan.run} it.
+   * @param dnn The runtime that creates the primitives and memories.
+   */
   constructor(dnn: OneDnnRuntime) {
     this.#dnn = dnn;
   }
