@@ -31,6 +31,7 @@
 // deno-lint-ignore-file no-console
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
+import { writeFileAtomic } from "../engine/atomic_write.ts";
 import { initEngine } from "../engine/init_engine.ts";
 import { BatchStream } from "../data/batches.ts";
 import { iteratePhantomCohort } from "../data/phantom/cohort.ts";
@@ -416,9 +417,7 @@ const report = {
 };
 
 if (values.out) {
-  const tmp = `${values.out}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(report, null, 2) + "\n");
-  await Deno.rename(tmp, values.out);
+  await writeFileAtomic(values.out, JSON.stringify(report, null, 2) + "\n", { mkdir: true });
 }
 if (values.json) {
   console.log(JSON.stringify(report));

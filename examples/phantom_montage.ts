@@ -6,18 +6,14 @@
  *
  * @module
  */
-import { dirname } from "node:path";
 import process from "node:process";
 import { encodeRgbaPng, generatePhantomCohort, renderPhantomMontage } from "../data/phantom/mod.ts";
+import { writeFileAtomic } from "../engine/atomic_write.ts";
 
 const outPath = Deno.args[0] ?? "docs/phantom_montage.png";
 const cohort = generatePhantomCohort({ participants: 3, scansPerParticipant: 1, seed: 2024 });
 const png = encodeRgbaPng(renderPhantomMontage(cohort.scans, { mmPerPixel: 0.2 }));
-const dir = dirname(outPath);
-await Deno.mkdir(dir, { recursive: true });
-const tmp = `${outPath}.tmp-${process.pid}`;
-await Deno.writeFile(tmp, png);
-await Deno.rename(tmp, outPath);
+await writeFileAtomic(outPath, png, { mkdir: true });
 for (const scan of cohort.scans) {
   const t = scan.participant.thicknessMm;
   process.stdout.write(

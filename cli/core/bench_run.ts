@@ -13,7 +13,8 @@
  * @module
  */
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { syncDir } from "../../engine/atomic_write.ts";
 import { writePhantomDataset } from "../../data/phantom/write_phantom_dataset.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
@@ -163,6 +164,7 @@ async function ensurePhantom(dir: string, settings: BenchSettings, log: (l: stri
     });
     try {
       await Deno.rename(tmp, dir);
+      await syncDir(dirname(resolve(dir)));
     } catch (error) {
       if (!await exists(join(dir, "dataset.json"))) {
         throw new Error(`Cannot place the bench dataset at ${dir}: ${(error as Error).message}`);
