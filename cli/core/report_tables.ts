@@ -785,8 +785,9 @@ export function primaryUnit(entries: readonly Entry[]): Unit {
 /**
  * The entries each table is built from: Tables 2-5 from the test entries of the grid's unit
  * ({@linkcode primaryUnit}); Table 6 from the validation entries of that unit when they hold
- * its reference (the supervised model at the grid's lowest fraction) and at least one other
- * Table 6 row, as the paper's Table 6, else from the test entries.
+ * its reference (the supervised model at the grid's lowest fraction) with at least two units
+ * (so that intervals and tests exist; per scan a small validation split may have one) and at
+ * least one other Table 6 row, as the paper's Table 6, else from the test entries.
  */
 export function tableEntries(entries: readonly Entry[]): {
   main: Entry[];
@@ -800,8 +801,8 @@ export function tableEntries(entries: readonly Entry[]): {
   const validation = entries.filter((e) => e.split === "validation" && e.unit === unit);
   const lowest = Math.min(...main.map((e) => e.fraction));
   const rows = TABLE6_ROWS.filter(([m, v]) => find(validation, m, v, lowest));
-  const useValidation = find(validation, "supervised", "plain", lowest) !== undefined &&
-    rows.length >= 2;
+  const ref = find(validation, "supervised", "plain", lowest);
+  const useValidation = ref !== undefined && ref.scans.length >= 2 && rows.length >= 2;
   return { main, table6: useValidation ? validation : main, otherUnit };
 }
 

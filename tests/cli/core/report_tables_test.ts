@@ -302,4 +302,10 @@ Deno.test("buildTables() builds Table 6 on the validation split when its cells w
   const t6test = testOnly.find((x) => x.id === "table6")!;
   assert.equal(t6test.protocol!.split, "test");
   assert.ok(t6test.notes.some((n) => /these cells were not scored there/.test(n)));
+  // Nor from a validation split with a single unit (no interval, no test).
+  const one = cells.map((c) =>
+    c.validation ? imageCell(c.cell.method, 0.05, t, [c.validation.scores.plain!.dice[0]![0]!]) : c
+  );
+  const t6one = buildTables(buildEntries(one), NAMES).find((x) => x.id === "table6")!;
+  assert.equal(t6one.protocol!.split, "test");
 });
