@@ -417,16 +417,26 @@ function cellTable(input: ReportInput): string {
       `<td>${c.train ? formatDuration(c.train.seconds + (c.metrics.seconds ?? 0)) : "–"}</td><td>${
         v("plain")
       }</td><td>${v("sge")}</td>` +
-      `<td>${typeof hd === "number" && Number.isFinite(hd) ? hd.toFixed(2) : "–"}</td></tr>`;
+      `<td>${typeof hd === "number" && Number.isFinite(hd) ? hd.toFixed(2) : "–"}</td>` +
+      `<td>${escapeXml(scoredPer(c))}</td></tr>`;
   });
   for (const m of input.results.missing) {
     rows.push(
-      `<tr><td class="label">${escapeXml(m.cell.name)}</td><td colspan="7">${m.status}</td></tr>`,
+      `<tr><td class="label">${escapeXml(m.cell.name)}</td><td colspan="8">${m.status}</td></tr>`,
     );
   }
   return '<h2 id="cells">Cells</h2>\n<table class="t"><tr><th>cell</th><th>epochs</th><th>selected epoch</th>' +
     "<th>stopped early</th><th>time (train + eval)</th><th>Dice S(x) (%)</th><th>Dice S(G(x)) (%)</th>" +
-    `<th>HD95 S(x) (mm)</th></tr>\n${rows.join("\n")}</table>`;
+    `<th>HD95 S(x) (mm)</th><th>scored per</th></tr>\n${rows.join("\n")}</table>`;
+}
+
+/** A cell's evaluation unit and count, e.g. `"image (768 test images)"`. */
+function scoredPer(c: CellResult): string {
+  const p = c.metrics.protocol;
+  const unit = p?.unit ?? "scan";
+  const n = c.metrics.units ?? c.metrics.scans?.length;
+  const how = unit === "scan" && p?.ensemble ? ", directions averaged" : "";
+  return `${unit} (${n ?? "?"} ${c.metrics.split ?? "test"} ${unit}s${how})`;
 }
 
 /** Renders the whole report as one HTML document. */

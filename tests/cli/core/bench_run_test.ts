@@ -223,6 +223,7 @@ Deno.test("writeBenchReport() writes tables from the cells' scores and a well-fo
     assert.match(html, new RegExp(`id="${id}"`), `section ${id}`);
   }
   assert.match(html, /Reduced configuration/);
+  assert.match(html, /<td>image \(64 test images\)<\/td>/, "the cells table says the unit");
   assert.match(html, /This grid has one labeled fraction; the curve needs two or more/);
   const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
   assert.ok(svgs.length >= 3, `charts: Figure 6, per-layer, 2 curves (got ${svgs.length})`);
