@@ -66,6 +66,13 @@ export function convertOptionValue(spec: OptionSpec, raw: string): OptionValue {
       return raw;
     case "integer": {
       const v = parseNumber(raw);
+      if (Number.isInteger(v) && !Number.isSafeInteger(v)) {
+        // Above 2^53 a double cannot hold every integer: 2^53 + 1 would silently become 2^53.
+        throw new UsageError(
+          `${flag} must be an integer between -${Number.MAX_SAFE_INTEGER} and ` +
+            `${Number.MAX_SAFE_INTEGER}, larger ones are rounded (got ${raw})`,
+        );
+      }
       if (!Number.isInteger(v) || !inRange(spec, v)) {
         throw new UsageError(`${flag} must be ${rangeText(spec, "an integer")} (got ${raw})`);
       }

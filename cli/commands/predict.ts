@@ -65,6 +65,12 @@ export const command: Command = {
     if (v.output === undefined) {
       throw new UsageError("missing --output FILE (where the label volume goes)");
     }
+    if (!/\.nii(\.gz)?$/.test(v.output as string)) {
+      throw new UsageError(`--output must end in .nii or .nii.gz (got ${v.output})`);
+    }
+    if (v.readout !== undefined && !/\.(json|csv)$/.test(v.readout as string)) {
+      throw new UsageError(`--readout must end in .json or .csv (got ${v.readout})`);
+    }
     const options: PredictScanOptions = {
       model: args.positionals.model!,
       input: args.positionals.scan!,

@@ -6,7 +6,12 @@ import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import { getMethodDefinition, methodNames } from "../../trainers/method_registry.ts";
-import { type RunSummary, trainRun, type TrainRunOptions } from "../core/train_run.ts";
+import {
+  RunOptionError,
+  type RunSummary,
+  trainRun,
+  type TrainRunOptions,
+} from "../core/train_run.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
 
@@ -296,7 +301,14 @@ export const command: Command = {
     }
     if (v["equal-segmentor-updates"] === true) methodOptions.equalSegmentorUpdates = true;
     if (Object.keys(methodOptions).length > 0) options.methodOptions = methodOptions;
-    const summary = await trainRun(options);
+    let summary: RunSummary;
+    try {
+      summary = await trainRun(options);
+    } catch (error) {
+      // An input size the networks cannot take is a bad option value: exit code 2.
+      if (error instanceof RunOptionError) throw new UsageError(error.message);
+      throw error;
+    }
     out.result({ ok: true, ...summary }, () => format(summary));
     return 0;
   },

@@ -29,6 +29,26 @@ import {
 import { openRunFolder, type RunFolder } from "./run_folder.ts";
 import { GRN_VERSION } from "./version.ts";
 
+/**
+ * An option of a run that its networks cannot take (e.g. an input size that is not a multiple
+ * of the UNet's `2^(depth−1)`): a mistake in the command line, which the CLI reports with exit
+ * code 2.
+ */
+export class RunOptionError extends RangeError {
+  /** The option, e.g. `"--size"`. */
+  readonly option: string;
+
+  /**
+   * @param option The option.
+   * @param message What the network said.
+   */
+  constructor(option: string, message: string) {
+    super(`${option}: ${message}`);
+    this.name = "RunOptionError";
+    this.option = option;
+  }
+}
+
 /** Options of {@linkcode trainRun}. Options left out are taken from the run when resuming. */
 export interface TrainRunOptions {
   /** Dataset folder (holds `dataset.json`). Required for a new run. */
@@ -348,9 +368,13 @@ async function trainInRunFolder(options: TrainRunOptions, folder: RunFolder): Pr
   const method = createMethod(config.method, config.methodOptions);
   try {
     const [h, w] = config.slices.inputSize;
-    method.trainer.segmentor.checkInputSize(h, w);
-    method.trainer.generator?.checkInputSize(h, w);
-    method.trainer.discriminator?.checkInputSize(h, w);
+    try {
+      method.trainer.segmentor.checkInputSize(h, w);
+      method.trainer.generator?.checkInputSize(h, w);
+      method.trainer.discriminator?.checkInputSize(h, w);
+    } catch (error) {
+      throw new RunOptionError("--size", (error as Error).message);
+    }
     method.stageEpochs(config.training.epochs); // a staged method needs an epoch per stage
 
     const { manifest, scans } = await loadDataset(datasetDir);

@@ -139,3 +139,15 @@ Deno.test("wantsHelp() finds --help or -h before --", () => {
   assert.equal(wantsHelp(["--", "--help"]), false);
   assert.equal(wantsHelp(["--json"]), false);
 });
+
+Deno.test("convertOptionValue() refuses integers a double cannot hold exactly (seeds above 2^53)", () => {
+  const seed: OptionSpec = { name: "seed", kind: "integer", description: "seed" };
+  assert.equal(convertOptionValue(seed, "9007199254740991"), 9007199254740991);
+  for (const raw of ["9007199254740993", "-9007199254740993", "1e20"]) {
+    assert.throws(() => convertOptionValue(seed, raw), {
+      name: "UsageError",
+      message: "--seed must be an integer between -9007199254740991 and 9007199254740991, " +
+        `larger ones are rounded (got ${raw})`,
+    });
+  }
+});

@@ -114,3 +114,18 @@ Deno.test("grn predict: --readout and -o into a missing folder both fail the sam
   );
   assert.equal(await Deno.stat(missing).then(() => true, () => false), false);
 });
+
+Deno.test("grn predict: an output or read-out with the wrong extension is a usage error (exit 2)", async () => {
+  let r = await runMain(["predict", run, original, "-o", `${dir}/out.txt`, ...base]);
+  assert.equal(r.code, 2);
+  assert.equal(
+    oneLine(r.stderr),
+    `grn predict: --output must end in .nii or .nii.gz (got ${dir}/out.txt)`,
+  );
+  r = await runMain(["predict", run, original, "-o", `${dir}/o.nii`, "--readout", `${dir}/r.txt`]);
+  assert.equal(r.code, 2);
+  assert.equal(
+    oneLine(r.stderr),
+    `grn predict: --readout must end in .json or .csv (got ${dir}/r.txt)`,
+  );
+});

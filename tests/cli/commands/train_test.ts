@@ -96,7 +96,7 @@ Deno.test("grn train: missing --dataset, --method or --out (with --resume) are u
   );
 });
 
-Deno.test("grn train: an input size the network cannot take fails before loading data", async () => {
+Deno.test("grn train: an input size the network cannot take is a usage error (exit 2) before loading data", async () => {
   const r = await runMain([
     "train",
     "-d",
@@ -111,8 +111,9 @@ Deno.test("grn train: an input size the network cannot take fails before loading
     "--size",
     "30",
   ]);
-  assert.equal(r.code, 1);
-  assert.match(oneLine(r.stderr), /^grn train: .*(multiple|divisible).*/i);
+  assert.equal(r.code, 2, "a bad option value is a usage error");
+  assert.match(oneLine(r.stderr), /^grn train: --size: .*(multiple|divisible).*/i);
+  assert.equal(await Deno.stat(`${dir}/e`).then(() => true, () => false), false, "no run folder");
 });
 
 Deno.test("grn train --json: trains a tiny run and refuses to overwrite it", async () => {
