@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { evaluateRun } from "../../../cli/core/evaluate_run.ts";
 import { RUN_FILES } from "../../../cli/core/run_config.ts";
+import { trainRun } from "../../../cli/core/train_run.ts";
 import { trainTinyRun } from "../_fixture.ts";
 
 const dir = await Deno.makeTempDir();
@@ -90,4 +91,42 @@ Deno.test("evaluateRun() rejects an unknown protocol", async () => {
       }),
     /Cannot evaluate .*: protocol must be "image" or "scan" \(got "voxel"\)/,
   );
+});
+
+Deno.test("evaluateRun() per image defaults to the run's training direction; per scan to both", async () => {
+  const coronalRun = `${dir}/run-coronal`;
+  await trainRun({
+    dataset: `${dir}/ds`,
+    method: "supervised",
+    out: coronalRun,
+    fraction: 1,
+    test: 2,
+    validation: 1,
+    inputSize: [32, 32],
+    directions: ["coronal"],
+    every: 4,
+    networks: { width: 4, depth: 2, generatorWidth: 4, discriminatorWidth: 4 },
+    epochs: 1,
+    iterationsPerEpoch: 1,
+    batchSize: 2,
+    backend: "wasm",
+    progress: false,
+  });
+  const image = await evaluateRun(coronalRun, {
+    backend: "wasm",
+    split: "validation",
+    write: false,
+  });
+  assert.equal(image.protocol.direction, "coronal");
+  assert.deepEqual(image.protocol.directions, ["coronal"]);
+  assert.equal(image.units, 16);
+  const scan = await evaluateRun(coronalRun, {
+    backend: "wasm",
+    split: "validation",
+    protocol: "scan",
+    write: false,
+  });
+  assert.equal(scan.protocol.direction, "both");
+  assert.equal(scan.protocol.ensemble, true);
+  assert.equal(scan.units, 1);
 });
