@@ -466,7 +466,13 @@ export class GRN {
       batchSize,
       height,
       width,
-      what: `run a ${this.mode === "sel" ? "GRN-SEL" : "GRN-SSL"} training step`,
+      what: `run a ${
+        this.generator
+          ? this.mode === "sel" ? "GRN-SEL" : "GRN-SSL"
+          : this.mode === "sel"
+          ? "supervised segmentor"
+          : "semi-supervised segmentor"
+      } training step`,
     });
     this.#step++;
     checkStepLosses(losses, this.#step);

@@ -20,7 +20,7 @@ Deno.test("GRN.step() that cannot fit the wasm heap fails with a MemoryLimitErro
       assert.ok(error instanceof MemoryLimitError, String(error));
       assert.match(
         error.message,
-        /^Cannot run a GRN-SEL training step at batch size 2 and image size 4096x4096: .*Use a smaller batch size or image size/,
+        /^Cannot run a supervised segmentor training step at batch size 2 and image size 4096x4096: .*Use a smaller batch size or image size/,
       );
       return true;
     },
