@@ -105,7 +105,8 @@ export async function writeBenchReport(
   const s = results.manifest.settings;
   await writeJsonAtomic(files.json, {
     format: "grn-bench-tables",
-    version: 1,
+    // 2: per-unit protocols (tables' `protocol`, entries' `split`/`unit`/`units`), `findings`.
+    version: 2,
     bench: benchDir,
     preset: s.preset,
     reduced: s.reduced,

@@ -191,6 +191,7 @@ Deno.test("writeBenchReport() writes tables from the cells' scores and a well-fo
 
   const json = JSON.parse(await Deno.readTextFile(report.files.json));
   assert.equal(json.format, "grn-bench-tables");
+  assert.equal(json.version, 2);
   assert.equal(json.findings.items.length, report.findings.length);
   assert.match(json.statistics, /Table 2, Table 3, Table 5: per image/);
   assert.deepEqual(json.tables.map((t: { id: string }) => t.id), report.tables.map((t) => t.id));
