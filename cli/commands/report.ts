@@ -14,12 +14,14 @@ export const command: Command = {
   name: "report",
   summary: "merge a bench's cells into tables (JSON, CSV, Markdown) and report.html",
   description:
-    "Reads every finished cell of a bench folder (metrics.json and scans.csv present), averages\n" +
-    "each test scan's scores over seeds, and writes the paper's Tables 2-6 that the grid supports\n" +
-    "(mean over test scans with 95% CIs, paired t-tests over test scans) as tables.json,\n" +
-    "tables.csv and tables.md, and a self-contained report.html (training curves, Dice against\n" +
-    "labeled fraction, per-layer bars, overlay montages, tables). Unfinished cells are listed\n" +
-    "and left out, so it can run while a grid is still going.",
+    "Reads every finished cell of a bench folder (metrics.json with images.csv or scans.csv),\n" +
+    "averages each unit's scores (per image or per scan, as the cells were scored) over seeds,\n" +
+    "and writes the paper's Tables 2-6 that the grid supports (means with 95% CIs and paired\n" +
+    "t-tests over the same units; Table 6 on the validation split when its cells were scored\n" +
+    "there) and the Findings (each of the paper's claims: paired difference, CI, p, n, verdict)\n" +
+    "as tables.json, tables.csv and tables.md, and a self-contained report.html (training\n" +
+    "curves, Dice against labeled fraction, per-layer bars, overlay montages, tables).\n" +
+    "Unfinished cells are listed and left out, so it can run while a grid is still going.",
   positionals: [{ name: "dir", description: "bench folder (holds bench.json)" }],
   options: [
     {
