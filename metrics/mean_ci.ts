@@ -40,6 +40,12 @@ export interface MeanCIOptions {
    * @default {"error"}
    */
   nan?: "error" | "omit";
+  /**
+   * The range the values can take, e.g. `[0, 1]` for Dice scores: the interval is clipped to
+   * it (a t interval of scores near 1 would otherwise reach past 1, or below 0 near 0).
+   * @default {no clipping}
+   */
+  bounds?: readonly [number, number];
 }
 
 /** A mean with its confidence interval. */
@@ -102,10 +108,18 @@ export function meanCI(values: ArrayLike<number>, options: MeanCIOptions = {}): 
   if (n < 2) {
     throw new RangeError(`Cannot ${what}: need at least 2 values (got ${n})`);
   }
+  const bounds = options.bounds;
+  if (bounds !== undefined && !(bounds.length === 2 && bounds[0] <= bounds[1])) {
+    throw new RangeError(
+      `Cannot ${what}: bounds must be [low, high] with low <= high (got ${JSON.stringify(bounds)})`,
+    );
+  }
+  const clip = (v: number) =>
+    bounds === undefined ? v : Math.min(bounds[1], Math.max(bounds[0], v));
   const { mean, sd } = meanSd(x);
   if (method === "t") {
     const half = (studentTQuantile((1 + level) / 2, n - 1) * sd) / Math.sqrt(n);
-    return { mean, lower: mean - half, upper: mean + half, n, sd, level, method };
+    return { mean, lower: clip(mean - half), upper: clip(mean + half), n, sd, level, method };
   }
   if (!Number.isInteger(resamples) || resamples < 2) {
     throw new RangeError(`Cannot ${what}: resamples must be an integer >= 2 (got ${resamples})`);
@@ -122,8 +136,8 @@ export function meanCI(values: ArrayLike<number>, options: MeanCIOptions = {}): 
   const alpha = 1 - level;
   return {
     mean,
-    lower: quantileSorted(means, alpha / 2),
-    upper: quantileSorted(means, 1 - alpha / 2),
+    lower: clip(quantileSorted(means, alpha / 2)),
+    upper: clip(quantileSorted(means, 1 - alpha / 2)),
     n,
     sd,
     level,

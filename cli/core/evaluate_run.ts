@@ -340,7 +340,7 @@ export async function evaluateRun(
     }
     const results: VariantMetrics[] = variants.map((variant) => ({
       variant,
-      dice: summarizeClassScores(classes, dice[variant]!),
+      dice: summarizeClassScores(classes, dice[variant]!, { bounds: [0, 1] }),
       hd95: summarizeClassScores(classes, hd95[variant]!),
     }));
     let sgeVsPlain: PairedTTestResult | null = null;

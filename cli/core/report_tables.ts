@@ -329,7 +329,7 @@ export function entryStat(e: Entry, column: ScoreColumn = "overall"): TableCell 
       bold: false,
     };
   }
-  const ci = meanCI(values);
+  const ci = meanCI(values, { bounds: [0, 1] }); // Dice: the interval stays within [0, 1]
   return {
     mean: ci.mean * 100,
     lower: ci.lower * 100,

@@ -57,3 +57,22 @@ Deno.test("meanCI() rejects too few values and bad options", () => {
   // deno-lint-ignore no-explicit-any
   assert.throws(() => meanCI([1, 2], { method: "bca" as any }), RangeError);
 });
+
+Deno.test("meanCI() clips the interval to bounds (Dice CIs stay within [0, 1])", () => {
+  const near0 = [0, 0, 0, 0.3];
+  const open = meanCI(near0);
+  assert.ok(open.lower < 0, "the unclipped t interval goes below 0");
+  const ci = meanCI(near0, { bounds: [0, 1] });
+  assert.equal(ci.lower, 0);
+  assert.equal(ci.upper, open.upper);
+  assert.equal(ci.mean, open.mean);
+  const near1 = meanCI([1, 1, 0.7], { bounds: [0, 1] });
+  assert.equal(near1.upper, 1);
+  const boot = meanCI(near0, { bounds: [0, 1], method: "bootstrap", resamples: 200 });
+  assert.ok(boot.lower >= 0 && boot.upper <= 1);
+  assert.throws(() => meanCI(near0, { bounds: [1, 0] }), {
+    name: "RangeError",
+    message:
+      "Cannot compute a confidence interval: bounds must be [low, high] with low <= high (got [1,0])",
+  });
+});
