@@ -189,7 +189,8 @@ async function readHistory(dir: string, train: RunSummary | null): Promise<Epoch
  * Reads a run's metrics and scores of one split side (`metrics.json` with `images.csv` or
  * `scans.csv` as its protocol says; `metrics.validation.json` with `*.validation.csv`), or
  * `null` when that side was not scored.
- * @throws {Error} When a file is unreadable or malformed.
+ * @throws {Error} When a file is unreadable or malformed (e.g. a `metrics.json` that is not
+ *   grn eval's, such as `{}`); the message names the file.
  */
 export async function readRunScores(
   dir: string,
@@ -198,10 +199,22 @@ export async function readRunScores(
   { metrics: RunMetrics; scores: Partial<Record<"plain" | "sge", ScanScores>> } | null
 > {
   const suffix = split === "test" ? "" : `.${split}`;
-  const metrics = await readJson<RunMetrics>(
-    join(dir, RUN_FILES.metrics.replace(".json", `${suffix}.json`)),
-  );
+  const metricsPath = join(dir, RUN_FILES.metrics.replace(".json", `${suffix}.json`));
+  const metrics = await readJson<RunMetrics>(metricsPath);
   if (metrics === null) return null;
+  const m = metrics as Partial<RunMetrics> | null;
+  if (
+    m === null || typeof m !== "object" || typeof m.method !== "string" ||
+    !Array.isArray(m.variants) || !Array.isArray(m.classes) || !Array.isArray(m.scans)
+  ) {
+    throw new Error(
+      `Cannot read ${metricsPath}: not the metrics of grn eval (got ${
+        m === null || typeof m !== "object"
+          ? JSON.stringify(m)
+          : `keys [${Object.keys(m).join(", ")}]`
+      }); run grn eval ${dir} again`,
+    );
+  }
   // metrics.json from before the per-image protocol has no unit: it was per scan.
   const unit = metrics.protocol?.unit ?? "scan";
   const name = (unit === "image" ? RUN_FILES.images : RUN_FILES.scans).replace(
