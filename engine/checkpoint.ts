@@ -154,7 +154,15 @@ export async function readCheckpoint<M = unknown>(path: string): Promise<Checkpo
       `Cannot read checkpoint ${path}: truncated header (got ${bytes.byteLength} bytes)`,
     );
   }
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)));
+  } catch (error) {
+    throw new Error(
+      `Cannot read checkpoint ${path}: corrupt header (got ${(error as Error).message})`,
+    );
+  }
+  const header = parsed as {
     version: number;
     meta: M;
     tensors: {

@@ -50,3 +50,25 @@ Deno.test("writeCheckpoint() refuses non-finite weights, naming the file and the
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("readCheckpoint() names the file when the header is corrupt", async () => {
+  const dir = await Deno.makeTempDir();
+  const a = tf.tensor([1, 2], [2]);
+  try {
+    const path = join(dir, "c.ckpt");
+    await writeCheckpoint(path, [["a", a]], { epoch: 1 });
+    const bytes = await Deno.readFile(path);
+    bytes[12] = "#".charCodeAt(0); // the first byte of the JSON header
+    await Deno.writeFile(path, bytes);
+    await assert.rejects(() => readCheckpoint(path), (error: Error) => {
+      assert.match(
+        error.message,
+        new RegExp(`^Cannot read checkpoint ${path}: corrupt header \\(got `),
+      );
+      return true;
+    });
+  } finally {
+    a.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
