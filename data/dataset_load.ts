@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { ScanRecord } from "./scan.ts";
 import type { Volume } from "./volume.ts";
-import { show } from "./_file_io.ts";
+import { readErrorReason, readRegularFile, show } from "./_file_io.ts";
 import { countNonFinite, labelOutliers, toLabelArray } from "./_label_values.ts";
 import { type DatasetManifest, loadDatasetManifest } from "./dataset_manifest.ts";
 import { decodeNifti } from "./nifti_read.ts";
@@ -18,6 +18,23 @@ export interface LoadDatasetOptions {
    * @default {"all"}
    */
   which?: "all" | "labeled" | "unlabeled";
+  /**
+   * Follow symbolic links whose real target leaves the dataset folder (refused otherwise,
+   * see {@linkcode LoadScanOptions}).
+   * @default {false}
+   */
+  allowExternalLinks?: boolean;
+}
+
+/** Options of {@linkcode loadScan}. */
+export interface LoadScanOptions {
+  /**
+   * Follow symbolic links (a file, or a folder on its path) whose real target leaves the
+   * dataset folder. Off, such a file is refused with an error naming it and its target.
+   * Files must be regular files either way (a FIFO or `/dev/zero` is refused).
+   * @default {false}
+   */
+  allowExternalLinks?: boolean;
 }
 
 /**
@@ -39,8 +56,10 @@ export interface LoadDatasetOptions {
  * @param dir The dataset folder.
  * @param manifest Its manifest (from `loadDatasetManifest`).
  * @param id The scan id.
+ * @param options Whether symbolic links may leave the dataset folder.
  * @returns The scan record.
- * @throws {Error} When the id is unknown, a file cannot be read, the image has NaN or infinite
+ * @throws {Error} When the id is unknown, a file cannot be read, is not a regular file, is a
+ * symbolic link leaving the folder, or decompresses to more than its header implies, the image has NaN or infinite
  * voxels, the label has values outside 0..6, or image and label shapes differ; the message
  * names the scan and the file.
  */
@@ -48,7 +67,9 @@ export async function loadScan(
   dir: string,
   manifest: DatasetManifest,
   id: string,
+  options: LoadScanOptions = {},
 ): Promise<ScanRecord> {
+  const { allowExternalLinks = false } = options;
   const entry = manifest.scans.find((s) => s.id === id);
   const what = `Cannot load scan ${show(id)} from ${dir}`;
   if (entry === undefined) {
@@ -59,9 +80,9 @@ export async function loadScan(
     const path = join(dir, rel);
     let bytes: Uint8Array;
     try {
-      bytes = await Deno.readFile(path);
+      bytes = await readRegularFile(path, { root: dir, allowExternalLinks });
     } catch (error) {
-      throw new Error(`${what}: cannot read ${rel}: ${(error as Error).message}`);
+      throw new Error(`${what}: cannot read ${rel}: ${readErrorReason(error)}`, { cause: error });
     }
     const options = { file: path, dtype, depthAxis } as const;
     return decodeNifti(
@@ -110,7 +131,7 @@ export async function loadScan(
  * {@linkcode loadScan}).
  *
  * @param dir The dataset folder.
- * @param options Which scans to load.
+ * @param options Which scans to load, and whether symbolic links may leave the folder.
  * @returns The manifest and the scans, in manifest order.
  * @throws {Error} As `loadDatasetManifest` and `loadScan` do.
  */
@@ -118,7 +139,7 @@ export async function loadDataset(
   dir: string,
   options: LoadDatasetOptions = {},
 ): Promise<{ manifest: DatasetManifest; scans: ScanRecord[] }> {
-  const { which = "all" } = options;
+  const { which = "all", allowExternalLinks = false } = options;
   if (!["all", "labeled", "unlabeled"].includes(which)) {
     throw new RangeError(
       `Cannot load dataset ${dir}: which must be "all", "labeled" or "unlabeled" (got ${
@@ -132,7 +153,7 @@ export async function loadDataset(
     const labeled = entry.label !== undefined;
     if (which === "labeled" && !labeled) continue;
     if (which === "unlabeled" && labeled) continue;
-    scans.push(await loadScan(dir, manifest, entry.id));
+    scans.push(await loadScan(dir, manifest, entry.id, { allowExternalLinks }));
   }
   return { manifest, scans };
 }

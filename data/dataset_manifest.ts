@@ -13,7 +13,7 @@
  */
 import { join } from "node:path";
 import type { Axis } from "./volume.ts";
-import { show } from "./_file_io.ts";
+import { readErrorReason, readRegularFile, show } from "./_file_io.ts";
 
 /** File name of the manifest inside a dataset folder. */
 export const DATASET_MANIFEST_FILE = "dataset.json";
@@ -255,8 +255,12 @@ export function checkDatasetManifest(json: unknown): ManifestCheck {
   return { manifest, problems, usableScans };
 }
 
+/** Largest `dataset.json` read, in bytes (64 MiB); a larger file is refused unread. */
+export const DATASET_MANIFEST_MAX_BYTES = 64 * 1024 * 1024;
+
 /**
- * Reads and checks the `dataset.json` of a dataset folder.
+ * Reads and checks the `dataset.json` of a dataset folder. Only a regular file of at most
+ * {@linkcode DATASET_MANIFEST_MAX_BYTES} is read (a FIFO or `/dev/zero` is refused).
  *
  * @example List the labeled scans
  * ```ts ignore
@@ -275,9 +279,11 @@ export async function loadDatasetManifest(dir: string): Promise<DatasetManifest>
   const path = join(dir, DATASET_MANIFEST_FILE);
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = new TextDecoder().decode(
+      await readRegularFile(path, { maxBytes: DATASET_MANIFEST_MAX_BYTES }),
+    );
   } catch (error) {
-    throw new Error(`Cannot load dataset manifest ${path}: ${(error as Error).message}`);
+    throw new Error(`Cannot load dataset manifest ${path}: ${readErrorReason(error)}`);
   }
   let json: unknown;
   try {

@@ -4,7 +4,15 @@
  * @module
  */
 import { affineFromSpacing, type Axis, type Volume, type VolumeArray } from "./volume.ts";
-import { gunzipIfNeeded, show } from "./_file_io.ts";
+import {
+  DecompressedSizeError,
+  FileReadError,
+  gunzipLimited,
+  gunzipPrefix,
+  isGzip,
+  readRegularFile,
+  show,
+} from "./_file_io.ts";
 import { type NiftiDatatype, type NiftiHeader, parseNiftiHeader } from "./nifti_header.ts";
 
 /** Options of {@linkcode readNifti} and {@linkcode decodeNifti}. */
@@ -33,6 +41,28 @@ export interface NiftiReadOptions {
    * @default {2}
    */
   depthAxis?: Axis;
+}
+
+/**
+ * Bytes a NIfTI file may hold beyond what its header implies (`vox_offset` + voxel bytes)
+ * before reading stops with an error: 1 MiB. Decompression of `.nii.gz` stops there, so a
+ * gzip bomb costs at most that much memory more than a genuine file of the same header.
+ */
+export const NIFTI_SIZE_MARGIN = 1 << 20;
+
+/** Options of {@linkcode readNiftiFile} (and {@linkcode readNifti}) beyond the decoding ones. */
+export interface NiftiFileOptions {
+  /**
+   * Folder the file must stay in: a symbolic link whose real target leaves it is refused
+   * unless `allowExternalLinks`.
+   * @default {no confinement}
+   */
+  root?: string;
+  /**
+   * Follow symbolic links leaving `root`.
+   * @default {false}
+   */
+  allowExternalLinks?: boolean;
 }
 
 /** Result of {@linkcode decodeNifti}: the volume and the parsed header. */
@@ -85,6 +115,38 @@ function readSwapped(
 }
 
 /**
+ * Uncompresses (when gzipped) and parses a NIfTI single file with bounded memory: the header
+ * is read from the first inflated bytes, then decompression stops at `vox_offset` + the voxel
+ * bytes the header announces + {@linkcode NIFTI_SIZE_MARGIN}. An uncompressed file longer than
+ * that limit is refused the same way.
+ *
+ * @param bytes The file contents, gzipped or not.
+ * @param file The name used in error messages.
+ * @returns The uncompressed bytes and the parsed header.
+ * @throws {Error} Naming `file` when the data is corrupt, not NIfTI, or larger than its
+ *   header implies (with the expected and the exceeded size).
+ */
+export function inflateNifti(
+  bytes: Uint8Array,
+  file = "<buffer>",
+): { raw: Uint8Array; header: NiftiHeader } {
+  const gz = isGzip(bytes);
+  const first = gz ? gunzipPrefix(bytes, 540, `NIfTI file ${file}`) : bytes;
+  const header = parseNiftiHeader(first, file);
+  const limit = header.voxOffset + header.dataBytes + NIFTI_SIZE_MARGIN;
+  const detail = `vox_offset ${header.voxOffset} + ${header.dataBytes} bytes of voxels for ` +
+    `shape [${header.shape.join(", ")}] ${header.datatype} + a margin of ${NIFTI_SIZE_MARGIN}`;
+  if (!gz) {
+    if (bytes.length > limit) {
+      throw new DecompressedSizeError(`NIfTI file ${file}`, limit, detail);
+    }
+    return { raw: bytes, header };
+  }
+  const raw = gunzipLimited(bytes, limit, `NIfTI file ${file}`, detail);
+  return { raw, header };
+}
+
+/**
  * Decodes the bytes of a NIfTI single file (`.nii`, or `.nii.gz` with one or more gzip
  * members) into a volume.
  *
@@ -105,8 +167,7 @@ export function decodeNifti(
       `Cannot read NIfTI file ${file}: dtype must be "native" or "float32" (got ${show(dtype)})`,
     );
   }
-  const raw = gunzipIfNeeded(bytes, file);
-  const header = parseNiftiHeader(raw, file);
+  const { raw, header } = inflateNifti(bytes, file);
   const n = header.shape[0] * header.shape[1] * header.shape[2];
   const available = raw.length - header.voxOffset;
   if (available < header.dataBytes) {
@@ -169,6 +230,33 @@ export function decodeNifti(
 }
 
 /**
+ * Reads a NIfTI file like {@linkcode readNifti} and returns its parsed header too (for
+ * writing an output with the same codes, units and dimensionality, see
+ * `niftiWriteOptionsFromHeader`).
+ *
+ * @param path Path of the `.nii` or `.nii.gz` file.
+ * @param options Reading options, plus the confinement of {@linkcode NiftiFileOptions}.
+ * @returns The volume and the header.
+ * @throws {Error} As {@linkcode readNifti}.
+ */
+export async function readNiftiFile(
+  path: string,
+  options: NiftiReadOptions & NiftiFileOptions = {},
+): Promise<DecodedNifti> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readRegularFile(path, {
+      ...(options.root !== undefined ? { root: options.root } : {}),
+      allowExternalLinks: options.allowExternalLinks ?? false,
+    });
+  } catch (error) {
+    const reason = error instanceof FileReadError ? error.reason : (error as Error).message;
+    throw new Error(`Cannot read NIfTI file ${path}: ${reason}`, { cause: error });
+  }
+  return decodeNifti(bytes, { ...options, file: path });
+}
+
+/**
  * Reads a NIfTI-1 or NIfTI-2 image (`.nii`, or `.nii.gz` including multi-member gzip) into a
  * {@linkcode Volume}.
  *
@@ -178,6 +266,10 @@ export function decodeNifti(
  * spatial unit), the affine from the sform, else the qform, else the spacing diagonal.
  * NIfTI-1 header floats are read back as the shortest decimal that rounds to the stored
  * float32 (a spacing of `0.1` written by {@linkcode writeNifti} reads back as `0.1`).
+ *
+ * Reads are bounded and safe: only a regular file is read (a FIFO or a device such as
+ * `/dev/zero`, even behind a symbolic link, is refused before it is opened), and
+ * decompression stops at the size the header implies plus {@linkcode NIFTI_SIZE_MARGIN}.
  *
  * @example Read a label volume
  * ```ts ignore
@@ -189,15 +281,13 @@ export function decodeNifti(
  * @param path Path of the `.nii` or `.nii.gz` file.
  * @param options Reading options.
  * @returns The volume.
- * @throws {Error} With a message naming the file when it is missing, not a NIfTI file,
- * truncated, of an unsupported datatype or dimensionality, or without a voxel size.
+ * @throws {Error} With a message naming the file when it is missing, not a regular file,
+ * not a NIfTI file, truncated, larger than its header implies, of an unsupported datatype or
+ * dimensionality, or without a voxel size.
  */
-export async function readNifti(path: string, options: NiftiReadOptions = {}): Promise<Volume> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    throw new Error(`Cannot read NIfTI file ${path}: ${(error as Error).message}`);
-  }
-  return decodeNifti(bytes, { ...options, file: path }).volume;
+export async function readNifti(
+  path: string,
+  options: NiftiReadOptions & NiftiFileOptions = {},
+): Promise<Volume> {
+  return (await readNiftiFile(path, options)).volume;
 }

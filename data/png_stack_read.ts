@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { decode } from "fast-png";
 import { affineFromSpacing, type Axis, type Volume } from "./volume.ts";
-import { naturalCompare, show } from "./_file_io.ts";
+import { naturalCompare, readErrorReason, readRegularFile, show } from "./_file_io.ts";
 
 /** Name of the sidecar file that gives a PNG stack its voxel spacing. */
 export const PNG_STACK_SIDECAR = "spacing.json";
@@ -51,10 +51,10 @@ async function readSidecar(dir: string): Promise<Partial<PngStackSidecar> | unde
   const path = join(dir, PNG_STACK_SIDECAR);
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = new TextDecoder().decode(await readRegularFile(path, { maxBytes: 1 << 20 }));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new Error(`Cannot read PNG stack sidecar ${path}: ${(error as Error).message}`);
+    throw new Error(`Cannot read PNG stack sidecar ${path}: ${readErrorReason(error)}`);
   }
   let json: unknown;
   try {
@@ -147,7 +147,9 @@ function toGray(bytes: Uint8Array, path: string): GraySlice {
  * Reads a folder of 8- or 16-bit grayscale PNG slices into a volume. Files ending in `.png`
  * (any case) are sorted in natural order (`s2.png` before `s10.png`) and stacked along
  * `stackAxis`. RGB(A) files whose pixels are all gray are accepted; the alpha channel is
- * ignored. The voxel spacing comes from `options.spacing` or the folder's `spacing.json`
+ * ignored. Only regular files are read: symbolic links, FIFOs and devices named `*.png` are
+ * skipped, and a `spacing.json` that is not a regular file (or larger than 1 MiB) is an error.
+ * The voxel spacing comes from `options.spacing` or the folder's `spacing.json`
  * (`{"spacing": [x, y, z], "stackAxis": 1}`, spacing in mm along the volume's axes); the affine
  * is the spacing diagonal, and `depthAxis` is the axis the PNG rows map to.
  *
@@ -202,7 +204,13 @@ export async function readPngStack(
   let strides: [number, number, number] = [0, 0, 0];
   for (let k = 0; k < names.length; k++) {
     const path = join(dir, names[k]!);
-    const slice = toGray(await Deno.readFile(path), path);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readRegularFile(path);
+    } catch (error) {
+      throw new Error(`Cannot read PNG slice ${path}: ${readErrorReason(error)}`);
+    }
+    const slice = toGray(bytes, path);
     if (first === undefined) {
       first = slice;
       shape = [0, 0, 0];

@@ -3,13 +3,33 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Volume } from "./volume.ts";
-import { gunzipIfNeeded, show } from "./_file_io.ts";
+import { FileReadError, readErrorReason, readRegularFile, show } from "./_file_io.ts";
 import { countNonFinite, labelOutliers } from "./_label_values.ts";
-import { checkDatasetManifest, DATASET_MANIFEST_FILE } from "./dataset_manifest.ts";
-import { parseNiftiHeader } from "./nifti_header.ts";
-import { decodeNifti } from "./nifti_read.ts";
+import {
+  checkDatasetManifest,
+  DATASET_MANIFEST_FILE,
+  DATASET_MANIFEST_MAX_BYTES,
+} from "./dataset_manifest.ts";
+import { decodeNifti, inflateNifti } from "./nifti_read.ts";
+
+/** Options of {@linkcode validateDataset}. */
+export interface ValidateDatasetOptions {
+  /**
+   * Follow symbolic links whose real target leaves the dataset folder; off, each such file
+   * is reported as a problem.
+   * @default {false}
+   */
+  allowExternalLinks?: boolean;
+  /**
+   * Largest difference allowed between an image's and its label's affine entries, as a
+   * fraction of the image's largest voxel size (rotation/scale columns and origin alike).
+   * @default {1e-3}
+   */
+  affineTolerance?: number;
+}
 
 /** Result of {@linkcode validateDataset}. */
 export interface ValidationReport {
@@ -38,8 +58,13 @@ const MAX_VALUES_LISTED = 5;
  * `dataset.json`, manifest fields (name, labels 0..6, spacing, depth axis, file ending), an
  * empty dataset, duplicate scan ids, scans without participant, missing or unreadable files,
  * files without a positive spacing in either the header or the manifest, NaN or infinite
- * voxels, label values outside 0..6 (each value with its voxel count), and label volumes
- * whose shape or spacing differs from their image.
+ * voxels, label values outside 0..6 (each value with its voxel count), label volumes whose
+ * shape, spacing or affine (orientation and origin, e.g. a flipped axis) differs from their
+ * image, and images with the same voxel data listed for several scans (a SHA-256 of the
+ * decoded voxels; the same image under two participants leaks between training and test).
+ * Files that are not regular files (a FIFO, `/dev/zero`), symbolic links leaving the folder
+ * (unless `allowExternalLinks`) and `.nii.gz` files inflating to more than their header
+ * implies are reported without being read in full.
  *
  * @example Check a folder before training
  * ```ts ignore
@@ -49,9 +74,21 @@ const MAX_VALUES_LISTED = 5;
  * ```
  *
  * @param dir The dataset folder.
+ * @param options Symbolic links and the affine tolerance.
  * @returns The report; it never throws for problems in the data.
  */
-export async function validateDataset(dir: string): Promise<ValidationReport> {
+export async function validateDataset(
+  dir: string,
+  options: ValidateDatasetOptions = {},
+): Promise<ValidationReport> {
+  const { allowExternalLinks = false, affineTolerance = 1e-3 } = options;
+  if (!(Number.isFinite(affineTolerance) && affineTolerance >= 0)) {
+    throw new RangeError(
+      `Cannot validate dataset ${dir}: affineTolerance must be a non-negative number (got ${
+        show(affineTolerance)
+      })`,
+    );
+  }
   const report: ValidationReport = {
     dir,
     ok: false,
@@ -64,11 +101,15 @@ export async function validateDataset(dir: string): Promise<ValidationReport> {
   const f = DATASET_MANIFEST_FILE;
   let text: string;
   try {
-    text = await Deno.readTextFile(join(dir, f));
+    text = new TextDecoder().decode(
+      await readRegularFile(join(dir, f), { maxBytes: DATASET_MANIFEST_MAX_BYTES }),
+    );
   } catch (error) {
     problems.push(
       error instanceof Deno.errors.NotFound
         ? `${f}: file not found (got no ${f} in ${dir})`
+        : error instanceof FileReadError
+        ? `${f}: ${error.reason}`
         : `${f}: cannot read the file (got ${(error as Error).message})`,
     );
     return report;
@@ -95,10 +136,33 @@ export async function validateDataset(dir: string): Promise<ValidationReport> {
     report.unlabeled = report.scans - report.labeled;
   }
 
+  const ctx = { dir, manifestSpacing, problems, allowExternalLinks };
+  const seen = new Map<string, { rel: string; id: string; participant?: string }>();
   for (const { entry } of check.usableScans) {
-    const image = await checkFile(dir, entry.image, entry.id, manifestSpacing, "image", problems);
+    const image = await checkFile(ctx, entry.image, entry.id, "image");
+    if (image !== undefined) {
+      const first = seen.get(image.hash);
+      if (first === undefined) {
+        seen.set(image.hash, {
+          rel: entry.image,
+          id: entry.id,
+          ...(entry.participant !== undefined ? { participant: entry.participant } : {}),
+        });
+      } else if (first.rel !== entry.image || first.id !== entry.id) {
+        const leak = first.participant !== entry.participant
+          ? "; the same scan under two participants leaks between training and test"
+          : "";
+        problems.push(
+          `${entry.image}: same voxel data as ${first.rel} (scan ${show(entry.id)} of ` +
+            `participant ${show(entry.participant)} duplicates scan ${show(first.id)} of ` +
+            `participant ${show(first.participant)}${leak}; got SHA-256 ${
+              image.hash.slice(0, 16)
+            }...)`,
+        );
+      }
+    }
     if (entry.label === undefined) continue;
-    const label = await checkFile(dir, entry.label, entry.id, manifestSpacing, "label", problems);
+    const label = await checkFile(ctx, entry.label, entry.id, "label");
     if (image === undefined || label === undefined) continue;
     if (label.shape.some((n, i) => n !== image.shape[i])) {
       problems.push(
@@ -115,34 +179,99 @@ export async function validateDataset(dir: string): Promise<ValidationReport> {
           show(image.spacing)
         } of ${entry.image}`,
       );
+    } else if (image.spacingKnown && label.spacingKnown) {
+      const tol = affineTolerance * Math.max(...image.spacing);
+      const diff = largestDifference(label.affine, image.affine);
+      if (diff.value > tol) {
+        problems.push(
+          `${entry.label}: label affine ${showAffine(label.affine)} does not match image affine ${
+            showAffine(image.affine)
+          } of ${entry.image} (got a difference of ${round(diff.value)} mm at row ${diff.row}, ` +
+            `column ${diff.col}; tolerance ${round(tol)} mm)`,
+        );
+      }
     }
   }
   report.ok = problems.length === 0;
   return report;
 }
 
+/** What {@linkcode checkFile} needs besides the file. */
+interface CheckContext {
+  dir: string;
+  manifestSpacing: [number, number, number] | undefined;
+  problems: string[];
+  allowExternalLinks: boolean;
+}
+
+/** What {@linkcode checkFile} returns for a readable file. */
+interface CheckedFile {
+  shape: Volume["shape"];
+  spacing: Volume["spacing"];
+  affine: number[][];
+  /** False when neither header nor manifest gave a spacing. */
+  spacingKnown: boolean;
+  /** SHA-256 (hex) of the shape, element type and decoded voxel bytes. */
+  hash: string;
+}
+
+/** Largest absolute difference between the first three rows of two affines. */
+function largestDifference(
+  a: number[][],
+  b: number[][],
+): { value: number; row: number; col: number } {
+  let best = { value: 0, row: 0, col: 0 };
+  for (let r = 0; r < 3; r++) {
+    for (let c = 0; c < 4; c++) {
+      const d = Math.abs(a[r]![c]! - b[r]![c]!);
+      if (!(d <= best.value)) best = { value: d, row: r, col: c };
+    }
+  }
+  return best;
+}
+
+function round(v: number): number {
+  return Number(v.toPrecision(4));
+}
+
+/** The three affine rows rounded to 4 significant digits, for a message. */
+function showAffine(affine: number[][]): string {
+  return `[${affine.slice(0, 3).map((row) => `[${row.map(round).join(", ")}]`).join(", ")}]`;
+}
+
+/** SHA-256 of a volume's shape, element type and voxel bytes. */
+export function volumeContentHash(volume: Pick<Volume, "data" | "shape">): string {
+  const { data, shape } = volume;
+  return createHash("sha256")
+    .update(`${data.constructor.name}[${shape.join(",")}]`)
+    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    .digest("hex");
+}
+
 /**
- * Reads and checks one file; returns its shape and spacing for the image/label comparison
- * (`spacingKnown` is false when neither header nor manifest gave one), or undefined.
+ * Reads and checks one file; returns its geometry and content hash for the image/label
+ * comparison and the duplicate check, or undefined when it cannot be read.
  */
 async function checkFile(
-  dir: string,
+  ctx: CheckContext,
   rel: string,
   id: string,
-  manifestSpacing: [number, number, number] | undefined,
   kind: "image" | "label",
-  problems: string[],
-): Promise<
-  { shape: Volume["shape"]; spacing: Volume["spacing"]; spacingKnown: boolean } | undefined
-> {
+): Promise<CheckedFile | undefined> {
+  const { dir, manifestSpacing, problems } = ctx;
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(join(dir, rel));
+    bytes = await readRegularFile(join(dir, rel), {
+      root: dir,
+      allowExternalLinks: ctx.allowExternalLinks,
+    });
   } catch (error) {
     problems.push(
       error instanceof Deno.errors.NotFound
         ? `${rel}: file not found (${kind} of scan ${show(id)})`
-        : `${rel}: cannot read the file (got ${(error as Error).message})`,
+        : error instanceof FileReadError
+        ? `${rel}: ${error.reason}`
+        : `${rel}: cannot read the file (got ${readErrorReason(error)})`,
     );
     return undefined;
   }
@@ -155,8 +284,7 @@ async function checkFile(
   let volume: Volume;
   let spacingKnown = true;
   try {
-    const raw = gunzipIfNeeded(bytes, rel);
-    const header = parseNiftiHeader(raw, rel);
+    const { raw, header } = inflateNifti(bytes, rel);
     let fallback = manifestSpacing;
     if (header.spacing.some((s) => !(s > 0)) && manifestSpacing === undefined) {
       problems.push(
@@ -192,5 +320,11 @@ async function checkFile(
       );
     }
   }
-  return { shape: volume.shape, spacing: volume.spacing, spacingKnown };
+  return {
+    shape: volume.shape,
+    spacing: volume.spacing,
+    affine: volume.affine,
+    spacingKnown,
+    hash: volumeContentHash(volume),
+  };
 }

@@ -123,3 +123,57 @@ Deno.test("loadScan rejects non-finite image voxels, as validateDataset does", a
     });
   });
 });
+
+Deno.test("loadScan refuses links leaving the dataset folder unless allowExternalLinks", async () => {
+  await withTempDir(async (dir) => {
+    await writeDataset(dir, { name: "Fixture" }, fixtureScans());
+    const outside = await Deno.makeTempDir({ prefix: "grn_outside_" });
+    try {
+      // A linked folder counts too: imagesTr itself points outside.
+      await Deno.rename(join(dir, "imagesTr"), join(outside, "imagesTr"));
+      await Deno.symlink(join(outside, "imagesTr"), join(dir, "imagesTr"));
+      const manifest = await loadDatasetManifest(dir);
+      const real = await Deno.realPath(join(outside, "imagesTr/s02_0000.nii.gz"));
+      await assert.rejects(loadScan(dir, manifest, "s02"), {
+        message:
+          `Cannot load scan "s02" from ${dir}: cannot read imagesTr/s02_0000.nii.gz: it is ` +
+          `a symbolic link (or inside a linked folder) whose target leaves ${dir} (got ${real}); ` +
+          "allow it explicitly with allowExternalLinks (--allow-external-links)",
+      });
+      await assert.rejects(loadDataset(dir), /whose target leaves/);
+      const s02 = await loadScan(dir, manifest, "s02", { allowExternalLinks: true });
+      assert.deepEqual(s02.image.shape, [6, 3, 8]);
+      const all = await loadDataset(dir, { allowExternalLinks: true });
+      assert.equal(all.scans.length, 4);
+    } finally {
+      await Deno.remove(outside, { recursive: true });
+    }
+  });
+});
+
+Deno.test("loadScan refuses a FIFO or /dev/zero in the dataset folder without hanging", async () => {
+  await withTempDir(async (dir) => {
+    await writeDataset(dir, { name: "Fixture" }, fixtureScans());
+    const manifest = await loadDatasetManifest(dir);
+    const fifo = join(dir, "labelsTr/s01.nii.gz");
+    await Deno.remove(fifo);
+    assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    await assert.rejects(loadScan(dir, manifest, "s01"), {
+      message: `Cannot load scan "s01" from ${dir}: cannot read labelsTr/s01.nii.gz: not a ` +
+        "regular file (got a FIFO (named pipe))",
+    });
+    await Deno.remove(join(dir, "imagesTr/s02_0000.nii.gz"));
+    await Deno.symlink("/dev/zero", join(dir, "imagesTr/s02_0000.nii.gz"));
+    await assert.rejects(
+      loadScan(dir, manifest, "s02", { allowExternalLinks: true }),
+      /cannot read imagesTr\/s02_0000\.nii\.gz: not a regular file \(got a character device at \/dev\/zero\)$/,
+    );
+    // dataset.json itself: a FIFO is refused too.
+    await Deno.remove(join(dir, "dataset.json"));
+    const m = join(dir, "dataset.json");
+    assert.ok((await new Deno.Command("mkfifo", { args: [m] }).output()).success);
+    await assert.rejects(loadDatasetManifest(dir), {
+      message: `Cannot load dataset manifest ${m}: not a regular file (got a FIFO (named pipe))`,
+    });
+  });
+});

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { decodeNifti, readNifti } from "../../data/nifti_read.ts";
+import { decodeNifti, readNifti, readNiftiFile } from "../../data/nifti_read.ts";
 import { encodeNifti } from "../../data/nifti_write.ts";
 import type { Volume } from "../../data/volume.ts";
 import { Rng } from "../../engine/rng.ts";
@@ -215,7 +215,7 @@ Deno.test("readNifti errors name the file and what was wrong", async () => {
       assert.throws(() => decodeNifti(bytes, { file: "x.nii.gz" }), (e: Error) => {
         assert.match(
           e.message,
-          /^Cannot read x\.nii\.gz: corrupt or truncated gzip data \(got 100 bytes: .+\)$/,
+          /^Cannot read NIfTI file x\.nii\.gz: corrupt or truncated gzip data \(got 100 bytes: .+\)$/,
         );
         return true;
       });
@@ -247,4 +247,111 @@ Deno.test("readNifti skips header extensions (vox_offset beyond 352)", () => {
   const { volume: back, header } = decodeNifti(withExt);
   assert.equal(header.voxOffset, 368);
   assert.deepEqual(back.data, v.data);
+});
+
+/** A valid 24x24x32 uint8 NIfTI file followed by gzip members of zeros (~3 MB, ~3 GB inflated). */
+function gzipBomb(): { bytes: Uint8Array; inflated: number } {
+  const shape: [number, number, number] = [24, 24, 32];
+  const v: Volume = {
+    data: new Uint8Array(24 * 24 * 32),
+    shape,
+    spacing: [0.2, 0.2, 0.1],
+    affine: [[0.2, 0, 0, 0], [0, 0.2, 0, 0], [0, 0, 0.1, 0], [0, 0, 0, 1]],
+  };
+  const head = gz(encodeNifti(v));
+  const zeros = gz(new Uint8Array(16 << 20));
+  const members = Math.floor(3e6 / zeros.length);
+  const bytes = new Uint8Array(head.length + members * zeros.length);
+  bytes.set(head, 0);
+  for (let i = 0; i < members; i++) bytes.set(zeros, head.length + i * zeros.length);
+  return { bytes, inflated: 352 + 24 * 24 * 32 + members * (16 << 20) };
+}
+
+Deno.test("readNifti stops inflating a gzip bomb at the size the header implies", async () => {
+  const { bytes, inflated } = gzipBomb();
+  assert.ok(bytes.length < 3.1e6 && inflated > 2.9e9);
+  const limit = 352 + 24 * 24 * 32 + (1 << 20);
+  const rss0 = Deno.memoryUsage().rss;
+  const t0 = performance.now();
+  assert.throws(() => decodeNifti(bytes, { file: "bomb.nii.gz" }), {
+    message: `Cannot read NIfTI file bomb.nii.gz: gzip data inflate to more than the header ` +
+      `implies (expected at most ${limit} bytes: vox_offset 352 + 18432 bytes of voxels for ` +
+      `shape [24, 24, 32] uint8 + a margin of 1048576; got more than ${limit}, decompression ` +
+      `stopped)`,
+  });
+  assert.ok(performance.now() - t0 < 2000, `took ${performance.now() - t0} ms`);
+  assert.ok(Deno.memoryUsage().rss - rss0 < 256e6, "memory stayed bounded");
+  await withTempDir(async (dir) => {
+    const path = join(dir, "bomb.nii.gz");
+    await Deno.writeFile(path, bytes);
+    await assert.rejects(readNifti(path), (e: Error) => {
+      assert.match(e.message, /^Cannot read NIfTI file .*bomb\.nii\.gz: gzip data inflate to more/);
+      return true;
+    });
+  });
+});
+
+Deno.test("readNifti accepts trailing bytes within the margin and refuses more", () => {
+  const v = volume();
+  const plain = encodeNifti(v);
+  const within = new Uint8Array(plain.length + 1000);
+  within.set(plain);
+  assert.deepEqual(decodeNifti(within).volume.data, v.data);
+  assert.deepEqual(decodeNifti(gz(within)).volume.data, v.data);
+  const over = new Uint8Array(plain.length + (1 << 20) + 1);
+  over.set(plain);
+  const limit = plain.length + (1 << 20);
+  assert.throws(() => decodeNifti(over, { file: "big.nii" }), (e: Error) => {
+    assert.match(e.message, /^Cannot read NIfTI file big\.nii: .*expected at most/);
+    assert.ok(e.message.includes(`${limit} bytes`));
+    return true;
+  });
+  assert.throws(() => decodeNifti(gz(over), { file: "big.nii.gz" }), /got more than/);
+});
+
+Deno.test("readNifti refuses a FIFO and a symbolic link to /dev/zero without hanging", async () => {
+  await withTempDir(async (dir) => {
+    const fifo = join(dir, "pipe.nii");
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert.ok(made.success);
+    await assert.rejects(readNifti(fifo), {
+      message: `Cannot read NIfTI file ${fifo}: not a regular file (got a FIFO (named pipe))`,
+    });
+    const zero = join(dir, "zero.nii.gz");
+    await Deno.symlink("/dev/zero", zero);
+    await assert.rejects(readNifti(zero), {
+      message:
+        `Cannot read NIfTI file ${zero}: not a regular file (got a character device at /dev/zero)`,
+    });
+    await assert.rejects(readNifti(dir), /not a regular file \(got a folder\)/);
+  });
+});
+
+Deno.test("readNiftiFile refuses links leaving root unless allowExternalLinks", async () => {
+  await withTempDir(async (outside) => {
+    await withTempDir(async (root) => {
+      const v = volume();
+      await Deno.writeFile(join(outside, "real.nii"), encodeNifti(v));
+      await Deno.writeFile(join(root, "inside.nii"), encodeNifti(v));
+      await Deno.symlink(join(outside, "real.nii"), join(root, "out.nii"));
+      await Deno.symlink(join(root, "inside.nii"), join(root, "in.nii"));
+      const out = join(root, "out.nii");
+      const target = await Deno.realPath(join(outside, "real.nii"));
+      await assert.rejects(readNiftiFile(out, { root }), (e: Error) => {
+        assert.equal(
+          e.message,
+          `Cannot read NIfTI file ${out}: it is a symbolic link (or inside a linked folder) ` +
+            `whose target leaves ${root} (got ${target}` +
+            "); allow it explicitly with allowExternalLinks (--allow-external-links)",
+        );
+        return true;
+      });
+      const allowed = await readNiftiFile(out, { root, allowExternalLinks: true });
+      assert.deepEqual(allowed.volume.data, v.data);
+      assert.equal(allowed.header.version, 1);
+      assert.deepEqual((await readNiftiFile(join(root, "in.nii"), { root })).volume.data, v.data);
+      // Without a root there is no confinement (a scan given on the command line).
+      assert.deepEqual((await readNifti(out)).data, v.data);
+    });
+  });
 });

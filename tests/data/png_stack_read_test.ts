@@ -126,3 +126,19 @@ Deno.test("readPngStack errors name the folder or file", async () => {
     });
   });
 });
+
+Deno.test("readPngStack skips links and FIFOs named .png and refuses a FIFO sidecar", async () => {
+  await withTempDir(async (dir) => {
+    await writeSlices(dir, ["s0.png", "s1.png"], 3, 2);
+    await Deno.symlink("/dev/zero", join(dir, "s2.png"));
+    assert.ok((await new Deno.Command("mkfifo", { args: [join(dir, "s3.png")] }).output()).success);
+    const v = await readPngStack(dir, { spacing: [0.1, 0.2, 0.3] });
+    assert.deepEqual(v.shape, [3, 2, 2]);
+    const sidecar = join(dir, "spacing.json");
+    assert.ok((await new Deno.Command("mkfifo", { args: [sidecar] }).output()).success);
+    await assert.rejects(readPngStack(dir), {
+      message:
+        `Cannot read PNG stack sidecar ${sidecar}: not a regular file (got a FIFO (named pipe))`,
+    });
+  });
+});

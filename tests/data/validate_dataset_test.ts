@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { validateDataset } from "../../data/validate_dataset.ts";
 import { writeDataset } from "../../data/dataset_write.ts";
 import { encodeNifti, writeNifti } from "../../data/nifti_write.ts";
@@ -249,6 +250,109 @@ Deno.test("validateDataset reports every problem of a broken dataset together", 
       'dataset.json scans[3].id: duplicate scan id "s02" (also scans[1])',
       'imagesTr/s02_0000.nii.gz: file not found (image of scan "s02")',
       "labelsTr/s03.nii.gz: label value 9 outside 0-6 (1 voxels)",
+    ]);
+  });
+});
+
+Deno.test("validateDataset: a label whose affine is flipped against its image", async () => {
+  await withDataset(async (dir) => {
+    const label = fixtureScan("s01", "p1", 1).label!;
+    label.affine[0] = [-0.2, 0, 0, 1]; // x flipped, same extent
+    await writeNifti(join(dir, "labelsTr/s01.nii.gz"), label);
+    assert.deepEqual(await problemsOf(dir), [
+      "labelsTr/s01.nii.gz: label affine [[-0.2, 0, 0, 1], [0, 0.5, 0, 0], [0, 0, 0.1, 0]] does " +
+      "not match image affine [[0.2, 0, 0, 0], [0, 0.5, 0, 0], [0, 0, 0.1, 0]] of " +
+      "imagesTr/s01_0000.nii.gz (got a difference of 1 mm at row 0, column 3; tolerance " +
+      "0.0005 mm)",
+    ]);
+    // A difference below the tolerance (1e-3 of the largest voxel size) passes.
+    label.affine[0] = [0.2, 0, 0, 0.0001];
+    await writeNifti(join(dir, "labelsTr/s01.nii.gz"), label);
+    assert.deepEqual(await problemsOf(dir), []);
+    const strict = await validateDataset(dir, { affineTolerance: 1e-5 });
+    assert.equal(strict.problems.length, 1);
+    assert.match(strict.problems[0]!, /column 3; tolerance 0\.000005 mm\)$/);
+  });
+});
+
+Deno.test("validateDataset: the same image under two participants is reported", async () => {
+  await withDataset(async (dir) => {
+    await Deno.copyFile(
+      join(dir, "imagesTr/s01_0000.nii.gz"),
+      join(dir, "imagesTr/s03_0000.nii.gz"),
+    );
+    await Deno.copyFile(join(dir, "labelsTr/s01.nii.gz"), join(dir, "labelsTr/s03.nii.gz"));
+    const problems = await problemsOf(dir);
+    assert.equal(problems.length, 1);
+    assert.match(
+      problems[0]!,
+      /^imagesTr\/s03_0000\.nii\.gz: same voxel data as imagesTr\/s01_0000\.nii\.gz \(scan "s03" of participant "p2" duplicates scan "s01" of participant "p1"; the same scan under two participants leaks between training and test; got SHA-256 [0-9a-f]{16}\.\.\.\)$/,
+    );
+    // The same file listed twice (same participant) is a duplicate too, without the leak note.
+    await editManifest(dir, (json) => {
+      const scans = json.scans as Record<string, unknown>[];
+      scans[1]!.image = "imagesTr/s01_0000.nii.gz";
+    });
+    const again = await problemsOf(dir);
+    assert.equal(again.length, 2);
+    assert.match(
+      again[1]!,
+      /^imagesTr\/s03_0000\.nii\.gz: same voxel data as imagesTr\/s01_0000\.nii\.gz/,
+    );
+    assert.match(
+      again[0]!,
+      /^imagesTr\/s01_0000\.nii\.gz: same voxel data as imagesTr\/s01_0000\.nii\.gz \(scan "s02" of participant "p1" duplicates scan "s01" of participant "p1"; got/,
+    );
+  });
+});
+
+Deno.test("validateDataset: FIFOs, /dev/zero and links leaving the folder are reported, not read", async () => {
+  await withDataset(async (dir) => {
+    const fifo = join(dir, "imagesTr/s01_0000.nii.gz");
+    await Deno.remove(fifo);
+    assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    await Deno.remove(join(dir, "labelsTr/s02.nii.gz"));
+    await Deno.symlink("/dev/zero", join(dir, "labelsTr/s02.nii.gz"));
+    const outside = await Deno.makeTempDir({ prefix: "grn_outside_" });
+    try {
+      await Deno.rename(join(dir, "imagesTr/s03_0000.nii.gz"), join(outside, "s03.nii.gz"));
+      await Deno.symlink(join(outside, "s03.nii.gz"), join(dir, "imagesTr/s03_0000.nii.gz"));
+      const real = await Deno.realPath(join(outside, "s03.nii.gz"));
+      assert.deepEqual(await problemsOf(dir), [
+        "imagesTr/s01_0000.nii.gz: not a regular file (got a FIFO (named pipe))",
+        "labelsTr/s02.nii.gz: not a regular file (got a character device at /dev/zero)",
+        `imagesTr/s03_0000.nii.gz: it is a symbolic link (or inside a linked folder) whose ` +
+        `target leaves ${dir} (got ${real}); allow it explicitly with allowExternalLinks ` +
+        "(--allow-external-links)",
+      ]);
+      const allowed = await validateDataset(dir, { allowExternalLinks: true });
+      assert.deepEqual(allowed.problems, [
+        "imagesTr/s01_0000.nii.gz: not a regular file (got a FIFO (named pipe))",
+        "labelsTr/s02.nii.gz: not a regular file (got a character device at /dev/zero)",
+      ]);
+    } finally {
+      await Deno.remove(outside, { recursive: true });
+    }
+  });
+});
+
+Deno.test("validateDataset: a gzip bomb is reported with the sizes, quickly", async () => {
+  await withDataset(async (dir) => {
+    const image = fixtureScan("s01", "p1", 1).image;
+    const head = gzipSync(encodeNifti(image));
+    const zeros = gzipSync(new Uint8Array(16 << 20));
+    const bomb = new Uint8Array(head.length + 60 * zeros.length);
+    bomb.set(head, 0);
+    for (let i = 0; i < 60; i++) bomb.set(zeros, head.length + i * zeros.length);
+    await Deno.writeFile(join(dir, "imagesTr/s01_0000.nii.gz"), bomb);
+    const t0 = performance.now();
+    const problems = await problemsOf(dir);
+    assert.ok(performance.now() - t0 < 3000);
+    const limit = 352 + 6 * 3 * 8 * 4 + (1 << 20);
+    assert.deepEqual(problems, [
+      `imagesTr/s01_0000.nii.gz: gzip data inflate to more than the header implies (expected at ` +
+      `most ${limit} bytes: vox_offset 352 + 576 bytes of voxels for shape [6, 3, 8] float32 + ` +
+      `a margin of 1048576; got more than ${limit}, decompression stopped)`,
     ]);
   });
 });
