@@ -15,15 +15,47 @@ Deno.test("cellName() is <method>_f<fraction>_s<seed>, as grn train's default ru
   assert.equal(cellName("supervised", 1, 0), "supervised_f1_s0");
 });
 
-Deno.test("quick preset: supervised, ICT, GRN-SEL, GRN-SSL at one low fraction, indices 0-3", () => {
-  const cells = benchCells(benchPreset("quick"));
+Deno.test("quick preset: four methods at 10 %, then the supervised reference at 100 %", () => {
+  const s = benchPreset("quick");
+  const cells = benchCells(s);
   assert.deepEqual(cells.map((c) => c.name), [
     "supervised_f0.1_s0",
     "ict_f0.1_s0",
     "grn-sel_f0.1_s0",
     "grn-ssl_f0.1_s0",
+    "supervised_f1_s0",
   ]);
-  assert.deepEqual(cells.map((c) => c.index), [0, 1, 2, 3]);
+  assert.deepEqual(cells.map((c) => c.index), [0, 1, 2, 3, 4]);
+  // Full phantom depth, so the 2-3 voxel membranes survive; enough epochs to converge.
+  assert.deepEqual(s.training.inputSize, [128, 32]);
+  assert.equal(s.training.epochs, 50);
+});
+
+Deno.test("fidelity preset: 10 methods at 5 and 10 %, three seeds, the paper's split sizes", () => {
+  const s = benchPreset("fidelity");
+  const cells = benchCells(s);
+  assert.equal(cells.length, 10 * 2 * 3);
+  assert.deepEqual(
+    [...new Set(cells.map((c) => c.method))],
+    [
+      "supervised",
+      "mt",
+      "uamt",
+      "urpc",
+      "ict",
+      "grn-sel",
+      "grn-ssl",
+      "grn-sel-no-feedback",
+      "grn-sel-negated",
+      "grn-sel-frozen-s",
+    ],
+  );
+  assert.deepEqual([...new Set(cells.map((c) => c.fraction))], [0.05, 0.1]);
+  assert.deepEqual(s.seeds, [0, 1, 2]);
+  assert.equal(s.phantom?.participants, 29);
+  assert.equal(s.training.test, 11);
+  assert.equal(s.training.validation, 2);
+  assert.match(s.reduced, /1 and 2 of 16 training participants/);
 });
 
 Deno.test("paper preset: Tables 2, 4 and 6 over 3 seeds, seed-major, fractions ascending", () => {
@@ -70,7 +102,7 @@ Deno.test("demo preset: supervised and GRN-SSL at one low fraction, documented a
   const s = benchPreset("demo");
   assert.deepEqual(benchCells(s).map((c) => c.name), ["supervised_f0.2_s0", "grn-ssl_f0.2_s0"]);
   assert.match(s.reduced, /^for a 2-core CPU: phantom of 12 participants/);
-  assert.match(s.reduced, /64×32 input/);
+  assert.match(s.reduced, /128×32 input/);
   assert.match(s.reduced, /UNet 8-16-32-64/);
 });
 
@@ -86,6 +118,7 @@ Deno.test("a (method, fraction) listed by two groups is one cell", () => {
     "mt_f0.1_s0",
     "ict_f0.2_s0",
     "mt_f0.2_s0",
+    "supervised_f1_s0",
   ]);
 });
 
@@ -99,7 +132,7 @@ Deno.test("applyBenchOverrides() replaces methods, fractions, seeds and epochs",
   });
   assert.equal(s.preset, "quick+custom");
   assert.equal(s.training.epochs, 2);
-  assert.equal(base.training.epochs, 25, "the preset itself is not changed");
+  assert.equal(base.training.epochs, 50, "the preset itself is not changed");
   assert.deepEqual(benchCells(s).map((c) => c.name), [
     "mt_f0.05_s3",
     "grn-ssl_f0.05_s3",
@@ -112,6 +145,7 @@ Deno.test("applyBenchOverrides() replaces methods, fractions, seeds and epochs",
   ]);
   const f = applyBenchOverrides(base, { fractions: [0.3] });
   assert.deepEqual(benchCells(f).map((c) => c.fraction), [0.3, 0.3, 0.3, 0.3]);
+  assert.equal(benchCells(f).length, 4, "both groups at 30 %: supervised once");
   assert.equal(applyBenchOverrides(base, {}).preset, "quick", "no override, same name");
 });
 
@@ -129,9 +163,9 @@ Deno.test("checkBenchSettings() names the problem", () => {
   bad((s) => (s.groups = []), /no group/);
   assert.throws(
     () => benchPreset("huge"),
-    /unknown name \(got "huge"\); presets: demo, quick, paper/,
+    /unknown name \(got "huge"\); presets: demo, quick, fidelity, paper/,
   );
-  assert.deepEqual([...BENCH_PRESETS], ["demo", "quick", "paper"]);
+  assert.deepEqual([...BENCH_PRESETS], ["demo", "quick", "fidelity", "paper"]);
 });
 
 Deno.test("benchEvaluation(): per image, Table 6's cells also on validation, unless the grid says", () => {
