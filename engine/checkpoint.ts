@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { createHash } from "node:crypto";
 import { writeFileAtomic } from "./atomic_write.ts";
 
 /** One tensor as stored in a checkpoint. */
@@ -20,6 +21,17 @@ export interface Checkpoint<M = unknown> {
 }
 
 const MAGIC = "GRNCKPT1";
+
+/** How a version-2 header starts: the checksum comes first, so it can be cut out bytewise. */
+const CHECKSUM_PREFIX = '{"checksum":"sha256:';
+
+/**
+ * SHA-256 (hex) of a checkpoint: the JSON header without its `checksum` field, then every byte
+ * after the header (padding and tensor data).
+ */
+function checkpointDigest(headerWithoutChecksum: Uint8Array, rest: Uint8Array): string {
+  return createHash("sha256").update(headerWithoutChecksum).update(rest).digest("hex");
+}
 
 /**
  * A checkpoint write refused because a tensor holds `NaN` or `±Infinity` (training diverged):
@@ -61,8 +73,11 @@ export class NonFiniteTensorError extends Error {
  * replaces a good checkpoint.
  *
  * Layout: 8-byte magic `GRNCKPT1`, uint32 (little-endian) header length, the JSON header
- * (`{ version, meta, tensors: [{ name, shape, dtype, offset, length }] }`), then the raw
- * little-endian tensor data, 4-byte aligned.
+ * (`{ checksum, version, meta, tensors: [{ name, shape, dtype, offset, length }] }`), then the
+ * raw little-endian tensor data, 4-byte aligned. `checksum` (first key, `"sha256:<hex>"`) is
+ * the SHA-256 of the header without it followed by every byte after the header;
+ * {@linkcode readCheckpoint} verifies it. Header `version` 2 has the checksum; version 1 (grn
+ * before checksums) has none.
  *
  * @param path Destination file.
  * @param tensors Tensors by name (names must be unique).
@@ -111,27 +126,42 @@ export async function writeCheckpoint(
     chunks.push(bytes);
     offset += bytes.byteLength;
   }
-  const header = new TextEncoder().encode(JSON.stringify({ version: 1, meta, tensors: index }));
-  const pad = (4 - ((12 + header.byteLength) % 4)) % 4;
+  const body = new TextEncoder().encode(JSON.stringify({ version: 2, meta, tensors: index }));
+  // The checksum field has a fixed length, so the padding is known before the digest.
+  const headerLength = CHECKSUM_PREFIX.length + 64 + 2 + body.byteLength - 1;
+  const pad = (4 - ((12 + headerLength) % 4)) % 4;
+  const rest = new Uint8Array(pad + offset);
+  rest.fill(0x20, 0, pad); // JSON-safe spaces
+  {
+    let at = pad;
+    for (const chunk of chunks) {
+      rest.set(chunk, at);
+      at += chunk.byteLength;
+    }
+  }
+  const digest = checkpointDigest(body, rest);
+  const header = new TextEncoder().encode(
+    `${CHECKSUM_PREFIX}${digest}",${new TextDecoder().decode(body.subarray(1))}`,
+  );
   const total = 12 + header.byteLength + pad + offset;
   const out = new Uint8Array(total);
   out.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(8, header.byteLength + pad, true);
   out.set(header, 12);
-  out.fill(0x20, 12 + header.byteLength, 12 + header.byteLength + pad); // JSON-safe spaces
-  let at = 12 + header.byteLength + pad;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
+  out.set(rest, 12 + header.byteLength);
   await writeFileAtomic(path, out, { mkdir: true });
 }
 
 /**
- * Reads a checkpoint written by {@linkcode writeCheckpoint}.
+ * Reads a checkpoint written by {@linkcode writeCheckpoint} and verifies its SHA-256 checksum:
+ * a checkpoint with a few bytes overwritten, or concatenated with itself, is refused.
+ * Backward compatible: checkpoints written before checksums existed (header version 1, no
+ * `checksum`) still load, with only the structural checks (magic, header, sizes, no bytes
+ * after the last tensor).
  *
- * @throws {Error} When the file is missing, not a checkpoint, or truncated (the message names
- *   the file).
+ * @throws {Error} When the file is missing, not a checkpoint, truncated, longer than its
+ *   tensors, has a corrupt header or a checksum that does not match (the message names the
+ *   file).
  */
 export async function readCheckpoint<M = unknown>(path: string): Promise<Checkpoint<M>> {
   let bytes: Uint8Array;
@@ -154,9 +184,30 @@ export async function readCheckpoint<M = unknown>(path: string): Promise<Checkpo
       `Cannot read checkpoint ${path}: truncated header (got ${bytes.byteLength} bytes)`,
     );
   }
+  const headerBytes = bytes.subarray(12, 12 + headerLength);
+  const prefix = new TextEncoder().encode(CHECKSUM_PREFIX);
+  const hasChecksum = prefix.every((b, i) => headerBytes[i] === b);
+  let jsonBytes = headerBytes;
+  if (hasChecksum) {
+    const at = prefix.length;
+    const stored = new TextDecoder().decode(headerBytes.subarray(at, at + 64));
+    let end = headerBytes.length;
+    while (end > 0 && headerBytes[end - 1] === 0x20) end--;
+    const pad = headerBytes.length - end;
+    jsonBytes = new Uint8Array(end - (at + 64 + 2) + 1);
+    jsonBytes[0] = 0x7b; // "{"
+    jsonBytes.set(headerBytes.subarray(at + 64 + 2, end), 1);
+    const actual = checkpointDigest(jsonBytes, bytes.subarray(12 + headerLength - pad));
+    if (actual !== stored || headerBytes[at + 64] !== 0x22 || headerBytes[at + 65] !== 0x2c) {
+      throw new Error(
+        `Cannot read checkpoint ${path}: checksum mismatch, the file is corrupt (expected ` +
+          `sha256:${stored}, got sha256:${actual})`,
+      );
+    }
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)));
+    parsed = JSON.parse(new TextDecoder().decode(jsonBytes));
   } catch (error) {
     throw new Error(
       `Cannot read checkpoint ${path}: corrupt header (got ${(error as Error).message})`,
@@ -173,7 +224,38 @@ export async function readCheckpoint<M = unknown>(path: string): Promise<Checkpo
       length: number;
     }[];
   };
+  if (
+    typeof parsed !== "object" || parsed === null || !Array.isArray(header.tensors) ||
+    !header.tensors.every((t) =>
+      typeof t === "object" && t !== null && Number.isInteger(t.offset) && t.offset >= 0 &&
+      Number.isInteger(t.length) && t.length >= 0
+    )
+  ) {
+    throw new Error(
+      `Cannot read checkpoint ${path}: corrupt header, expected a tensor list (got ${
+        JSON.stringify(parsed).slice(0, 80)
+      })`,
+    );
+  }
+  if (!hasChecksum && header.version !== 1) {
+    throw new Error(
+      `Cannot read checkpoint ${path}: corrupt header, its checksum is missing (got version ${
+        JSON.stringify(header.version)
+      } without "checksum")`,
+    );
+  }
   const base = 12 + headerLength;
+  const expected = header.tensors.reduce(
+    (end, t) => Math.max(end, base + t.offset + t.length * 4),
+    base,
+  );
+  if (bytes.byteLength > expected) {
+    throw new Error(
+      `Cannot read checkpoint ${path}: ${
+        bytes.byteLength - expected
+      } bytes after the last tensor, the file is corrupt or concatenated (expected ${expected} bytes, got ${bytes.byteLength})`,
+    );
+  }
   const tensors = new Map<string, StoredTensor>();
   for (const t of header.tensors) {
     const start = base + t.offset;
