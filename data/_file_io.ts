@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { isAbsolute, relative } from "node:path";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { writeFileAtomic as writeAtomic } from "../engine/atomic_write.ts";
@@ -183,6 +184,50 @@ export async function readRegularFile(
   } finally {
     file.close();
   }
+}
+
+/**
+ * SHA-256 (hex) of a regular file's bytes, read in 1 MiB chunks (memory stays bounded however
+ * large the file), after the checks of {@linkcode checkRegularFile}. At most the checked size
+ * is hashed; a file that shrinks meanwhile is an error.
+ *
+ * @throws {Deno.errors.NotFound} When the file does not exist.
+ * @throws {FileReadError} When the file is refused or cannot be read; the message names it.
+ */
+export async function hashRegularFile(
+  path: string,
+  options: ReadRegularFileOptions = {},
+): Promise<string> {
+  const { realPath, size } = await checkRegularFile(path, options);
+  const hash = createHash("sha256");
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(realPath, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw error;
+    throw new FileReadError(path, (error as Error).message, error);
+  }
+  try {
+    const buffer = new Uint8Array(Math.min(size, 1 << 20) || 1);
+    let left = size;
+    while (left > 0) {
+      const n = await file.read(buffer.subarray(0, Math.min(buffer.length, left)));
+      if (n === null) {
+        throw new FileReadError(
+          path,
+          `file shrank while reading (got ${size - left} of ${size} bytes)`,
+        );
+      }
+      hash.update(buffer.subarray(0, n));
+      left -= n;
+    }
+  } catch (error) {
+    if (error instanceof FileReadError) throw error;
+    throw new FileReadError(path, (error as Error).message, error);
+  } finally {
+    file.close();
+  }
+  return hash.digest("hex");
 }
 
 /** The message of a read error without a leading `Cannot read <path>: `. */

@@ -23,6 +23,7 @@ export * from "./dataset_manifest.ts";
 export * from "./dataset_load.ts";
 export * from "./dataset_write.ts";
 export * from "./validate_dataset.ts";
+export * from "./dataset_fingerprint.ts";
 export * from "./scan.ts";
 export * from "./slices.ts";
 export * from "./slices_geometry.ts";
