@@ -273,6 +273,7 @@ export const command: Command = {
       },
     });
     const failed = result.outcomes.filter((o) => o.outcome === "failed");
+    const held = result.outcomes.filter((o) => o.outcome === "held");
     const all = result.manifest.cells.length;
     let report = null;
     if (v.cell === undefined && v["no-report"] !== true && result.done > 0) {
@@ -308,8 +309,10 @@ export const command: Command = {
           `Bench ${dir} (${settings.preset}): ${result.done}/${all} cells done; ` +
             `${result.outcomes.filter((o) => o.outcome === "ran").length} run now, ` +
             `${result.outcomes.filter((o) => o.outcome === "skipped").length} skipped, ` +
+            `${held.length} held by other processes, ` +
             `${failed.length} failed; ${formatDuration(result.seconds)}`,
         );
+        for (const h of held) lines.push(`  held: ${h.cell.name}: ${h.error}`);
         for (const f of failed) lines.push(`  failed: ${f.cell.name}: ${f.error}`);
         if (report) {
           lines.push(
