@@ -7,7 +7,12 @@ import { gzipSync } from "node:zlib";
 import type { Volume, VolumeArray } from "./volume.ts";
 import { show, writeFileAtomic } from "./_file_io.ts";
 import { FileWriteError } from "../engine/atomic_write.ts";
-import { NIFTI_DATATYPES, type NiftiDatatype } from "./nifti_header.ts";
+import {
+  NIFTI_DATATYPES,
+  type NiftiDatatype,
+  type NiftiHeader,
+  type NiftiSpatialUnit,
+} from "./nifti_header.ts";
 import { affineToQform } from "./nifti_qform.ts";
 
 /** Options of {@linkcode writeNifti} and {@linkcode encodeNifti}. */
@@ -18,10 +23,35 @@ export interface NiftiWriteOptions {
    */
   datatype?: NiftiDatatype;
   /**
-   * NIfTI version: 1 (348-byte header, sizes up to 32767) or 2 (540-byte header).
-   * @default {1}
+   * NIfTI version: 1 (348-byte header, sizes up to 32767), 2 (540-byte header), or `"auto"`:
+   * 1 unless a size exceeds 32767, then 2.
+   * @default {"auto"}
    */
-  version?: 1 | 2;
+  version?: 1 | 2 | "auto";
+  /**
+   * `qform_code` (0 unknown, 1 scanner, 2 aligned, 3 Talairach, 4 MNI; 0 makes readers ignore
+   * the qform). The qform fields always hold the volume's affine.
+   * @default {2}
+   */
+  qformCode?: number;
+  /**
+   * `sform_code` (same codes; 0 makes readers ignore the sform). The sform rows always hold the
+   * volume's affine. With both codes 0, readers use the voxel sizes only (a diagonal affine).
+   * @default {2}
+   */
+  sformCode?: number;
+  /**
+   * Spatial unit of the file (`xyzt_units`). The volume is in mm; pixdim, qform offset and
+   * sform are converted to this unit (`"unknown"` stores mm values, which readers assume).
+   * @default {"mm"}
+   */
+  spatialUnit?: NiftiSpatialUnit;
+  /**
+   * Number of dimensions in `dim[0]`: 3, or 2 (needs `shape[2] === 1`), or 1 (needs
+   * `shape[1] === shape[2] === 1`), so a 2-D input stays 2-D.
+   * @default {3}
+   */
+  dims?: 1 | 2 | 3;
   /**
    * Gzip the file. `writeNifti` gzips when the path ends in `.gz`; `encodeNifti` does not.
    * @default {path ends in ".gz" (writeNifti), false (encodeNifti)}
@@ -43,6 +73,35 @@ export interface NiftiWriteOptions {
    */
   littleEndian?: boolean;
 }
+
+/**
+ * The write options that give an output the header conventions of an input: its qform and
+ * sform codes, spatial unit, number of dimensions (a 2-D input stays 2-D; a 4-D input with one
+ * volume becomes 3-D) and NIfTI version (raised to 2 when a size needs it).
+ *
+ * @example Write a segmentation with the input's conventions
+ * ```ts ignore
+ * const { volume, header } = await readNiftiFile("scan.nii.gz");
+ * await writeNifti("labels.nii.gz", labels, { datatype: "uint8", ...niftiWriteOptionsFromHeader(header) });
+ * ```
+ *
+ * @param header The header of the input (from `readNiftiFile` or `decodeNifti`).
+ * @returns Options for {@linkcode writeNifti} / {@linkcode encodeNifti}.
+ */
+export function niftiWriteOptionsFromHeader(
+  header: Pick<NiftiHeader, "qformCode" | "sformCode" | "spatialUnit" | "dims" | "version">,
+): Pick<NiftiWriteOptions, "qformCode" | "sformCode" | "spatialUnit" | "dims" | "version"> {
+  const ndim = header.dims[0]!;
+  return {
+    qformCode: header.qformCode,
+    sformCode: header.sformCode,
+    spatialUnit: header.spatialUnit,
+    dims: (ndim >= 3 ? 3 : ndim <= 1 ? 1 : 2) as 1 | 2 | 3,
+    version: header.version === 2 ? 2 : "auto",
+  };
+}
+
+const UNIT_CODES: Record<NiftiSpatialUnit, number> = { unknown: 0, meter: 1, mm: 2, micron: 3 };
 
 const DATATYPE_OF: Array<[new (n: number) => VolumeArray, NiftiDatatype]> = [
   [Uint8Array, "uint8"],
@@ -119,10 +178,12 @@ function writeString(bytes: Uint8Array, offset: number, length: number, text: st
 
 /**
  * Encodes a volume as the bytes of a NIfTI single file: header (`vox_offset` 352 for NIfTI-1,
- * 544 for NIfTI-2, no extensions), then the voxels in NIfTI order. Spatial units are mm;
- * `sform_code` and `qform_code` are 2 (aligned); the sform rows are the volume's affine and
- * the qform is the rotation, offset and voxel sizes of the same affine (with `qfac = -1` for a
- * left-handed grid).
+ * 544 for NIfTI-2, no extensions), then the voxels in NIfTI order. By default spatial units
+ * are mm, `sform_code` and `qform_code` are 2 (aligned), `dim[0]` is 3 and the version is 1
+ * unless a size exceeds 32767 (then 2); each is an option (see
+ * {@linkcode niftiWriteOptionsFromHeader} to copy them from an input). The sform rows are the
+ * volume's affine and the qform is the rotation, offset and voxel sizes of the same affine
+ * (with `qfac = -1` for a left-handed grid), both in the file's spatial unit.
  *
  * @param volume The volume to encode.
  * @param options Encoding options.
@@ -138,14 +199,41 @@ export function encodeNifti(volume: Volume, options: NiftiWriteOptions = {}): Ui
 function encode(volume: Volume, options: NiftiWriteOptions, what: string): Uint8Array {
   checkVolume(volume, what);
   const {
-    version = 1,
     gzip = false,
     level = 6,
     description = "grn",
     littleEndian = true,
+    qformCode = 2,
+    sformCode = 2,
+    spatialUnit = "mm",
+    dims: ndim = 3,
   } = options;
-  if (version !== 1 && version !== 2) {
-    throw new RangeError(`${what}: version must be 1 or 2 (got ${show(version)})`);
+  const requested = options.version ?? "auto";
+  if (requested !== 1 && requested !== 2 && requested !== "auto") {
+    throw new RangeError(`${what}: version must be 1, 2 or "auto" (got ${show(requested)})`);
+  }
+  const version = requested === "auto" ? (volume.shape.some((n) => n > 32767) ? 2 : 1) : requested;
+  for (const [name, code] of [["qformCode", qformCode], ["sformCode", sformCode]] as const) {
+    if (!Number.isInteger(code) || code < 0 || code > 32767) {
+      throw new RangeError(`${what}: ${name} must be an integer 0..4 (got ${show(code)})`);
+    }
+  }
+  if (!(spatialUnit in UNIT_CODES)) {
+    throw new RangeError(
+      `${what}: spatialUnit must be "mm", "meter", "micron" or "unknown" (got ${
+        show(spatialUnit)
+      })`,
+    );
+  }
+  if (ndim !== 1 && ndim !== 2 && ndim !== 3) {
+    throw new RangeError(`${what}: dims must be 1, 2 or 3 (got ${show(ndim)})`);
+  }
+  if (volume.shape.slice(ndim).some((n) => n !== 1)) {
+    throw new RangeError(
+      `${what}: a ${ndim}-D file needs size 1 beyond axis ${ndim - 1} (got shape [${
+        volume.shape.join(", ")
+      }])`,
+    );
   }
   if (!Number.isInteger(level) || level < 1 || level > 9) {
     throw new RangeError(`${what}: level must be an integer 1..9 (got ${show(level)})`);
@@ -157,7 +245,11 @@ function encode(volume: Volume, options: NiftiWriteOptions, what: string): Uint8
       `${what}: unsupported data type (got ${options.datatype ?? volume.data?.constructor?.name})`,
     );
   }
-  const { shape, spacing, affine } = volume;
+  const { shape } = volume;
+  // From mm to the file's unit.
+  const scale = spatialUnit === "meter" ? 1e-3 : spatialUnit === "micron" ? 1e3 : 1;
+  const spacing = volume.spacing.map((v) => v * scale) as [number, number, number];
+  const affine = volume.affine.map((row, r) => r < 3 ? row.map((v) => v * scale) : [...row]);
   if (version === 1 && shape.some((n) => n > 32767)) {
     throw new RangeError(
       `${what}: NIfTI-1 sizes are limited to 32767; use version 2 (got shape [${
@@ -176,7 +268,7 @@ function encode(volume: Volume, options: NiftiWriteOptions, what: string): Uint8
   if (version === 1) {
     view.setInt32(0, 348, le);
     bytes[38] = 0x72; // regular = 'r'
-    const dims = [3, shape[0], shape[1], shape[2], 1, 1, 1, 1];
+    const dims = [ndim, shape[0], shape[1], shape[2], 1, 1, 1, 1];
     dims.forEach((d, i) => view.setInt16(40 + 2 * i, d, le));
     view.setInt16(70, code, le);
     view.setInt16(72, bitpix, le);
@@ -185,10 +277,10 @@ function encode(volume: Volume, options: NiftiWriteOptions, what: string): Uint8
     view.setFloat32(108, voxOffset, le);
     view.setFloat32(112, 1, le); // scl_slope
     view.setFloat32(116, 0, le); // scl_inter
-    bytes[123] = 2; // xyzt_units: NIFTI_UNITS_MM
+    bytes[123] = UNIT_CODES[spatialUnit]; // xyzt_units
     writeString(bytes, 148, 80, description);
-    view.setInt16(252, 2, le); // qform_code: aligned
-    view.setInt16(254, 2, le); // sform_code: aligned
+    view.setInt16(252, qformCode, le);
+    view.setInt16(254, sformCode, le);
     view.setFloat32(256, q.quaternB, le);
     view.setFloat32(260, q.quaternC, le);
     view.setFloat32(264, q.quaternD, le);
@@ -202,7 +294,7 @@ function encode(volume: Volume, options: NiftiWriteOptions, what: string): Uint8
     bytes.set([0x6e, 0x2b, 0x32, 0, 0x0d, 0x0a, 0x1a, 0x0a], 4); // "n+2\0\r\n\032\n"
     view.setInt16(12, code, le);
     view.setInt16(14, bitpix, le);
-    const dims = [3, shape[0], shape[1], shape[2], 1, 1, 1, 1];
+    const dims = [ndim, shape[0], shape[1], shape[2], 1, 1, 1, 1];
     dims.forEach((d, i) => view.setBigInt64(16 + 8 * i, BigInt(d), le));
     const pixdim = [q.qfac, spacing[0], spacing[1], spacing[2], 0, 0, 0, 0];
     pixdim.forEach((p, i) => view.setFloat64(104 + 8 * i, p, le));
@@ -210,8 +302,8 @@ function encode(volume: Volume, options: NiftiWriteOptions, what: string): Uint8
     view.setFloat64(176, 1, le); // scl_slope
     view.setFloat64(184, 0, le); // scl_inter
     writeString(bytes, 240, 80, description);
-    view.setInt32(344, 2, le); // qform_code
-    view.setInt32(348, 2, le); // sform_code
+    view.setInt32(344, qformCode, le);
+    view.setInt32(348, sformCode, le);
     view.setFloat64(352, q.quaternB, le);
     view.setFloat64(360, q.quaternC, le);
     view.setFloat64(368, q.quaternD, le);
@@ -219,7 +311,7 @@ function encode(volume: Volume, options: NiftiWriteOptions, what: string): Uint8
     for (let r = 0; r < 3; r++) {
       for (let c = 0; c < 4; c++) view.setFloat64(400 + 8 * (4 * r + c), affine[r]![c]!, le);
     }
-    view.setInt32(500, 2, le); // xyzt_units: mm
+    view.setInt32(500, UNIT_CODES[spatialUnit], le); // xyzt_units
   }
   // Extension flag bytes (4 zeros) are already in place before vox_offset.
 

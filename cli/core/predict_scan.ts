@@ -3,8 +3,8 @@
  * @module
  */
 import { basename } from "node:path";
-import { readNifti } from "../../data/nifti_read.ts";
-import { writeNifti } from "../../data/nifti_write.ts";
+import { readNiftiFile } from "../../data/nifti_read.ts";
+import { niftiWriteOptionsFromHeader, writeNifti } from "../../data/nifti_write.ts";
 import { predictVolume } from "../../data/predict_volume.ts";
 import type { Volume } from "../../data/volume.ts";
 import { type BackendChoice, initEngine } from "../../engine/init_engine.ts";
@@ -130,17 +130,19 @@ export async function predictScan(options: PredictScanOptions): Promise<PredictS
         `Cannot predict with SGE: method ${config.method} has no generator (got --sge with ${model})`,
       );
     }
-    const image = await readNifti(input, {
+    const { volume, header } = await readNiftiFile(input, {
       dtype: "float32",
       depthAxis: config.dataset.depthAxis,
       ...(spacing ? { spacing } : {}),
-    }) as Volume<Float32Array>;
+    });
+    const image = volume as Volume<Float32Array>;
     const labels = await predictVolume(
       image,
       (x) => method.trainer.predict(x, { sge }),
       { inputSize: config.slices.inputSize, batchSize, fit: config.slices.fit },
     );
-    await writeNifti(output, labels, { datatype: "uint8" });
+    // The input's qform/sform codes, units and dimensionality; NIfTI-2 when a size needs it.
+    await writeNifti(output, labels, { datatype: "uint8", ...niftiWriteOptionsFromHeader(header) });
     const counts = new Array<number>(config.networks.numClasses).fill(0);
     for (const v of labels.data) counts[v]!++;
     let result: ScanReadout | null = null;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as nifti from "nifti-reader-js";
-import { encodeNifti, writeNifti } from "../../data/nifti_write.ts";
+import { encodeNifti, niftiWriteOptionsFromHeader, writeNifti } from "../../data/nifti_write.ts";
 import { decodeNifti, readNifti } from "../../data/nifti_read.ts";
 import type { NiftiDatatype } from "../../data/nifti_header.ts";
 import type { Volume, VolumeArray } from "../../data/volume.ts";
@@ -207,7 +207,7 @@ Deno.test("writeNifti rejects inconsistent volumes with a message naming the fil
         shape: [40000, 1, 1],
         spacing: [1, 1, 1],
         affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
-      }),
+      }, { version: 1 }),
     {
       message: "Cannot encode NIfTI: NIfTI-1 sizes are limited to 32767; use version 2 " +
         "(got shape [40000, 1, 1])",
@@ -229,4 +229,98 @@ Deno.test("writeNifti round-trips a large dimension through NIfTI-2", () => {
   const back = decodeNifti(encodeNifti(volume, { version: 2 })).volume;
   assert.deepEqual(back.shape, [40000, 1, 1]);
   assert.deepEqual(back.data, volume.data);
+});
+
+Deno.test("niftiWriteOptionsFromHeader keeps the input's qform and sform codes", () => {
+  for (const [qformCode, sformCode] of [[1, 0], [0, 4], [3, 1], [0, 0]]) {
+    const input = encodeNifti(imageVolume(), { qformCode, sformCode });
+    const { header } = decodeNifti(input);
+    assert.equal(header.qformCode, qformCode);
+    assert.equal(header.sformCode, sformCode);
+    const out = encodeNifti(labelVolume(), niftiWriteOptionsFromHeader(header));
+    const back = decodeNifti(out);
+    assert.equal(back.header.qformCode, qformCode, `qform ${qformCode}/${sformCode}`);
+    assert.equal(back.header.sformCode, sformCode, `sform ${qformCode}/${sformCode}`);
+    if (qformCode + sformCode > 0) {
+      back.volume.affine.forEach((row, r) => assertClose(row, AFFINE[r]!, 1e-5));
+    }
+  }
+  assert.throws(() => encodeNifti(labelVolume(), { qformCode: -1 }), {
+    message: "Cannot encode NIfTI: qformCode must be an integer 0..4 (got -1)",
+  });
+});
+
+Deno.test("encodeNifti keeps metre and micron units (values converted from mm)", () => {
+  for (const [unit, code, scale] of [["meter", 1, 1e-3], ["micron", 3, 1e3]] as const) {
+    const bytes = encodeNifti(imageVolume(), { spatialUnit: unit });
+    const h = nifti.readHeader(toArrayBuffer(bytes)) as nifti.NIFTI1;
+    assert.equal(h.xyzt_units & 7, code);
+    assertClose(
+      [h.pixDims[1]!, h.pixDims[2]!, h.pixDims[3]!],
+      SPACING.map((s) => s * scale),
+      1e-6 * (scale > 1 ? scale : 1),
+    );
+    assertClose(
+      h.affine[0]!,
+      AFFINE[0]!.map((v, c) => c < 4 ? v * scale : v),
+      1e-3 * (scale > 1 ? scale : 1e-3),
+    );
+    const { volume, header } = decodeNifti(bytes);
+    assert.equal(header.spatialUnit, unit);
+    assertClose(volume.spacing, SPACING, 1e-6);
+    volume.affine.forEach((row, r) => assertClose(row, AFFINE[r]!, 1e-5));
+    // Through the header helper, a label written for this input keeps the unit.
+    const out = decodeNifti(encodeNifti(labelVolume(), niftiWriteOptionsFromHeader(header)));
+    assert.equal(out.header.spatialUnit, unit);
+    assertClose(out.volume.spacing, SPACING, 1e-6);
+  }
+  const unknown = decodeNifti(encodeNifti(imageVolume(), { spatialUnit: "unknown" }));
+  assert.equal(unknown.header.spatialUnit, "unknown");
+  assertClose(unknown.volume.spacing, SPACING, 1e-6);
+});
+
+Deno.test("encodeNifti writes 2-D and 1-D files, and a 2-D input gives a 2-D output", () => {
+  const flat: Volume<Uint8Array> = {
+    data: Uint8Array.from({ length: 20 }, (_, i) => i % 7),
+    shape: [5, 4, 1],
+    spacing: [0.1, 0.2, 1],
+    affine: [[0.1, 0, 0, 0], [0, 0.2, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+  };
+  const input = decodeNifti(encodeNifti(flat, { dims: 2 }));
+  assert.deepEqual(input.header.dims.slice(0, 4), [2, 5, 4, 1]);
+  assert.deepEqual(input.volume.shape, [5, 4, 1]);
+  const out = decodeNifti(encodeNifti(flat, niftiWriteOptionsFromHeader(input.header)));
+  assert.equal(out.header.dims[0], 2);
+  assert.deepEqual(out.volume.data, flat.data);
+  // Default stays 3-D; a 4-D input with a single volume becomes 3-D.
+  assert.equal(decodeNifti(encodeNifti(flat)).header.dims[0], 3);
+  assert.equal(niftiWriteOptionsFromHeader({ ...input.header, dims: [4, 5, 4, 1, 1] }).dims, 3);
+  const line: Volume<Uint8Array> = { ...flat, data: flat.data.slice(0, 5), shape: [5, 1, 1] };
+  assert.equal(decodeNifti(encodeNifti(line, { dims: 1 })).header.dims[0], 1);
+  assert.throws(() => encodeNifti(labelVolume(), { dims: 2 }), {
+    message: "Cannot encode NIfTI: a 2-D file needs size 1 beyond axis 1 (got shape [5, 4, 3])",
+  });
+});
+
+Deno.test("encodeNifti writes NIfTI-2 when a size needs it, and keeps a NIfTI-2 input's version", async () => {
+  const wide: Volume = {
+    data: Uint8Array.from({ length: 40000 }, (_, i) => i % 7),
+    shape: [40000, 1, 1],
+    spacing: [1, 1, 1],
+    affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+  };
+  const bytes = encodeNifti(wide);
+  assert.equal(new DataView(bytes.buffer).getInt32(0, true), 540);
+  const { volume, header } = decodeNifti(bytes);
+  assert.equal(header.version, 2);
+  assert.deepEqual(volume.shape, [40000, 1, 1]);
+  assert.equal(decodeNifti(encodeNifti(labelVolume())).header.version, 1);
+  const small2 = decodeNifti(encodeNifti(labelVolume(), { version: 2 })).header;
+  const out = encodeNifti(labelVolume(), niftiWriteOptionsFromHeader(small2));
+  assert.equal(decodeNifti(out).header.version, 2);
+  await withTempDir(async (dir) => {
+    const path = join(dir, "wide.nii.gz");
+    await writeNifti(path, wide);
+    assert.deepEqual((await readNifti(path)).data, wide.data);
+  });
 });
