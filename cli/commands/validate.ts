@@ -11,13 +11,23 @@ export const command: Command = {
   summary: "check a dataset folder and list every problem",
   description:
     "Checks dataset.json and every image and label file (shapes, spacing, label values 0-6,\n" +
-    "NaN voxels, ...). Prints every problem, one per line; exits with 1 if there is any.",
+    "NaN voxels, image/label affines, duplicate images, ...). Only regular files inside the\n" +
+    "folder are read. Prints every problem, one per line; exits with 1 if there is any.",
   positionals: [{ name: "dir", description: "dataset folder (holds dataset.json)" }],
-  options: [],
+  options: [
+    {
+      name: "allow-external-links",
+      kind: "boolean",
+      description:
+        "follow symbolic links whose target leaves the dataset folder (refused by default)",
+    },
+  ],
   examples: ["grn validate data/phantom", "grn validate data/phantom --json"],
   async run({ args, out }) {
     const dir = args.positionals.dir!;
-    const report = await validateDataset(dir);
+    const report = await validateDataset(dir, {
+      allowExternalLinks: args.values["allow-external-links"] === true,
+    });
     out.result(report, () => {
       const head =
         `${dir}: ${report.scans} scans (${report.labeled} labeled, ${report.unlabeled} unlabeled)`;

@@ -51,3 +51,21 @@ Deno.test("grn validate: without a folder it is a usage error", async () => {
     "grn validate: missing <dir>: dataset folder (holds dataset.json) (see grn validate --help)\n",
   );
 });
+
+Deno.test("grn validate: a link leaving the folder is a problem unless --allow-external-links", async () => {
+  const linked = `${dir}/linked`;
+  await writeTinyDataset(linked);
+  const manifest = JSON.parse(await Deno.readTextFile(`${linked}/dataset.json`));
+  const image = `${linked}/${manifest.scans[0].image}`;
+  const outside = `${dir}/outside.nii.gz`;
+  await Deno.rename(image, outside);
+  await Deno.symlink(outside, image);
+  const r = await runMain(["validate", linked]);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /: 1 problem\n/);
+  assert.ok(r.stdout.includes(`${manifest.scans[0].image}: it is a symbolic link`), r.stdout);
+  assert.ok(r.stdout.includes("--allow-external-links"), r.stdout);
+  const ok = await runMain(["validate", linked, "--allow-external-links"]);
+  assert.equal(ok.code, 0, ok.stdout);
+  assert.match(ok.stdout, /: OK\n$/);
+});
