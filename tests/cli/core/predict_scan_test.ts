@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { predictScan } from "../../../cli/core/predict_scan.ts";
 import { READOUT_CSV_COLUMNS } from "../../../metrics/readout_to_csv.ts";
-import { readNifti } from "../../../data/nifti_read.ts";
+import { readNifti, readNiftiFile } from "../../../data/nifti_read.ts";
 import { writeNifti } from "../../../data/nifti_write.ts";
 import { trainTinyRun } from "../_fixture.ts";
 
@@ -80,4 +80,20 @@ Deno.test("predictScan() segments with the SGE-selected model under --sge, else 
   });
   assert.equal(sge.checkpoint, `${sel}/model_sge.ckpt`);
   assert.equal(sge.sge, true);
+});
+
+Deno.test("predictScan() writes the labels with the input's qform/sform codes and unit", async () => {
+  const image = await readNifti(input);
+  const path = `${dir}/micron.nii`;
+  await writeNifti(path, image, { qformCode: 1, sformCode: 0, spatialUnit: "micron" });
+  const output = `${dir}/micron_labels.nii`;
+  await predictScan({ model: run, input: path, output, backend: "wasm" });
+  const { volume, header } = await readNiftiFile(output);
+  assert.equal(header.qformCode, 1);
+  assert.equal(header.sformCode, 0);
+  assert.equal(header.spatialUnit, "micron");
+  assert.equal(header.dims[0], 3);
+  const original = await readNiftiFile(path);
+  assert.deepEqual(volume.shape, original.volume.shape);
+  assert.deepEqual(volume.spacing, original.volume.spacing);
 });
