@@ -5,7 +5,7 @@
  * (`model.ckpt`, `best.ckpt`), no temporary files and no lock left behind.
  *
  * ```sh
- * deno run -A bench/crash_test.ts --rounds 20 --seed 1
+ * deno run -A bench/crash_test.ts --rounds 20 --seed 1 [--method grn-sel] [--epochs 4]
  * ```
  *
  * Exit code 0 when the checkpoints match, 1 otherwise.
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "20" },
     seed: { type: "string", default: "1" },
     epochs: { type: "string", default: "4" },
+    method: { type: "string", default: "grn-sel" },
     out: { type: "string" },
     keep: { type: "boolean", default: false },
   },
@@ -39,7 +40,7 @@ function say(line: string): void {
 
 const TRAIN_ARGS = [
   "--method",
-  "grn-sel",
+  values.method!,
   "--dataset",
   dataset,
   "--size",
@@ -93,9 +94,22 @@ async function finish(child: Deno.ChildProcess): Promise<{ code: number; stderr:
   return { code, stderr: new TextDecoder().decode(stderr) };
 }
 
-async function same(a: string, b: string): Promise<boolean> {
-  const [x, y] = [await Deno.readFile(a), await Deno.readFile(b)];
-  return x.length === y.length && x.every((v, i) => v === y[i]);
+async function readOrNull(path: string): Promise<Uint8Array | null> {
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/** How two files compare: `"byte-identical"`, or what differs. */
+async function compare(a: string, b: string): Promise<string> {
+  const [x, y] = [await readOrNull(a), await readOrNull(b)];
+  if (x === null || y === null) {
+    return x === y ? "byte-identical (absent in both)" : `DIFFERENT (missing: ${x ? b : a})`;
+  }
+  return x.length === y.length && x.every((v, i) => v === y[i]) ? "byte-identical" : "DIFFERENT";
 }
 
 await writePhantomDataset(dataset, {
@@ -150,9 +164,9 @@ if (!done) {
 }
 let ok = true;
 for (const file of ["model.ckpt", "best.ckpt"]) {
-  const match = await same(join(reference, file), join(crashed, file));
-  say(`crash test: ${file}: ${match ? "byte-identical" : "DIFFERENT"}`);
-  ok &&= match;
+  const result = await compare(join(reference, file), join(crashed, file));
+  say(`crash test: ${file}: ${result}`);
+  ok &&= result.startsWith("byte-identical");
 }
 const left = (await Array.fromAsync(Deno.readDir(crashed))).map((e) => e.name).filter((n) =>
   n.endsWith(".tmp") || n === ".grn-lock"

@@ -325,7 +325,7 @@ export async function runBenchCell(
     lock = await acquireLock(join(dir, RUN_LOCK), {
       purpose: `grn bench cell ${cell.name}`,
       what: `Cannot run bench cell ${cell.name}`,
-      ...(options.log ? { log: options.log } : {}),
+      log: (line) => options.log?.(`grn bench: ${cell.name}: ${line}`),
     });
   } catch (error) {
     if (!(error instanceof LockHeldError)) throw error;

@@ -125,7 +125,7 @@ export async function openRunFolder(
   }
   const lock: FileLock | null = lockHeld
     ? null
-    : await acquireLock(join(dir, RUN_LOCK), { purpose, what, log });
+    : await acquireLock(join(dir, RUN_LOCK), { purpose, what, log: (l) => log(`grn train: ${l}`) });
   try {
     const names = (await entries(dir)).map((e) => e.name);
     const marked = names.includes(RUN_MARKER) || await hasGrnConfig(dir);

@@ -108,7 +108,9 @@ Deno.test("runBench() takes over a cell whose holder died (a resubmitted Slurm t
   });
   assert.deepEqual(r.outcomes.map((o) => o.outcome), ["ran"]);
   assert.ok(
-    notes.some((n) => /took over the stale lock .*pid 999999999/.test(n)),
+    notes.some((n) =>
+      /^grn bench: supervised_f0\.5_s0: took over the stale lock .*pid 999999999/.test(n)
+    ),
     notes.join("\n"),
   );
   assert.equal(await cellStatus(bench, cell), "done");

@@ -116,7 +116,7 @@ Deno.test("trainRun() refuses a second writer and takes over a stale lock, remov
   const summary = await trainRun(tiny(out, { resume: true, epochs: 2, log: (l) => notes.push(l) }));
   assert.equal(summary.resumed, true);
   assert.ok(
-    notes.some((n) => /took over the stale lock .*\.grn-lock.*pid 999999999/.test(n)),
+    notes.some((n) => /^grn train: took over the stale lock .*\.grn-lock.*pid 999999999/.test(n)),
     notes.join("\n"),
   );
   assert.ok(notes.some((n) => n.includes("removed") && n.includes(".last.ckpt.123.456.0.tmp")));
