@@ -239,3 +239,58 @@ Deno.test("grn train: NaN image voxels, which grn validate rejects, stop trainin
   );
   assert.equal(await Deno.stat(out).then(() => true, () => false), false, "no run folder");
 });
+
+Deno.test("grn train: a second writer into the same --out exits 1 naming the lock file and its holder", async () => {
+  const { hostname } = await import("node:os");
+  const out = `${dir}/busy`;
+  // Another live process on this host holds the run folder's lock.
+  const holder = new Deno.Command("sleep", { args: ["60"], stdout: "null", stderr: "null" })
+    .spawn();
+  try {
+    await Deno.mkdir(out);
+    await Deno.writeTextFile(
+      `${out}/.grn-lock`,
+      JSON.stringify({
+        format: "grn-lock",
+        pid: holder.pid,
+        host: hostname(),
+        startedAt: "2026-01-01T00:00:00.000Z",
+        purpose: "grn train",
+      }),
+    );
+    const r = await runMain([
+      "train",
+      "-d",
+      dataset,
+      "-m",
+      "supervised",
+      "-o",
+      out,
+      ...TINY_TRAIN_ARGS,
+    ]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      oneLine(r.stderr),
+      `grn train: Cannot train into ${out}: another process holds the lock ${out}/.grn-lock ` +
+        `(got pid ${holder.pid} on ${hostname()} (grn train, since 2026-01-01T00:00:00.000Z))`,
+    );
+    assert.deepEqual((await Array.fromAsync(Deno.readDir(out))).map((e) => e.name), [".grn-lock"]);
+  } finally {
+    holder.kill("SIGKILL");
+    await holder.status;
+  }
+  // Once the holder is gone, the lock is stale: taken over (and reported), and the run trains.
+  const r = await runMain([
+    "train",
+    "-d",
+    dataset,
+    "-m",
+    "supervised",
+    "-o",
+    out,
+    ...TINY_TRAIN_ARGS,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /grn train: took over the stale lock .*\.grn-lock/);
+  assert.equal(await Deno.stat(`${out}/.grn-lock`).then(() => true, () => false), false);
+});
