@@ -4,6 +4,7 @@
  * @module
  */
 import { join } from "node:path";
+import { inflateSync } from "node:zlib";
 import { decode } from "fast-png";
 import { affineFromSpacing, type Axis, type Volume } from "./volume.ts";
 import { naturalCompare, readErrorReason, readRegularFile, show } from "./_file_io.ts";
@@ -96,7 +97,74 @@ interface GraySlice {
   gray: Uint8Array | Uint16Array;
 }
 
+/** Largest decoded PNG slice accepted, in bytes (1 GiB). */
+export const PNG_SLICE_MAX_BYTES = 1 << 30;
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * Checks, before a PNG is decoded, that its pixel data inflate to no more than the size its
+ * `IHDR` implies (plus a margin for interlacing and 1 MiB) and that this size is at most
+ * {@linkcode PNG_SLICE_MAX_BYTES}, so a PNG bomb costs bounded memory. Bytes that are not a
+ * well-formed PNG are left to the decoder's error.
+ */
+function checkPngSize(bytes: Uint8Array, path: string): void {
+  if (bytes.length < 33 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let width = 0;
+  let height = 0;
+  let bits = 0;
+  let channels = 0;
+  const idat: Uint8Array[] = [];
+  let idatBytes = 0;
+  for (let at = 8; at + 12 <= bytes.length;) {
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    const data = bytes.subarray(at + 8, Math.min(bytes.length, at + 8 + length));
+    if (type === "IHDR" && data.length >= 13) {
+      width = view.getUint32(at + 8);
+      height = view.getUint32(at + 12);
+      bits = data[8]!;
+      channels = PNG_CHANNELS[data[9]!] ?? 0;
+    } else if (type === "IDAT") {
+      idat.push(data);
+      idatBytes += data.length;
+    } else if (type === "IEND") break;
+    at += 12 + length;
+  }
+  if (width === 0 || height === 0 || channels === 0 || idat.length === 0) return;
+  const expected = height * (1 + Math.ceil((width * channels * bits) / 8));
+  if (expected > PNG_SLICE_MAX_BYTES) {
+    throw new RangeError(
+      `Cannot read PNG slice ${path}: ${width}x${height} pixels need more than ` +
+        `${PNG_SLICE_MAX_BYTES} bytes (got ${expected})`,
+    );
+  }
+  const limit = expected + 4 * height + 64 + (1 << 20);
+  const all = new Uint8Array(idatBytes);
+  let at = 0;
+  for (const chunk of idat) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  try {
+    inflateSync(all, { maxOutputLength: limit });
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    if (e.code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
+      throw new RangeError(
+        `Cannot read PNG slice ${path}: pixel data inflate to more than the IHDR implies ` +
+          `(expected at most ${limit} bytes for ${width}x${height}, ${channels} channel(s) of ` +
+          `${bits} bits; got more than ${limit}, decompression stopped)`,
+      );
+    }
+    // Corrupt data: left to the decoder's own message.
+  }
+}
+
 function toGray(bytes: Uint8Array, path: string): GraySlice {
+  checkPngSize(bytes, path);
   let png;
   try {
     png = decode(bytes);

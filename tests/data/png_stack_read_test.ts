@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { deflateSync } from "node:zlib";
 import { encode } from "fast-png";
 import { readPngStack } from "../../data/png_stack_read.ts";
 import { voxelIndex } from "../../data/volume.ts";
@@ -139,6 +140,79 @@ Deno.test("readPngStack skips links and FIFOs named .png and refuses a FIFO side
     await assert.rejects(readPngStack(dir), {
       message:
         `Cannot read PNG stack sidecar ${sidecar}: not a regular file (got a FIFO (named pipe))`,
+    });
+  });
+});
+
+function crc32(bytes: Uint8Array): number {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+/** A PNG chunk: length, type, data, CRC. */
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(new TextEncoder().encode(type), 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+/** A 4x3 8-bit gray PNG whose IHDR is `ihdr` and whose IDAT is `idat`. */
+function png(ihdr: Uint8Array, idat: Uint8Array): Uint8Array {
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", idat),
+    chunk("IEND", new Uint8Array()),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function ihdr(width: number, height: number): Uint8Array {
+  const data = new Uint8Array(13);
+  const view = new DataView(data.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  data[8] = 8; // bit depth
+  data[9] = 0; // gray
+  return data;
+}
+
+Deno.test("readPngStack stops a PNG whose pixel data inflate far beyond its IHDR", async () => {
+  await withTempDir(async (dir) => {
+    const good = png(ihdr(4, 3), deflateSync(new Uint8Array(3 * 5)));
+    await Deno.writeFile(join(dir, "s0.png"), good);
+    const v = await readPngStack(dir, { spacing: [0.1, 0.2, 0.3] });
+    assert.deepEqual(v.shape, [4, 1, 3]);
+    const bomb = png(ihdr(4, 3), deflateSync(new Uint8Array(64 << 20)));
+    assert.ok(bomb.length < 100_000);
+    await Deno.writeFile(join(dir, "s1.png"), bomb);
+    const limit = 15 + 12 + 64 + (1 << 20);
+    await assert.rejects(readPngStack(dir, { spacing: [0.1, 0.2, 0.3] }), {
+      message: `Cannot read PNG slice ${join(dir, "s1.png")}: pixel data inflate to more than ` +
+        `the IHDR implies (expected at most ${limit} bytes for 4x3, 1 channel(s) of 8 bits; got ` +
+        `more than ${limit}, decompression stopped)`,
+    });
+    await Deno.writeFile(
+      join(dir, "s1.png"),
+      png(ihdr(100000, 100000), deflateSync(new Uint8Array(15))),
+    );
+    await assert.rejects(readPngStack(dir, { spacing: [0.1, 0.2, 0.3] }), {
+      message: `Cannot read PNG slice ${join(dir, "s1.png")}: 100000x100000 pixels need more ` +
+        `than 1073741824 bytes (got 10000100000)`,
     });
   });
 });
