@@ -82,7 +82,7 @@ function sha256(text: string): string {
 /**
  * Fingerprints a dataset folder: reads `dataset.json` (it must be valid) and hashes the bytes
  * of every listed image and label file (SHA-256, streamed in 1 MiB chunks, so memory stays
- * small; about 1 s per GB of files). Only regular files inside the folder are read, as when
+ * small; about 2 s per GB of files on a 2-core machine). Only regular files inside the folder are read, as when
  * loading. Two fingerprints are equal exactly when the reading settings, the scan list (ids,
  * participants, paths) and every file's bytes are equal.
  *

@@ -154,7 +154,9 @@ export function inflateNifti(
  * @param options Reading options, plus `file`, the name used in error messages.
  * @returns The volume and its parsed header.
  * @throws {Error} With a message naming the file when the data is not a readable NIfTI
- * image, is truncated, or has no voxel size and no fallback `spacing` was given.
+ * image, is truncated, holds (or inflates to) more than its header implies plus
+ * {@linkcode NIFTI_SIZE_MARGIN} (decompression stops there), or has no voxel size and no
+ * fallback `spacing` was given.
  */
 export function decodeNifti(
   bytes: Uint8Array,
