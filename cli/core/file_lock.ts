@@ -78,20 +78,32 @@ export interface FileLock {
 /** Seconds after which an unreadable (half-written) lock file counts as stale. */
 const UNREADABLE_STALE_SECONDS = 30;
 
-/** The default liveness check: `/proc/<pid>` on Linux, `kill -0` elsewhere (alive when unsure). */
+/**
+ * The default liveness check of a process on this host: `/proc/<pid>` where Deno may read it
+ * (`--allow-all`), else `kill -0 <pid>` (needs `--allow-run`; a process of another user, which
+ * cannot be signalled, counts as alive). When neither works the process counts as alive, so a
+ * lock is never taken from a process that may still run.
+ */
 export async function processIsAlive(pid: number): Promise<boolean> {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === Deno.pid) return true;
   if (Deno.build.os === "linux") {
-    return await Deno.stat(`/proc/${pid}`).then(() => true, () => false);
+    try {
+      await Deno.stat(`/proc/${pid}`);
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      // Without --allow-all Deno refuses /proc/<pid> (NotCapable): ask kill -0 instead.
+    }
   }
   try {
-    const { code } = await new Deno.Command("kill", {
+    const { code, stderr } = await new Deno.Command("kill", {
       args: ["-0", String(pid)],
       stdout: "null",
-      stderr: "null",
+      stderr: "piped",
     }).output();
-    return code === 0;
+    if (code === 0) return true;
+    return /not permitted/i.test(new TextDecoder().decode(stderr));
   } catch {
     return true;
   }
