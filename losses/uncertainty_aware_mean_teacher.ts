@@ -47,8 +47,9 @@ export interface UncertaintyAwareMeanTeacherOptions {
    * the threshold keeps its meaning of "75-100 % of the maximum uncertainty"). Only the
    * threshold: the `2·Σm` normaliser (and so the meaning of `λ`) stays SSL4MIS's unless
    * `multiClassCorrection` is on. With 7 classes and `"ln2"`, a pixel is kept only while its
-   * entropy is below 0.52-0.69 of a possible 1.95, which early in training masks nearly
-   * every pixel. The `uamt` method uses `"ln-classes"`.
+   * entropy is below 0.52-0.69 of a possible 1.95, a strict mask while the teacher is
+   * uncertain. The `uamt` method keeps `"ln2"`: `"ln-classes"` measured worse on the phantom
+   * (docs/training_defaults.md).
    * @default {"ln-classes" with multiClassCorrection, else "ln2"}
    */
   thresholdEntropy?: "ln2" | "ln-classes";

@@ -271,11 +271,11 @@ function grnSel(
  * - `mt`: `MeanTeacher`, `λ = 0.1`, EMA 0.99, teacher noise 0.2 clipped to ±0.4 (see above),
  *   no 1000-step gate.
  * - `uamt`: `UncertaintyAwareMeanTeacher`, `λ = 0.1`, 8 MC passes on the batch itself (SSL4MIS:
- *   4 on the duplicated batch), the entropy threshold scaled to `ln C` for `C` classes
- *   (`thresholdEntropy: "ln-classes"`; SSL4MIS's `ln 2` is written for 2 classes and with 7
- *   masks nearly every pixel early on; pass `{ consistency: { thresholdEntropy: "ln2" } }`
- *   for SSL4MIS's), SSL4MIS's `2·Σm` normaliser kept (so `λ` keeps its meaning), threshold
- *   ramp over the consistency ramp.
+ *   4 on the duplicated batch), SSL4MIS's entropy threshold scale `ln 2` (written for 2
+ *   classes) kept by default: scaling it to `ln C` (`{ consistency: { thresholdEntropy:
+ *   "ln-classes" } }`) measured worse on the phantom (docs/training_defaults.md), SSL4MIS's
+ *   `2·Σm` normaliser kept (so `λ` keeps its meaning), threshold ramp over the consistency
+ *   ramp.
  * - `urpc`: `PyramidConsistency` on a `PyramidUNet` (at least 5 levels), deep supervision,
  *   non-detached pyramid mean (as SSL4MIS), `λ = 0.1`.
  * - `sassnet`: `ShapeAwareAdversarial` on an `SdmUNet` (2-D multi-class adaptation), `β = 0.3`,
@@ -392,7 +392,6 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
         "unet",
         new UncertaintyAwareMeanTeacher({
           thresholdRamp: (t) => sigmoidRampup(t, plan.iterations * o.rampFraction),
-          thresholdEntropy: "ln-classes",
           ...o.consistency,
         } as UncertaintyAwareMeanTeacherOptions),
         0.1,
