@@ -166,6 +166,15 @@ export async function writeCheckpoint(
 export async function readCheckpoint<M = unknown>(path: string): Promise<Checkpoint<M>> {
   let bytes: Uint8Array;
   try {
+    // Only a regular file: a FIFO would hang the read, a device (/dev/zero) never end it.
+    const info = await Deno.stat(path);
+    if (!info.isFile) {
+      throw new Error(
+        `not a regular file (got ${
+          info.isDirectory ? "a folder" : info.isFifo ? "a FIFO" : "a device or socket"
+        })`,
+      );
+    }
     bytes = await Deno.readFile(path);
   } catch (error) {
     throw new Error(

@@ -188,3 +188,21 @@ Deno.test("readCheckpoint() refuses a version-2 header whose checksum field was 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("readCheckpoint() refuses a FIFO or /dev/zero without hanging, naming the file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fifo = join(dir, "pipe.ckpt");
+    assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+    await assert.rejects(() => readCheckpoint(fifo), {
+      message: `Cannot read checkpoint ${fifo}: not a regular file (got a FIFO)`,
+    });
+    const zero = join(dir, "zero.ckpt");
+    await Deno.symlink("/dev/zero", zero);
+    await assert.rejects(() => readCheckpoint(zero), {
+      message: `Cannot read checkpoint ${zero}: not a regular file (got a device or socket)`,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
