@@ -71,6 +71,20 @@ export interface ReadRegularFileOptions {
   maxBytes?: number;
 }
 
+/** Options of {@linkcode readRegularFile}: those of {@linkcode checkRegularFile} and a size check. */
+export interface ReadRegularFileWithHeadOptions extends ReadRegularFileOptions {
+  /**
+   * Called with the first {@linkcode HEAD_BYTES} bytes (or the whole file when smaller) and the
+   * file size before the rest is read; it throws to refuse the file (e.g. when a header says
+   * the file should be smaller), so an oversized file is not read in full.
+   * @default {no check}
+   */
+  checkHead?: (head: Uint8Array, size: number) => void;
+}
+
+/** Bytes given to `checkHead` of {@linkcode readRegularFile}: 1 MiB. */
+export const HEAD_BYTES = 1 << 20;
+
 /** A file {@linkcode readRegularFile} refused or could not read; `reason` omits the path. */
 export class FileReadError extends Error {
   /** The file. */
@@ -145,17 +159,18 @@ export async function checkRegularFile(
 /**
  * Reads a whole regular file after {@linkcode checkRegularFile}; the opened file is checked
  * again (a file swapped for something else between the check and the open is refused) and
- * at most the checked size is read.
+ * at most the checked size is read. With `checkHead`, the first {@linkcode HEAD_BYTES} are
+ * checked before the rest is read.
  *
  * @param path The file.
- * @param options Confinement and size limit.
+ * @param options Confinement, size limit and head check.
  * @returns The bytes.
  * @throws {Deno.errors.NotFound} When the file does not exist.
  * @throws {FileReadError} When the file is refused or cannot be read; the message names it.
  */
 export async function readRegularFile(
   path: string,
-  options: ReadRegularFileOptions = {},
+  options: ReadRegularFileWithHeadOptions = {},
 ): Promise<Uint8Array> {
   const { realPath, size } = await checkRegularFile(path, options);
   let file: Deno.FsFile;
@@ -170,12 +185,29 @@ export async function readRegularFile(
     if (!info.isFile) {
       throw new FileReadError(path, `not a regular file (got ${kindOf(info)})`);
     }
-    const bytes = new Uint8Array(size);
+    const readInto = async (bytes: Uint8Array, from: number): Promise<number> => {
+      let at = from;
+      while (at < bytes.length) {
+        const n = await file.read(bytes.subarray(at));
+        if (n === null) break;
+        at += n;
+      }
+      return at;
+    };
+    let bytes: Uint8Array;
     let at = 0;
-    while (at < size) {
-      const n = await file.read(bytes.subarray(at));
-      if (n === null) break;
-      at += n;
+    if (options.checkHead !== undefined && size > HEAD_BYTES) {
+      const head = new Uint8Array(HEAD_BYTES);
+      at = await readInto(head, 0);
+      options.checkHead(head.subarray(0, at), size);
+      bytes = new Uint8Array(size);
+      bytes.set(head.subarray(0, at));
+    } else {
+      bytes = new Uint8Array(size);
+    }
+    at = await readInto(bytes, at);
+    if (options.checkHead !== undefined && size <= HEAD_BYTES) {
+      options.checkHead(bytes.subarray(0, at), size);
     }
     return at === size ? bytes : bytes.subarray(0, at);
   } catch (error) {

@@ -9,7 +9,7 @@ import type { Volume } from "./volume.ts";
 import { readErrorReason, readRegularFile, show } from "./_file_io.ts";
 import { countNonFinite, labelOutliers, toLabelArray } from "./_label_values.ts";
 import { type DatasetManifest, loadDatasetManifest } from "./dataset_manifest.ts";
-import { decodeNifti } from "./nifti_read.ts";
+import { decodeNifti, niftiFileSizeCheck } from "./nifti_read.ts";
 
 /** Options of {@linkcode loadDataset}. */
 export interface LoadDatasetOptions {
@@ -80,7 +80,11 @@ export async function loadScan(
     const path = join(dir, rel);
     let bytes: Uint8Array;
     try {
-      bytes = await readRegularFile(path, { root: dir, allowExternalLinks });
+      bytes = await readRegularFile(path, {
+        root: dir,
+        allowExternalLinks,
+        checkHead: niftiFileSizeCheck(path),
+      });
     } catch (error) {
       throw new Error(`${what}: cannot read ${rel}: ${readErrorReason(error)}`, { cause: error });
     }

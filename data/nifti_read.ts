@@ -147,6 +147,41 @@ export function inflateNifti(
 }
 
 /**
+ * A `checkHead` for `readRegularFile` that refuses, before the rest is read, a NIfTI file
+ * larger than its header implies: an uncompressed file above `vox_offset` + voxel bytes +
+ * {@linkcode NIFTI_SIZE_MARGIN}, a gzipped one above that plus 1 % and 64 KiB (deflate never
+ * grows genuine data by that much). A head that does not parse is left to the full decode.
+ *
+ * @param file The name used in error messages.
+ * @returns The check; it throws a `FileReadError` naming the expected and the actual size.
+ */
+export function niftiFileSizeCheck(file: string): (head: Uint8Array, size: number) => void {
+  return (head, size) => {
+    const gz = isGzip(head);
+    let header: NiftiHeader;
+    try {
+      header = parseNiftiHeader(gz ? gunzipPrefix(head, 540, file) : head, file);
+    } catch {
+      return; // The full decode reports it.
+    }
+    const limit = header.voxOffset + header.dataBytes + NIFTI_SIZE_MARGIN;
+    const max = gz ? limit + Math.ceil(limit / 100) + 65536 : limit;
+    if (size > max) {
+      throw new FileReadError(
+        file,
+        `the file is larger than its header implies (expected at most ${max} bytes${
+          gz ? " of gzip data" : ""
+        }: vox_offset ${header.voxOffset} + ${header.dataBytes} bytes of voxels for shape [${
+          header.shape.join(", ")
+        }] ${header.datatype} + a margin of ${NIFTI_SIZE_MARGIN}${
+          gz ? ", + 1 % and 65536 for gzip" : ""
+        }; got ${size}); it was not read`,
+      );
+    }
+  };
+}
+
+/**
  * Decodes the bytes of a NIfTI single file (`.nii`, or `.nii.gz` with one or more gzip
  * members) into a volume.
  *
@@ -250,6 +285,7 @@ export async function readNiftiFile(
     bytes = await readRegularFile(path, {
       ...(options.root !== undefined ? { root: options.root } : {}),
       allowExternalLinks: options.allowExternalLinks ?? false,
+      checkHead: niftiFileSizeCheck(path),
     });
   } catch (error) {
     const reason = error instanceof FileReadError ? error.reason : (error as Error).message;

@@ -13,7 +13,7 @@ import {
   DATASET_MANIFEST_FILE,
   DATASET_MANIFEST_MAX_BYTES,
 } from "./dataset_manifest.ts";
-import { decodeNifti, inflateNifti } from "./nifti_read.ts";
+import { decodeNifti, inflateNifti, niftiFileSizeCheck } from "./nifti_read.ts";
 
 /** Options of {@linkcode validateDataset}. */
 export interface ValidateDatasetOptions {
@@ -264,6 +264,7 @@ async function checkFile(
     bytes = await readRegularFile(join(dir, rel), {
       root: dir,
       allowExternalLinks: ctx.allowExternalLinks,
+      checkHead: niftiFileSizeCheck(rel),
     });
   } catch (error) {
     problems.push(

@@ -249,8 +249,11 @@ Deno.test("readNifti skips header extensions (vox_offset beyond 352)", () => {
   assert.deepEqual(back.data, v.data);
 });
 
-/** A valid 24x24x32 uint8 NIfTI file followed by gzip members of zeros (~3 MB, ~3 GB inflated). */
-function gzipBomb(): { bytes: Uint8Array; inflated: number } {
+/**
+ * A valid 24x24x32 uint8 NIfTI file followed by `count` gzip members of 16 MiB of zeros
+ * (default: ~3 MB of them, ~3 GB inflated).
+ */
+function gzipBomb(count?: number): { bytes: Uint8Array; inflated: number } {
   const shape: [number, number, number] = [24, 24, 32];
   const v: Volume = {
     data: new Uint8Array(24 * 24 * 32),
@@ -260,7 +263,7 @@ function gzipBomb(): { bytes: Uint8Array; inflated: number } {
   };
   const head = gz(encodeNifti(v));
   const zeros = gz(new Uint8Array(16 << 20));
-  const members = Math.floor(3e6 / zeros.length);
+  const members = count ?? Math.floor(3e6 / zeros.length);
   const bytes = new Uint8Array(head.length + members * zeros.length);
   bytes.set(head, 0);
   for (let i = 0; i < members; i++) bytes.set(zeros, head.length + i * zeros.length);
@@ -282,8 +285,20 @@ Deno.test("readNifti stops inflating a gzip bomb at the size the header implies"
   assert.ok(performance.now() - t0 < 2000, `took ${performance.now() - t0} ms`);
   assert.ok(Deno.memoryUsage().rss - rss0 < 256e6, "memory stayed bounded");
   await withTempDir(async (dir) => {
+    // Read from a file, the 3 MB bomb is refused by its compressed size alone, unread.
     const path = join(dir, "bomb.nii.gz");
     await Deno.writeFile(path, bytes);
+    await assert.rejects(readNifti(path), (e: Error) => {
+      assert.match(
+        e.message,
+        /^Cannot read NIfTI file .*bomb\.nii\.gz: the file is larger than its header implies .*; got \d+\); it was not read$/,
+      );
+      return true;
+    });
+    // A smaller bomb (60 kB inflating to 64 MB) passes that check and is stopped by inflation.
+    const small = gzipBomb(4).bytes;
+    assert.ok(small.length < 100_000);
+    await Deno.writeFile(path, small);
     await assert.rejects(readNifti(path), (e: Error) => {
       assert.match(e.message, /^Cannot read NIfTI file .*bomb\.nii\.gz: gzip data inflate to more/);
       return true;
@@ -353,5 +368,33 @@ Deno.test("readNiftiFile refuses links leaving root unless allowExternalLinks", 
       // Without a root there is no confinement (a scan given on the command line).
       assert.deepEqual((await readNifti(out)).data, v.data);
     });
+  });
+});
+
+Deno.test("readNifti refuses a file far larger than its header implies without reading it", async () => {
+  await withTempDir(async (dir) => {
+    const v = volume();
+    const plain = encodeNifti(v);
+    const path = join(dir, "huge.nii");
+    await Deno.writeFile(path, plain);
+    await Deno.truncate(path, 4 * 1024 ** 3); // sparse: 4 GiB that take no disk space
+    const limit = plain.length + (1 << 20);
+    const rss0 = Deno.memoryUsage().rss;
+    const t0 = performance.now();
+    await assert.rejects(readNifti(path), {
+      message: `Cannot read NIfTI file ${path}: the file is larger than its header implies ` +
+        `(expected at most ${limit} bytes: vox_offset 352 + 240 bytes of voxels for shape ` +
+        `[6, 5, 4] int16 + a margin of 1048576; got ${4 * 1024 ** 3}); it was not read`,
+    });
+    assert.ok(performance.now() - t0 < 2000);
+    assert.ok(Deno.memoryUsage().rss - rss0 < 256e6);
+    // A gzipped file: its compressed size may not exceed the limit + 1 % + 64 KiB either.
+    const gzPath = join(dir, "huge.nii.gz");
+    await Deno.writeFile(gzPath, gz(plain));
+    await Deno.truncate(gzPath, 64 * 1024 ** 2);
+    await assert.rejects(
+      readNifti(gzPath),
+      /the file is larger than its header implies \(expected at most \d+ bytes of gzip data: .*\+ 1 % and 65536 for gzip; got 67108864\); it was not read$/,
+    );
   });
 });
