@@ -183,6 +183,11 @@ interface FitState {
   streams: { labeled: unknown; unlabeled?: unknown };
 }
 
+/** A best loss read back from a checkpoint's JSON: `null` (how JSON writes Infinity) is Infinity. */
+function restoredLoss(value: unknown): number {
+  return typeof value === "number" && !Number.isNaN(value) ? value : Infinity;
+}
+
 function disposeAll(...tensors: (tf.Tensor | undefined)[]): void {
   for (const t of tensors) t?.dispose();
 }
@@ -421,6 +426,9 @@ export async function fit(
         );
       }
       state = extra.fit;
+      // JSON stores Infinity (no epoch selected yet, e.g. before `selectFromEpoch`) as null.
+      state.bestLoss = restoredLoss(state.bestLoss);
+      if (state.bestSgeLoss !== undefined) state.bestSgeLoss = restoredLoss(state.bestSgeLoss);
       data.labeled.setState(state.streams.labeled);
       if (data.unlabeled && state.streams.unlabeled !== undefined) {
         data.unlabeled.setState(state.streams.unlabeled);

@@ -271,6 +271,48 @@ Deno.test("fit() selectFromEpoch: no selection and no early stop before it", asy
   clamp.dispose();
 });
 
+Deno.test("fit() resumed before selectFromEpoch still selects (JSON stores Infinity as null)", async () => {
+  const data = () => ({ labeled: sources().labeled, validation: backgroundValidation() });
+  const options = {
+    batchSize: 2,
+    maxEpochs: 5,
+    iterationsPerEpoch: 1,
+    patience: 5,
+    selectFromEpoch: 3,
+  };
+  const straight = new ScriptedGRN([1, 1, 5, 2, 1], [1, 1, 1, 4, 3]);
+  const full = await straight.fit(data(), { ...options, progress: false });
+  straight.dispose();
+  assert.deepEqual([full.bestEpoch, full.bestSgeEpoch], [3, 4]);
+
+  const dir = await Deno.makeTempDir();
+  const interrupted = new ScriptedGRN([1, 1, 5, 2, 1], [1, 1, 1, 4, 3]);
+  await assert.rejects(
+    () =>
+      interrupted.fit(data(), {
+        ...options,
+        checkpointDir: dir,
+        progress: (e) => {
+          if (e.kind === "step" && e.epoch === 2) throw new Error("power cut");
+        },
+      }),
+    /power cut/,
+  );
+  interrupted.dispose();
+  const resumed = new ScriptedGRN([1, 1, 5, 2, 1], [1, 1, 1, 4, 3]);
+  const r = await resumed.fit(data(), {
+    ...options,
+    checkpointDir: dir,
+    resume: true,
+    progress: false,
+  });
+  resumed.dispose();
+  assert.equal(r.resumed, true);
+  assert.deepEqual([r.bestEpoch, r.bestSgeEpoch], [full.bestEpoch, full.bestSgeEpoch]);
+  assert.equal(r.bestValidationLoss, full.bestValidationLoss);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("fit() resumes exactly under a learning-rate schedule, keeping both selections", async () => {
   // Halve every optimizer's rate each epoch of 3 iterations: the resumed run must pick the
   // rates up from the restored step.
