@@ -313,6 +313,12 @@ export const command: Command = {
             `${failed.length} failed; ${formatDuration(result.seconds)}`,
         );
         for (const h of held) lines.push(`  held: ${h.cell.name}: ${h.error}`);
+        if (held.length > 0 && result.done < all) {
+          lines.push(
+            `  ${all - result.done} cells are not done yet; when the other processes finish: ` +
+              `deno task grn report ${dir}`,
+          );
+        }
         for (const f of failed) lines.push(`  failed: ${f.cell.name}: ${f.error}`);
         if (report) {
           lines.push(

@@ -285,7 +285,8 @@ function fidelityPreset(): BenchSettings {
     inputSize: SMALL_INPUT,
     directions: ["coronal", "sagittal"],
     every: 4,
-    networks: { ...SMALL_NETWORKS },
+    // URPC's pyramid needs five levels (heads at 1/2, 1/4 and 1/8).
+    networks: { ...SMALL_NETWORKS, depth: 5 },
     methodOptions: {},
     epochs: 50,
     iterationsPerEpoch: 25,

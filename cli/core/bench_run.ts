@@ -417,7 +417,7 @@ export interface BenchRunResult {
   manifest: BenchManifest;
   /** One outcome per cell that was asked for. */
   outcomes: CellOutcome[];
-  /** Cells done after this run, of all cells of the grid. */
+  /** Cells done after this run (by this or any other process on the folder), of all cells. */
   done: number;
   /** Wall-clock seconds. */
   seconds: number;
@@ -548,6 +548,8 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRunResult
       progress(`grn bench: ${label}: FAILED: ${message.split("\n")[0]}`);
     }
   }
+  // Other processes on the same folder (held cells) may have finished cells meanwhile.
+  for (const c of all) status.set(c.name, await cellStatus(dir, c));
   return {
     dir,
     manifest,

@@ -9,6 +9,9 @@ import {
   checkBenchSettings,
   evaluatesValidation,
 } from "../../../cli/core/bench_grid.ts";
+import { runMethodOptions } from "../../../cli/core/_method_options.ts";
+import { initEngine } from "../../../engine/init_engine.ts";
+import { createMethod } from "../../../trainers/method_registry.ts";
 
 Deno.test("cellName() is <method>_f<fraction>_s<seed>, as grn train's default run folder", () => {
   assert.equal(cellName("grn-ssl", 0.05, 2), "grn-ssl_f0.05_s2");
@@ -56,6 +59,7 @@ Deno.test("fidelity preset: 10 methods at 5 and 10 %, three seeds, the paper's s
   assert.equal(s.training.test, 11);
   assert.equal(s.training.validation, 2);
   assert.match(s.reduced, /1 and 2 of 16 training participants/);
+  assert.equal(s.training.networks.depth, 5, "URPC's pyramid needs five levels");
 });
 
 Deno.test("paper preset: Tables 2, 4 and 6 over 3 seeds, seed-major, fractions ascending", () => {
@@ -185,4 +189,26 @@ Deno.test("benchEvaluation(): per image, Table 6's cells also on validation, unl
   const all = applyBenchOverrides(s, { validation: "all" });
   assert.equal(evaluatesValidation(all, { method: "ict", fraction: 0.2 }), true);
   assert.equal(benchEvaluation(all).protocol, "image");
+});
+
+Deno.test("every preset's methods can be built at its networks and input size", async () => {
+  await initEngine({ backend: "cpu", log: () => {} });
+  for (const name of BENCH_PRESETS) {
+    const s = benchPreset(name);
+    const [h, w] = s.training.inputSize;
+    for (const method of new Set(s.groups.flatMap((g) => g.methods))) {
+      const m = createMethod(
+        method,
+        runMethodOptions({ numClasses: 7, ...s.training.networks }, 0, s.training.methodOptions),
+      );
+      try {
+        m.trainer.segmentor.checkInputSize(h, w);
+        m.trainer.generator?.checkInputSize(h, w);
+        m.trainer.discriminator?.checkInputSize(h, w);
+        m.stageEpochs(s.training.epochs);
+      } finally {
+        m.dispose();
+      }
+    }
+  }
 });
