@@ -89,7 +89,9 @@ export const command: Command = {
     "directions: probabilities averaged, a test-time ensemble); 3-D HD95. A class absent from\n" +
     "both prediction and truth of an item is left out of that item (NaN, as the paper's code).\n" +
     "Writes metrics.json and images.csv (or scans.csv) into the run folder\n" +
-    "(metrics.validation.json and *.validation.csv for --split validation).",
+    "(metrics.validation.json and *.validation.csv for --split validation), holding the run's\n" +
+    "lock. Refuses data whose files changed since training (dataset.fingerprint.json) unless\n" +
+    "--allow-changed-data.",
   positionals: [{ name: "run", description: "run folder written by grn train" }],
   options: [
     {
@@ -127,6 +129,18 @@ export const command: Command = {
       default: "the run's",
       description: "dataset folder, if it moved since training",
     },
+    {
+      name: "allow-external-links",
+      kind: "boolean",
+      default: "the run's",
+      description: "follow symbolic links whose target leaves the dataset folder",
+    },
+    {
+      name: "allow-changed-data",
+      kind: "boolean",
+      description: "score although the dataset's files changed since the run recorded their " +
+        "fingerprint (refused by default)",
+    },
     BACKEND_OPTION,
     THREADS_OPTION,
     NATIVE_OPTION,
@@ -153,6 +167,8 @@ export const command: Command = {
       log: (line) => out.note(line),
     };
     if (v.dataset !== undefined) options.dataset = v.dataset as string;
+    if (v["allow-external-links"] === true) options.allowExternalLinks = true;
+    if (v["allow-changed-data"] === true) options.allowChangedData = true;
     if (v.direction !== undefined) options.direction = v.direction as SliceDirection | "both";
     const metrics = await evaluateRun(args.positionals.run!, options);
     out.result({ ok: true, ...metrics }, () => formatMetrics(metrics));

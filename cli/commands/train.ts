@@ -64,10 +64,11 @@ const DESCRIPTION =
   "selection by the lowest validation Dice loss of S(x) and, for methods with a generator,\n" +
   "of S(G(x)) (SGE), and early stopping once neither improved for --patience epochs (ramped\n" +
   "baselines: counted from their first epoch at full consistency weight); writes config.json,\n" +
-  "split.json, checkpoints, history.json, model.ckpt (and model_sge.ckpt) and train.json\n" +
-  "into --out.\n" +
+  "split.json, dataset.fingerprint.json (SHA-256 of the split's files), checkpoints,\n" +
+  "history.json, model.ckpt (and model_sge.ckpt) and train.json into --out.\n" +
   "With --resume, options left out are taken from the run; conflicting ones are an error\n" +
-  "(--epochs, --patience, --backend, --threads and --native may change).";
+  "(--epochs, --patience, --backend, --threads and --native may change); data whose files\n" +
+  "changed since the run began are refused unless --allow-changed-data.";
 
 function methodList(): string {
   const names = methodNames();
@@ -228,6 +229,18 @@ export const command: Command = {
       description: "run folder",
     },
     { name: "resume", kind: "boolean", description: "continue the run in --out" },
+    {
+      name: "allow-external-links",
+      kind: "boolean",
+      description: "follow symbolic links whose target leaves the dataset folder (refused by " +
+        "default; stored in config.json, kept by --resume)",
+    },
+    {
+      name: "allow-changed-data",
+      kind: "boolean",
+      description: "with --resume: go on although the dataset's files changed since the run " +
+        "recorded their fingerprint (refused by default)",
+    },
     { name: "quiet", short: "q", kind: "boolean", description: "no progress lines" },
   ],
   examples: [
@@ -263,6 +276,8 @@ export const command: Command = {
     };
     if (v.dataset !== undefined) options.dataset = v.dataset as string;
     if (v.method !== undefined) options.method = v.method as string;
+    if (v["allow-external-links"] === true) options.allowExternalLinks = true;
+    if (v["allow-changed-data"] === true) options.allowChangedData = true;
     const set = <K extends keyof TrainRunOptions>(key: K, value: unknown) => {
       if (value !== undefined) options[key] = value as TrainRunOptions[K];
     };

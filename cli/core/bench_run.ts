@@ -387,6 +387,7 @@ async function runLockedCell(
     sge: "auto" as const,
     protocol: ev.protocol,
     ...(ev.direction !== undefined ? { direction: ev.direction } : {}),
+    lockHeld: true, // the cell's lock, held since the start of the cell
     log,
     ...engine,
   };

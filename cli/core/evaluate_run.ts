@@ -20,8 +20,11 @@ import {
 } from "../../metrics/summarize_class_scores.ts";
 import { writeCsvAtomic } from "../../metrics/write_csv_atomic.ts";
 import { writeJsonAtomic } from "../../metrics/write_json_atomic.ts";
+import { acquireLock } from "./file_lock.ts";
 import { loadRunModel } from "./load_run_model.ts";
-import { readRunSplit, RUN_FILES } from "./run_config.ts";
+import { readRunConfig, readRunSplit, RUN_FILES } from "./run_config.ts";
+import { checkRunDataset } from "./run_fingerprint.ts";
+import { RUN_LOCK } from "./run_folder.ts";
 
 function nanMean(values: readonly number[]): number {
   const kept = values.filter((v) => !Number.isNaN(v));
@@ -72,6 +75,26 @@ export interface EvaluateRunOptions {
   batchSize?: number;
   /** Dataset folder, when it moved since training. @default {the run's} */
   dataset?: string;
+  /**
+   * Follow symbolic links whose target leaves the dataset folder (`--allow-external-links`).
+   * @default {the run's setting (`config.json`), else false}
+   */
+  allowExternalLinks?: boolean;
+  /**
+   * Evaluate even when the run's data changed since it recorded its fingerprint
+   * (`--allow-changed-data`; the changes are reported through `log`). Without it, changed data
+   * are refused with a `DatasetChangedError` naming the changed files. A run without a
+   * recorded fingerprint (older grn) gets a note either way.
+   * @default {false}
+   */
+  allowChangedData?: boolean;
+  /**
+   * The caller already holds the run folder's lock (the bench holds a cell's lock for training
+   * and evaluation). Otherwise, when `write` is true, the lock is taken for the whole
+   * evaluation, so it cannot race a training (or another evaluation) of the same folder.
+   * @default {false}
+   */
+  lockHeld?: boolean;
   /**
    * Write `metrics.json` and `images.csv` (per image) or `scans.csv` (per scan) into the run
    * folder (`metrics.validation.json`, `*.validation.csv` for the validation split).
@@ -203,15 +226,42 @@ export interface RunMetrics {
  * is left out). Per class, the mean over scans with a 95% Student-t interval; "overall" is the
  * mean of each scan's class mean.
  *
+ * Before scoring, the fingerprint of the run's data is computed again and compared with the
+ * one training recorded (`dataset.fingerprint.json`); changed data are refused unless
+ * `allowChangedData`. Unless `write` is false or `lockHeld`, the run folder's lock (`.grn-lock`)
+ * is held from start to end.
+ *
  * @param dir The run folder.
  * @param options See {@linkcode EvaluateRunOptions}.
  * @returns The metrics (also written to the run folder unless `write` is false).
- * @throws {Error} When the run has no model, the split side has no labeled scan, SGE is
- *   required but the model has no generator, or the dataset cannot be read.
+ * @throws {Error} When the folder is not a run, the run has no model, the split side has no
+ *   labeled scan, SGE is required but the model has no generator, or the dataset cannot be read.
+ * @throws {DatasetChangedError} When the run's data changed and `allowChangedData` is false.
+ * @throws {LockHeldError} When another process trains or evaluates the same run folder.
  */
 export async function evaluateRun(
   dir: string,
   options: EvaluateRunOptions = {},
+): Promise<RunMetrics> {
+  const { write = true, lockHeld = false, log = () => {} } = options;
+  if (!write || lockHeld) return await evaluateInRunFolder(dir, options);
+  await readRunConfig(dir); // a run folder: no lock file is created in any other folder
+  const lock = await acquireLock(join(dir, RUN_LOCK), {
+    purpose: "grn eval",
+    what: `Cannot evaluate ${dir}`,
+    log: (line) => log(`grn eval: ${line}`),
+  });
+  try {
+    return await evaluateInRunFolder(dir, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The body of {@linkcode evaluateRun}: the lock is held, or nothing is written. */
+async function evaluateInRunFolder(
+  dir: string,
+  options: EvaluateRunOptions,
 ): Promise<RunMetrics> {
   const t0 = performance.now();
   const {
@@ -242,6 +292,16 @@ export async function evaluateRun(
     const split = await readRunSplit(dir);
     const datasetDir = options.dataset ?? config.dataset.path;
     const manifest = await loadDatasetManifest(datasetDir);
+    const allowExternalLinks = options.allowExternalLinks ?? config.dataset.allowExternalLinks ??
+      false;
+    await checkRunDataset(dir, {
+      dataset: datasetDir,
+      what: `Cannot evaluate ${dir}`,
+      command: "grn eval",
+      allowExternalLinks,
+      allowChangedData: options.allowChangedData ?? false,
+      log,
+    });
     const ids = split.scans[side];
     const labeled = ids.filter((id) => manifest.scans.find((s) => s.id === id)?.label);
     if (labeled.length === 0) {
@@ -271,7 +331,7 @@ export async function evaluateRun(
     const scans: RunMetrics["scans"] = [];
     const fitOptions = { inputSize: config.slices.inputSize, batchSize, fit: config.slices.fit };
     for (const [k, id] of labeled.entries()) {
-      const scan = await loadScan(datasetDir, manifest, id);
+      const scan = await loadScan(datasetDir, manifest, id, { allowExternalLinks });
       scans.push({ id, participant: scan.participant });
       for (const variant of variants) {
         const useSge = variant === "sge";

@@ -5,6 +5,8 @@
  * runs/<name>/
  *   config.json    what was trained, on what, how (method, fraction, seeds, sizes, engine, versions)
  *   split.json     participants and scans of every split side and the labeled subset
+ *   dataset.fingerprint.json  SHA-256 of the dataset settings and of every file of the split's
+ *                  scans; checked by `grn train --resume` and `grn eval`
  *   last.ckpt      latest training state (resume), written by fit
  *   best.ckpt      best validation epoch of S(x), written by fit
  *   best_sge.ckpt  best validation epoch of S(G(x)) (methods with a generator), written by fit
@@ -32,6 +34,7 @@ import type { MethodOptions } from "../../trainers/method.ts";
 export const RUN_FILES: Readonly<{
   config: string;
   split: string;
+  fingerprint: string;
   last: string;
   best: string;
   bestSge: string;
@@ -45,6 +48,7 @@ export const RUN_FILES: Readonly<{
 }> = Object.freeze({
   config: "config.json",
   split: "split.json",
+  fingerprint: "dataset.fingerprint.json",
   last: "last.ckpt",
   best: "best.ckpt",
   bestSge: "best_sge.ckpt",
@@ -113,8 +117,12 @@ export interface RunConfig {
   seed: number;
   /** Seed of the split and of the labeled subset (the same for every method: paired runs). */
   splitSeed: number;
-  /** Dataset folder (absolute), its name and depth axis (0, 1 or 2; skin at index 0). */
-  dataset: { path: string; name: string; depthAxis: Axis };
+  /**
+   * Dataset folder (absolute), its name and depth axis (0, 1 or 2; skin at index 0), and
+   * whether symbolic links leaving the folder are followed (`--allow-external-links`; absent
+   * in runs of older versions: `false`).
+   */
+  dataset: { path: string; name: string; depthAxis: Axis; allowExternalLinks?: boolean };
   /** Requested test and validation sizes (fraction of participants in `[0, 1)` or a count). */
   split: { test: number; validation: number };
   /** Slicing. */

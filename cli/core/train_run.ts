@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { join, resolve } from "node:path";
 import { BatchStream } from "../../data/batches.ts";
+import { datasetFingerprint } from "../../data/dataset_fingerprint.ts";
 import { loadDataset } from "../../data/dataset_load.ts";
 import type { FitMode } from "../../data/slices_fit.ts";
 import { extractSlices } from "../../data/slices_extract.ts";
@@ -27,6 +28,7 @@ import {
   type RunSplit,
 } from "./run_config.ts";
 import { openRunFolder, type RunFolder } from "./run_folder.ts";
+import { checkRunDataset, runFingerprintIds, writeRunFingerprint } from "./run_fingerprint.ts";
 import { GRN_VERSION } from "./version.ts";
 
 /**
@@ -53,6 +55,19 @@ export class RunOptionError extends RangeError {
 export interface TrainRunOptions {
   /** Dataset folder (holds `dataset.json`). Required for a new run. */
   dataset?: string;
+  /**
+   * Follow symbolic links whose target leaves the dataset folder (`--allow-external-links`);
+   * stored in `config.json`, so a resumed run keeps it.
+   * @default {false, or the run's when resuming}
+   */
+  allowExternalLinks?: boolean;
+  /**
+   * Resume even when the run's data changed since it recorded its fingerprint
+   * (`--allow-changed-data`): the changes are reported as notes and the fingerprint of the
+   * current data is recorded. Without it, such a resume is refused.
+   * @default {false}
+   */
+  allowChangedData?: boolean;
   /** Method name (see `grn train --help`). Required for a new run. */
   method?: string;
   /** Run folder to write (created if missing). */
@@ -261,6 +276,7 @@ function resolveConfig(o: TrainRunOptions, stored: RunConfig | null, strict = tr
       path: datasetPath,
       name: s?.dataset.name ?? "",
       depthAxis: s?.dataset.depthAxis ?? 2,
+      allowExternalLinks: o.allowExternalLinks ?? s?.dataset.allowExternalLinks ?? false,
     },
     split: {
       test: pick(o.test, s?.split.test, 0.38, "--test"),
@@ -377,7 +393,8 @@ async function trainInRunFolder(options: TrainRunOptions, folder: RunFolder): Pr
     }
     method.stageEpochs(config.training.epochs); // a staged method needs an epoch per stage
 
-    const { manifest, scans } = await loadDataset(datasetDir);
+    const allowExternalLinks = config.dataset.allowExternalLinks ?? false;
+    const { manifest, scans } = await loadDataset(datasetDir, { allowExternalLinks });
     config.dataset.name = manifest.name;
     config.dataset.depthAxis = manifest.depthAxis ?? 2;
     const split = splitParticipants(scans, {
@@ -438,6 +455,15 @@ async function trainInRunFolder(options: TrainRunOptions, folder: RunFolder): Pr
       unlabeledSource,
     };
     if (stored && folder.hasCheckpoint) {
+      // The recorded files first: their changes name the file, a changed split only says so.
+      await checkRunDataset(out, {
+        dataset: datasetDir,
+        what: `Cannot resume ${out}`,
+        command: "grn train",
+        allowExternalLinks,
+        allowChangedData: options.allowChangedData ?? false,
+        log,
+      });
       const old = await readRunSplit(out);
       if (!sameJson(old.scans, runSplit.scans)) {
         throw new Error(
@@ -448,6 +474,14 @@ async function trainInRunFolder(options: TrainRunOptions, folder: RunFolder): Pr
     await Deno.mkdir(out, { recursive: true });
     await writeJsonAtomic(configPath, config);
     await writeJsonAtomic(join(out, RUN_FILES.split), runSplit);
+    // What the run trains on (on resume: the data it continues with, checked above).
+    await writeRunFingerprint(
+      out,
+      await datasetFingerprint(datasetDir, {
+        ids: runFingerprintIds(runSplit),
+        allowExternalLinks,
+      }),
+    );
     log(
       `grn train: ${config.method} on ${manifest.name}: ${split.participants.train.length} train ` +
         `(${choice.labeledParticipants.length} labeled), ${split.participants.validation.length} validation, ` +
