@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { evaluateRun } from "../../../cli/core/evaluate_run.ts";
 import { RUN_FILES } from "../../../cli/core/run_config.ts";
+import { LockHeldError } from "../../../cli/core/file_lock.ts";
+import { DatasetChangedError } from "../../../cli/core/run_fingerprint.ts";
 import { trainRun } from "../../../cli/core/train_run.ts";
 import { trainTinyRun } from "../_fixture.ts";
 
@@ -129,4 +131,88 @@ Deno.test("evaluateRun() per image defaults to the run's training direction; per
   assert.equal(scan.protocol.direction, "both");
   assert.equal(scan.protocol.ensemble, true);
   assert.equal(scan.units, 1);
+});
+
+Deno.test("evaluateRun() refuses data changed under the run, naming the file; allowChangedData scores it; a run without a fingerprint gets a note", async () => {
+  const own = `${dir}/changed`;
+  await Deno.mkdir(own);
+  const changedRun = await trainTinyRun(own);
+  const split = JSON.parse(await Deno.readTextFile(`${changedRun}/${RUN_FILES.split}`));
+  const id: string = split.scans.test[1];
+  const label = `labelsTr/${id}.nii.gz`;
+  // Another labeled scan's label (same shape): the dataset changed under the run.
+  const donor: string = split.scans.train[0];
+  await Deno.copyFile(`${own}/ds/labelsTr/${donor}.nii.gz`, `${own}/ds/${label}`);
+  const notes: string[] = [];
+  const error = await evaluateRun(changedRun, { backend: "wasm", log: (l) => notes.push(l) })
+    .then(() => null, (e) => e);
+  assert.ok(error instanceof DatasetChangedError, String(error));
+  assert.match(
+    error.message,
+    new RegExp(
+      `^Cannot evaluate ${changedRun}: the dataset .* changed since the run recorded its ` +
+        `fingerprint \\(got 1 change: ${label}: content changed \\(label of scan "${id}"`,
+    ),
+  );
+  assert.deepEqual(notes.filter((n) => n.includes("dataset changed")), [
+    `grn eval: dataset changed: ${error.changes[0]}`,
+  ]);
+  assert.equal(await Deno.stat(`${changedRun}/${RUN_FILES.metrics}`).then(() => 1, () => 0), 0);
+  assert.equal(await Deno.stat(`${changedRun}/.grn-lock`).then(() => 1, () => 0), 0, "released");
+  const m = await evaluateRun(changedRun, {
+    backend: "wasm",
+    allowChangedData: true,
+    write: false,
+  });
+  assert.equal(m.scans.length, 2);
+  // A run of an older grn (no dataset.fingerprint.json): a note, and it is scored.
+  await Deno.remove(`${changedRun}/${RUN_FILES.fingerprint}`);
+  const old: string[] = [];
+  await evaluateRun(changedRun, { backend: "wasm", write: false, log: (l) => old.push(l) });
+  assert.deepEqual(old.filter((n) => n.includes("fingerprint")), [
+    `grn eval: note: ${changedRun} records no dataset fingerprint (a run of an older grn), so ` +
+    "changes to its data cannot be detected",
+  ]);
+});
+
+Deno.test("evaluateRun() holds the run's lock: refused while another process holds it, as grn train is", async () => {
+  const { hostname } = await import("node:os");
+  const holder = new Deno.Command("sleep", { args: ["60"], stdout: "null", stderr: "null" })
+    .spawn();
+  try {
+    await Deno.writeTextFile(
+      `${run}/.grn-lock`,
+      JSON.stringify({
+        format: "grn-lock",
+        pid: holder.pid,
+        host: hostname(),
+        startedAt: "2026-01-01T00:00:00.000Z",
+        purpose: "grn train",
+      }),
+    );
+    const error = await evaluateRun(run, { backend: "wasm" }).then(() => null, (e) => e);
+    assert.ok(error instanceof LockHeldError, String(error));
+    assert.equal(
+      error.message,
+      `Cannot evaluate ${run}: another process holds the lock ${run}/.grn-lock ` +
+        `(got pid ${holder.pid} on ${hostname()} (grn train, since 2026-01-01T00:00:00.000Z))`,
+    );
+    assert.equal(await Deno.stat(`${run}/${RUN_FILES.metrics}`).then(() => 1, () => 0), 0);
+    // The bench holds a cell's lock itself and says so.
+    const m = await evaluateRun(run, { backend: "wasm", lockHeld: true });
+    assert.equal(m.scans.length, 2);
+  } finally {
+    holder.kill("SIGKILL");
+    await holder.status;
+  }
+  await Deno.remove(`${run}/${RUN_FILES.metrics}`);
+  // Its holder gone, the lock is stale: taken over (and reported), held while writing, released.
+  const notes: string[] = [];
+  await evaluateRun(run, { backend: "wasm", log: (l) => notes.push(l) });
+  assert.ok(
+    notes.some((n) => /^grn eval: took over the stale lock .*\.grn-lock/.test(n)),
+    notes.join("\n"),
+  );
+  assert.ok((await Deno.stat(`${run}/${RUN_FILES.metrics}`)).isFile);
+  assert.equal(await Deno.stat(`${run}/.grn-lock`).then(() => 1, () => 0), 0, "released");
 });

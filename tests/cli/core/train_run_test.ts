@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { readCheckpoint } from "../../../engine/checkpoint.ts";
 import { loadRunModel } from "../../../cli/core/load_run_model.ts";
 import { readRunConfig, readRunSplit, RUN_FILES } from "../../../cli/core/run_config.ts";
+import { DatasetChangedError, readRunFingerprint } from "../../../cli/core/run_fingerprint.ts";
 import { trainRun, type TrainRunOptions } from "../../../cli/core/train_run.ts";
+import { datasetFingerprint } from "../../../data/dataset_fingerprint.ts";
 import { writeTinyDataset } from "../_fixture.ts";
 
 const dir = await Deno.makeTempDir();
@@ -138,4 +140,74 @@ Deno.test("trainRun() saves the S(x)- and S(G(x))-selected models and records bo
   const config = await readRunConfig(`${dir}/ramped`);
   assert.equal(config.methodOptions.lrSchedule, "poly");
   assert.equal(config.methodOptions.rampFraction, 0.5);
+});
+
+Deno.test("trainRun() records its split's dataset fingerprint; a resume on changed data is refused naming the file, unless allowChangedData", async () => {
+  const ds = `${dir}/fp-ds`;
+  await writeTinyDataset(ds, 3);
+  await writeTinyDataset(`${dir}/fp-other`, 4); // same ids and shapes, other content
+  const out = `${dir}/fp`;
+  await trainRun({ ...tiny("supervised", out), dataset: ds });
+  const split = await readRunSplit(out);
+  const recorded = await readRunFingerprint(out);
+  assert.ok(recorded !== null, `${RUN_FILES.fingerprint} written`);
+  const ids = [...split.scans.train, ...split.scans.validation, ...split.scans.test];
+  assert.deepEqual(Object.keys(recorded.scans).sort(), ids.sort());
+  assert.equal(ids.length, 5);
+  assert.equal(recorded.hash, (await datasetFingerprint(ds, { ids })).hash);
+  // The dataset is regenerated under the run: one test scan's image has new content.
+  const id = split.scans.test[0]!;
+  const image = `imagesTr/${id}_0000.nii.gz`;
+  await Deno.copyFile(`${dir}/fp-other/${image}`, `${ds}/${image}`);
+  const notes: string[] = [];
+  const error = await trainRun({
+    out,
+    resume: true,
+    epochs: 2,
+    progress: false,
+    log: (l) => notes.push(l),
+  }).then(() => null, (e) => e);
+  assert.ok(error instanceof DatasetChangedError, String(error));
+  assert.match(
+    error.message,
+    new RegExp(
+      `^Cannot resume ${out}: the dataset .*fp-ds changed since the run recorded its ` +
+        `fingerprint \\(got 1 change: ${image}: content changed \\(image of scan "${id}"`,
+    ),
+  );
+  assert.ok(
+    notes.some((n) => n.startsWith(`grn train: dataset changed: ${image}: content changed`)),
+  );
+  assert.equal(JSON.parse(await Deno.readTextFile(`${out}/${RUN_FILES.history}`)).length, 1);
+  // Allowed: the run continues and records the data it now trains on.
+  const resumed = await trainRun({
+    out,
+    resume: true,
+    epochs: 2,
+    allowChangedData: true,
+    progress: false,
+  });
+  assert.equal(resumed.resumed, true);
+  assert.equal(resumed.epochs, 2);
+  assert.equal((await readRunFingerprint(out))?.hash, (await datasetFingerprint(ds, { ids })).hash);
+});
+
+Deno.test("trainRun() follows links leaving the dataset folder only with allowExternalLinks; config.json keeps it for --resume", async () => {
+  const ds = `${dir}/links-ds`;
+  await writeTinyDataset(ds, 3);
+  await Deno.mkdir(`${dir}/elsewhere`);
+  const image = "imagesTr/p01_s00_0000.nii.gz";
+  await Deno.rename(`${ds}/${image}`, `${dir}/elsewhere/p01.nii.gz`);
+  await Deno.symlink(`${dir}/elsewhere/p01.nii.gz`, `${ds}/${image}`);
+  const out = `${dir}/links`;
+  await assert.rejects(
+    () => trainRun({ ...tiny("supervised", out), dataset: ds }),
+    /p01_s00_0000\.nii\.gz.*symbolic link .*leaves .*allowExternalLinks \(--allow-external-links\)/,
+  );
+  await trainRun({ ...tiny("supervised", out), dataset: ds, allowExternalLinks: true });
+  assert.equal((await readRunConfig(out)).dataset.allowExternalLinks, true);
+  assert.ok((await readRunFingerprint(out))?.scans["p01_s00"]?.imageSha256);
+  // The resume does not repeat the option: config.json has it.
+  const resumed = await trainRun({ out, resume: true, epochs: 2, progress: false });
+  assert.equal(resumed.epochs, 2);
 });
