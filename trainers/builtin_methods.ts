@@ -200,9 +200,12 @@ function grnSel(
   feedback: SegmentationFeedback,
   reference: string,
   description: string,
+  report: Pick<MethodDefinition, "label" | "ablation" | "paperRows">,
 ): MethodDefinition {
   return {
     name,
+    ...report,
+    proposed: true,
     description,
     reference,
     usesUnlabeled: false,
@@ -304,6 +307,8 @@ function grnSel(
 export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   {
     name: "supervised",
+    label: "Fully supervised",
+    paperRows: { table4: ["plain"], table6: ["plain"] },
     description: "the segmentor on labeled data only, Dice loss (the paper's fully supervised)",
     reference: "Tables 2-6, Fully supervised",
     usesUnlabeled: false,
@@ -312,6 +317,9 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   },
   {
     name: "supervised-aug",
+    label: "Fully supervised (w. image augmentation)",
+    ablation: true,
+    paperRows: { table6: ["plain"] },
     description: "supervised with geometric + intensity image augmentation of the labeled stream",
     reference: "Table 6, Fully Supervised (w. image augmentation)",
     usesUnlabeled: false,
@@ -321,6 +329,9 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   },
   {
     name: "supervised-gan-aug",
+    label: "Fully supervised (w. GAN augmentation)",
+    ablation: true,
+    paperRows: { table6: ["plain"] },
     description:
       "a reconstruction GAN trained first, then the segmentor on originals + reconstructions",
     reference: "Table 6, Fully Supervised (w. GAN augmentation) [35]",
@@ -367,6 +378,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   },
   {
     name: "mt",
+    label: "MT",
     description: "mean teacher: MSE to an EMA teacher on noisy unlabeled images",
     reference: "Table 2, MT [25]",
     usesUnlabeled: true,
@@ -381,6 +393,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   },
   {
     name: "uamt",
+    label: "UAMT",
     description: "uncertainty-aware mean teacher (8 MC-dropout teacher passes, entropy mask)",
     reference: "Table 2, UAMT [26]",
     usesUnlabeled: true,
@@ -400,6 +413,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   },
   {
     name: "urpc",
+    label: "URPC",
     description: "uncertainty-rectified pyramid consistency on a pyramid UNet",
     reference: "Table 2, URPC [32]",
     usesUnlabeled: true,
@@ -414,6 +428,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   },
   {
     name: "sassnet",
+    label: "SASSNet",
     description: "shape-aware: signed-distance head (tanh) and a discriminator on it",
     reference: "Table 2, SASSNet [33] (2-D multi-class adaptation)",
     usesUnlabeled: true,
@@ -434,6 +449,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   },
   {
     name: "rdrop",
+    label: "R-Drop",
     description: "R-Drop: symmetric KL between two dropout passes of one model",
     reference: "Table 2, R-drop [34]",
     usesUnlabeled: true,
@@ -448,6 +464,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   },
   {
     name: "ict",
+    label: "ICT",
     description: "interpolation consistency with an EMA teacher (Beta(0.2, 0.2), halves)",
     reference: "Table 2, ICT [30]",
     usesUnlabeled: true,
@@ -469,6 +486,7 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   },
   {
     name: "dan",
+    label: "DAN",
     description: "deep adversarial network: discriminator on [softmax, image], labeled = real",
     reference: "Table 2, DAN [27]",
     usesUnlabeled: true,
@@ -492,27 +510,46 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
     "joint",
     "Tables 2-6, GRN-SEL (Algorithm 1)",
     "GRN-SEL: generator and segmentor with joint segmentation feedback (labeled data only)",
+    { label: "GRN-SEL", paperRows: { table4: ["plain", "sge"], table6: ["plain", "sge"] } },
   ),
   grnSel(
     "grn-sel-no-feedback",
     "none",
     "Table 6, GRN-SEL (w/o L_seg feedback)",
     "GRN-SEL ablation: no segmentation term in the generator loss",
+    {
+      label: "GRN-SEL (w/o L_seg feedback)",
+      ablation: true,
+      paperRows: { table6: ["plain"] },
+    },
   ),
   grnSel(
     "grn-sel-negated",
     "negated",
     "Table 6, GRN-SEL (w. -L_seg feedback)",
     "GRN-SEL ablation: negated segmentation term (adversarial augmentation)",
+    {
+      label: "GRN-SEL (w. -L_seg feedback)",
+      ablation: true,
+      paperRows: { table6: ["plain"] },
+    },
   ),
   grnSel(
     "grn-sel-frozen-s",
     "frozen-segmentor",
     "Table 6, GRN-SEL (Freeze S for back-propagating L_G)",
     "GRN-SEL ablation: S held fixed while L_G is back-propagated",
+    {
+      label: "GRN-SEL (freeze S for L_G)",
+      ablation: true,
+      paperRows: { table6: ["plain"] },
+    },
   ),
   {
     name: "grn-ssl",
+    label: "GRN-SSL",
+    proposed: true,
+    paperRows: { table4: ["plain", "sge"], table6: ["sge"] },
     description: "GRN-SSL: GRN with an unlabeled phase, ICT as L_customize (Algorithm 2)",
     reference: "Tables 2-6, GRN-SSL (Algorithm 2)",
     usesUnlabeled: true,
@@ -529,6 +566,8 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   },
   {
     name: "grn-ssl-mt",
+    label: "GRN-SSL (MT L_customize)",
+    proposed: true,
     description: "GRN-SSL with a mean-teacher L_customize (teacher S'∘G')",
     reference: "Section 4 (L_customize is replaceable)",
     usesUnlabeled: true,
@@ -543,6 +582,8 @@ export const BUILTIN_METHODS: readonly MethodDefinition[] = [
   },
   {
     name: "grn-ssl-urpc",
+    label: "GRN-SSL (URPC L_customize)",
+    proposed: true,
     description: "GRN-SSL with the URPC loss as L_customize (pyramid UNet segmentor)",
     reference: "Section 4 (rectified pyramid consistency as L_customize [32])",
     usesUnlabeled: true,

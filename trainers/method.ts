@@ -201,14 +201,49 @@ export interface MethodBuildContext {
   plan: TrainingPlan;
 }
 
+/** A prediction path of a trained method: `S(x)` (`"plain"`) or SGE `S(G(x))` (`"sge"`). */
+export type MethodVariant = "plain" | "sge";
+
+/**
+ * The rows a method has in the paper's tables with fixed rows, by prediction path: Table 4
+ * (the GRN variants across labeled fractions) and Table 6 (the ablation study). Tables 2 and
+ * 3 list every method of a grid but the ablations (see {@linkcode MethodDefinition.ablation}).
+ */
+export interface MethodPaperRows {
+  /** Prediction paths shown in Table 4, in row order (e.g. `["plain", "sge"]`). */
+  table4?: readonly MethodVariant[];
+  /** Prediction paths shown in Table 6, in row order. */
+  table6?: readonly MethodVariant[];
+}
+
 /** A training method: how to build its trainer(s) from shared options. */
 export interface MethodDefinition {
   /** Registry name (e.g. `"mt"`). */
   name: string;
+  /**
+   * Row label in tables and reports (the paper's row name, e.g. `"GRN-SEL (w/o L_seg
+   * feedback)"`); the SGE row appends `" (w SGE)"`.
+   * @default {the name}
+   */
+  label?: string;
   /** One line for help texts. */
   description: string;
   /** Where the method appears in the paper (e.g. `"Table 2, MT [25]"`). */
   reference: string;
+  /**
+   * Whether the method is one of the proposed GRN variants: the reports never take it as the
+   * best baseline, and bold it where it is significantly better than the best baseline.
+   * @default {false}
+   */
+  proposed?: boolean;
+  /**
+   * Whether the method belongs to the ablation study only (Table 6): the reports leave it out
+   * of Tables 2 and 3 and never take it as the best baseline.
+   * @default {false}
+   */
+  ablation?: boolean;
+  /** Its rows in Tables 4 and 6. @default {{}} (in neither) */
+  paperRows?: MethodPaperRows;
   /** Whether training draws unlabeled batches (the trainer runs in `"ssl"` mode). */
   usesUnlabeled: boolean;
   /** Whether the method has a generator (so SGE, `S(G(x))`, can be evaluated). */

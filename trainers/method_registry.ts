@@ -25,8 +25,17 @@ export function methodNames(): string[] {
 }
 
 /**
- * The definition registered under `name` (description, paper reference, whether it uses
- * unlabeled data or has a generator).
+ * Every registered definition, in the order of {@linkcode methodNames} (built-ins first, in the
+ * order of the paper's tables): the one table of methods from which the help texts and the
+ * reports' labels, Table 4 and Table 6 rows and ablation lists are derived.
+ */
+export function methodDefinitions(): MethodDefinition[] {
+  return [...registry.values()];
+}
+
+/**
+ * The definition registered under `name` (label, description, paper reference and rows,
+ * whether it is proposed or an ablation, uses unlabeled data or has a generator).
  * @throws {RangeError} For an unknown name (lists the valid names, suggests the nearest).
  */
 export function getMethodDefinition(name: string): MethodDefinition {
@@ -40,13 +49,15 @@ export function getMethodDefinition(name: string): MethodDefinition {
  *
  * @param definition See {@linkcode MethodDefinition}.
  * @param options `replace: true` to replace an existing registration. @default {{ replace: false }}
- * @throws {RangeError} When the name is empty or taken (without `replace`).
+ * @throws {RangeError} When the name is empty or taken (without `replace`), the label is
+ *   empty, or `paperRows` names a prediction path other than `"plain"` and `"sge"`.
  * @throws {TypeError} When `build` is not a function.
  *
  * @example A supervised baseline with cross-entropy only
  * ```ts ignore
  * registerMethod({
  *   name: "supervised-ce",
+ *   label: "Fully supervised (CE)", // its row in grn report's tables
  *   description: "segmentor alone, cross-entropy",
  *   reference: "user",
  *   usesUnlabeled: false,
@@ -76,6 +87,24 @@ export function registerMethod(
     throw new TypeError(
       `Cannot register method "${name}": build must be a function (got ${typeof definition.build})`,
     );
+  }
+  const { label, paperRows = {} } = definition;
+  if (label !== undefined && (typeof label !== "string" || label.trim() === "")) {
+    throw new RangeError(
+      `Cannot register method "${name}": label must be a non-empty string (got ${
+        JSON.stringify(label)
+      })`,
+    );
+  }
+  for (const [table, paths] of Object.entries(paperRows)) {
+    const bad = (paths ?? []).find((p: unknown) => p !== "plain" && p !== "sge");
+    if (!Array.isArray(paths) || bad !== undefined) {
+      throw new RangeError(
+        `Cannot register method "${name}": paperRows.${table} must list "plain" and/or "sge" (got ${
+          JSON.stringify(paths)
+        })`,
+      );
+    }
   }
   if (registry.has(name) && !options.replace) {
     throw new RangeError(

@@ -26,8 +26,9 @@ import {
   runBench,
 } from "../core/bench_run.ts";
 import { EVALUATION_PROTOCOLS, type EvaluationProtocol } from "../core/evaluate_run.ts";
-import { findingsToText } from "../core/report_findings.ts";
-import { tableToText, writeBenchReport } from "../core/report_write.ts";
+import { findingsToText } from "../core/report_findings_format.ts";
+import { tableToText } from "../core/report_format.ts";
+import { writeBenchReport } from "../core/report_write.ts";
 import { didYouMean } from "../_suggest.ts";
 import { wrapText } from "../_wrap.ts";
 

@@ -10,8 +10,9 @@ import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
 import { benchPreset } from "../core/bench_grid.ts";
 import { type BenchEngine, formatDuration, runBench } from "../core/bench_run.ts";
-import { findingsToText } from "../core/report_findings.ts";
-import { tableToText, writeBenchReport } from "../core/report_write.ts";
+import { findingsToText } from "../core/report_findings_format.ts";
+import { tableToText } from "../core/report_format.ts";
+import { writeBenchReport } from "../core/report_write.ts";
 import { wrapText } from "../_wrap.ts";
 
 /** The `demo` command. */

@@ -8,7 +8,8 @@
 import type { SliceDirection } from "../../data/slices_geometry.ts";
 import type { MethodOptions } from "../../trainers/method.ts";
 import type { EvaluationProtocol } from "./evaluate_run.ts";
-import { getMethodDefinition } from "../../trainers/method_registry.ts";
+import { BUILTIN_METHODS } from "../../trainers/builtin_methods.ts";
+import { getMethodDefinition, methodDefinitions } from "../../trainers/method_registry.ts";
 import type { RunNetworks } from "./run_config.ts";
 
 /** The phantom a bench generates when no dataset folder is given. */
@@ -88,17 +89,20 @@ export const DEFAULT_BENCH_EVALUATION: Readonly<BenchEvaluation> = Object.freeze
   validation: "table6",
 });
 
-/** The methods of the paper's Table 6 (its rows' methods; the ablations and their references). */
-export const TABLE6_METHODS: readonly string[] = Object.freeze([
-  "supervised",
-  "supervised-aug",
-  "supervised-gan-aug",
-  "grn-sel",
-  "grn-sel-no-feedback",
-  "grn-sel-negated",
-  "grn-sel-frozen-s",
-  "grn-ssl",
-]);
+/**
+ * The built-in methods of the paper's Table 6 (its rows' methods; the ablations and their
+ * references): those whose definition has `paperRows.table6`. A registered method with such
+ * rows is also scored on the validation split (see {@linkcode evaluatesValidation}).
+ */
+export const TABLE6_METHODS: readonly string[] = Object.freeze(
+  BUILTIN_METHODS.filter((d) => (d.paperRows?.table6?.length ?? 0) > 0).map((d) => d.name),
+);
+
+function inTable6(method: string): boolean {
+  return methodDefinitions().some((d) =>
+    d.name === method && (d.paperRows?.table6?.length ?? 0) > 0
+  );
+}
 
 /** A grid's evaluation settings: its own, or {@linkcode DEFAULT_BENCH_EVALUATION}. */
 export function benchEvaluation(s: Pick<BenchSettings, "evaluation">): BenchEvaluation {
@@ -107,7 +111,8 @@ export function benchEvaluation(s: Pick<BenchSettings, "evaluation">): BenchEval
 
 /**
  * Whether a cell is also scored on the validation split: every cell with `validation: "all"`;
- * with `"table6"` the cells of {@linkcode TABLE6_METHODS} at the grid's lowest fraction.
+ * with `"table6"` the cells of the methods with Table 6 rows (their definitions' `paperRows`,
+ * e.g. {@linkcode TABLE6_METHODS}) at the grid's lowest fraction.
  */
 export function evaluatesValidation(
   s: BenchSettings,
@@ -117,7 +122,7 @@ export function evaluatesValidation(
   if (validation === "all") return true;
   if (validation === "none") return false;
   const lowest = Math.min(...s.groups.flatMap((g) => g.fractions));
-  return cell.fraction === lowest && TABLE6_METHODS.includes(cell.method);
+  return cell.fraction === lowest && inTable6(cell.method);
 }
 
 /** A complete grid definition (what `bench.json` stores). */

@@ -7,22 +7,14 @@
 import { encodeBase64 } from "./_base64.ts";
 import { formatDuration } from "./bench_run.ts";
 import type { BenchResults, CellResult } from "./report_data.ts";
-import { type Finding, FINDINGS_CSS, findingsToHtml } from "./report_findings.ts";
+import type { Finding } from "./report_findings.ts";
+import { FINDINGS_CSS, findingsToHtml } from "./report_findings_format.ts";
+import { formatCell, formatP, isDifferenceTable } from "./report_format.ts";
+import { fractionLabel, methodLabel } from "./report_labels.ts";
 import type { RunOverlays } from "./report_montage.ts";
 import { barChart, escapeXml, lineChart, SERIES_COLORS } from "./report_svg.ts";
-import {
-  type BenchTable,
-  type Entry,
-  entryStat,
-  formatCell,
-  formatP,
-  fractionLabel,
-  isDifferenceTable,
-  methodLabel,
-  tableEntries,
-  unitNoun,
-  type Variant,
-} from "./report_tables.ts";
+import { type Entry, entryStat, unitNoun, type Variant } from "./report_statistics.ts";
+import { type BenchTable, tableEntries } from "./report_tables.ts";
 
 /** Everything the report shows. */
 export interface ReportInput {
@@ -118,7 +110,9 @@ function supervisedFull(entries: readonly Entry[]) {
   );
   if (!e) return null;
   const s = entryStat(e);
-  return s.mean === null ? null : { y: s.mean, label: "Fully supervised, 100%" };
+  return s.mean === null
+    ? null
+    : { y: s.mean, label: `${methodLabel("supervised", "plain")}, 100%` };
 }
 
 function figure6(input: ReportInput, colors: Map<string, string>): string {

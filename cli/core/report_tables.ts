@@ -4,78 +4,42 @@
  * supervised model at 100 %), Table 5 (effects of RAug, SGE and SSL as paired differences) and
  * Table 6 (ablations at the lowest fraction), as JSON-ready objects, Markdown and CSV rows.
  *
- * Statistics: a cell's scores per unit — per 2-D image (the paper's protocol) or per 3-D scan,
- * as the cells were evaluated — are averaged over its seeds (every cell of a grid uses the same
- * split, so the units are the same); a table cell is the mean over units with a 95 % Student-t
- * interval, in Dice percent; comparisons are paired two-sided t-tests on the per-unit scores of
- * two entries of the same protocol and split (units where either is undefined are left out).
+ * The statistics (entries, means with intervals, paired tests) are in `report_statistics.ts`,
+ * the Markdown, CSV and text forms in `report_format.ts`; the rows of Tables 4 and 6 and which
+ * methods are proposed or ablations come from the method definitions (`report_labels.ts`).
  * Tables 2-5 use the test split; Table 6 the validation split when its cells were scored there
  * (as the paper's Table 6), else the test split. Each table says its protocol.
  * @module
  */
-import { meanCI } from "../../metrics/mean_ci.ts";
-import { pairedTTest } from "../../metrics/paired_t_test.ts";
-import type { CellResult } from "./report_data.ts";
-
-/** A prediction path: `S(x)` (`plain`) or SGE `S(G(x))`. */
-export type Variant = "plain" | "sge";
-
-/** An evaluation unit: a 2-D image (slice) or a 3-D scan. */
-export type Unit = "image" | "scan";
-
-/** A split side scored. */
-export type Split = "test" | "validation";
-
-/** The seed-averaged per-unit scores of one method, variant, fraction, split and unit. */
-export interface Entry {
-  /** Method name. */
-  method: string;
-  /** Prediction path. */
-  variant: Variant;
-  /** Labeled fraction. */
-  fraction: number;
-  /** The evaluation unit of the rows. */
-  unit: Unit;
-  /** The split side scored. */
-  split: Split;
-  /**
-   * Slice directions: per image the image sets, per scan the directions of the prediction
-   * (two: averaged); empty when unknown.
-   */
-  directions: string[];
-  /** Seeds averaged. */
-  seeds: number[];
-  /** Unit ids (rows): scan ids, or image ids `<scan>/<direction>/<slice>`. */
-  scans: string[];
-  /** Scored labels (columns). */
-  classes: number[];
-  /** Dice per unit and class, averaged over seeds (`NaN` when undefined in every seed). */
-  classDice: number[][];
-  /** Per-unit mean Dice over the classes defined for that unit. */
-  overall: number[];
-  /** Mean overall Dice of each seed, in seed order. */
-  seedMeans: number[];
-}
-
-/** One table cell: a mean (or a difference) in Dice percent with its 95 % CI and a test. */
-export interface TableCell {
-  /** Mean or mean difference, Dice percent (`null`: no value). */
-  mean: number | null;
-  /** Lower bound of the 95 % CI (`null` with fewer than 2 units). */
-  lower: number | null;
-  /** Upper bound of the 95 % CI. */
-  upper: number | null;
-  /** Number of units (images or scans, the table's `protocol.unit`; pairs for a difference). */
-  n: number;
-  /** Two-sided p of the paired t-test against `reference` (`null`: no test). */
-  p: number | null;
-  /** Label of the row it was tested against (`null`: none). */
-  reference: string | null;
-  /** Emphasis by the table's criterion (see the table's notes). */
-  bold: boolean;
-  /** Whether this cell is the reference of its column. */
-  isReference?: boolean;
-}
+import {
+  ALPHA,
+  capitalize,
+  find,
+  methodOrder,
+  protocolOf,
+  rowKeys,
+  unitOf,
+  withTest,
+} from "./_report_table_parts.ts";
+import {
+  fractionLabel,
+  isAblation,
+  isProposed,
+  methodLabel,
+  paperTableRows,
+} from "./report_labels.ts";
+import {
+  compareEntries,
+  describeProtocol,
+  type Entry,
+  entryStat,
+  type ScoreColumn,
+  type TableCell,
+  type TableProtocol,
+  type Unit,
+  unitNoun,
+  type Variant,
+} from "./report_statistics.ts";
 
 /** One table row. */
 export interface TableRow {
@@ -109,346 +73,8 @@ export interface BenchTable {
   notes: string[];
 }
 
-/** Which protocol produced a table's numbers. */
-export interface TableProtocol {
-  /** The evaluation unit: every `n` counts these. */
-  unit: Unit;
-  /** The split side. */
-  split: Split;
-  /** Slice directions (see {@linkcode Entry.directions}). */
-  directions: string[];
-  /** One sentence: unit, directions, split, and what the statistics are over. */
-  text: string;
-}
-
-/** The protocol of entries of one unit and split, described in one sentence. */
-export function describeProtocol(
-  e: Pick<Entry, "unit" | "split" | "directions">,
-): TableProtocol {
-  const dirs = e.directions.length > 0 ? e.directions.join(" and ") : "";
-  const how = e.unit === "image"
-    ? `per image: Dice of each 2-D B-mode slice${
-      dirs ? ` (${dirs}${e.directions.length > 1 ? " slices as separate images" : ""})` : ""
-    }`
-    : `per scan: Dice of each 3-D volume${
-      e.directions.length > 1
-        ? ` (${dirs} predictions averaged)`
-        : dirs
-        ? ` (predicted from ${dirs} slices)`
-        : ""
-    }`;
-  return {
-    unit: e.unit,
-    split: e.split,
-    directions: [...e.directions],
-    text: `${how}, ${e.split} split; means with 95% Student-t intervals over ${e.unit}s, ` +
-      `paired t-tests pairing the same ${e.unit}s`,
-  };
-}
-
-/** `"test images"`, `"validation scans"`. */
-export function unitNoun(e: Pick<Entry, "unit" | "split">): string {
-  return `${e.split} ${e.unit}s`;
-}
-
-/** Display names of the built-in methods (the paper's row names). */
-export const METHOD_LABELS: Readonly<Record<string, string>> = Object.freeze({
-  "supervised": "Fully supervised",
-  "supervised-aug": "Fully supervised (w. image augmentation)",
-  "supervised-gan-aug": "Fully supervised (w. GAN augmentation)",
-  "mt": "MT",
-  "uamt": "UAMT",
-  "urpc": "URPC",
-  "sassnet": "SASSNet",
-  "rdrop": "R-Drop",
-  "ict": "ICT",
-  "dan": "DAN",
-  "grn-sel": "GRN-SEL",
-  "grn-sel-no-feedback": "GRN-SEL (w/o L_seg feedback)",
-  "grn-sel-negated": "GRN-SEL (w. -L_seg feedback)",
-  "grn-sel-frozen-s": "GRN-SEL (freeze S for L_G)",
-  "grn-ssl": "GRN-SSL",
-  "grn-ssl-mt": "GRN-SSL (MT L_customize)",
-  "grn-ssl-urpc": "GRN-SSL (URPC L_customize)",
-});
-
-/** Methods of the paper's ablation study (Table 6 only). */
-export const ABLATION_METHODS: readonly string[] = Object.freeze([
-  "supervised-aug",
-  "supervised-gan-aug",
-  "grn-sel-no-feedback",
-  "grn-sel-negated",
-  "grn-sel-frozen-s",
-]);
-
 /** Largest fraction shown in Table 2 (the paper's 5, 10 and 20 %). */
 export const LOW_FRACTION_MAX = 0.25;
-
-/** The row label of a method and prediction path, e.g. `"GRN-SEL (w SGE)"`. */
-export function methodLabel(method: string, variant: Variant): string {
-  const base = METHOD_LABELS[method] ?? method;
-  return variant === "sge" ? `${base} (w SGE)` : base;
-}
-
-/** Whether a method is one of the proposed GRN variants (name starting with `grn-`). */
-export function isProposed(method: string): boolean {
-  return method.startsWith("grn-");
-}
-
-/** A fraction as a column heading: `"5%"`, `"12.5%"`, `"100%"`. */
-export function fractionLabel(f: number): string {
-  return `${Number((f * 100).toFixed(2))}%`;
-}
-
-function nanMean(values: readonly number[]): number {
-  let s = 0;
-  let n = 0;
-  for (const v of values) {
-    if (!Number.isNaN(v)) {
-      s += v;
-      n++;
-    }
-  }
-  return n === 0 ? NaN : s / n;
-}
-
-/**
- * Groups the cells' scores by method, variant, fraction, split side and unit (test scores, and
- * validation scores of the cells that have them) and averages each unit's scores over the
- * seeds. Units are matched by id; a unit missing from some seed is averaged over the others.
- * Scores of different units or splits never share an entry.
- */
-export function buildEntries(cells: readonly CellResult[]): Entry[] {
-  type Scores = NonNullable<CellResult["scores"]["plain"]>;
-  interface Member {
-    seed: number;
-    scores: Scores;
-  }
-  const groups = new Map<
-    string,
-    Omit<Entry, "seeds" | "scans" | "classes" | "classDice" | "overall" | "seedMeans"> & {
-      members: Member[];
-    }
-  >();
-  for (const c of cells) {
-    const sides: [Split, CellResult["scores"], CellResult["metrics"] | undefined][] = [
-      ["test", c.scores, c.metrics],
-      ...(c.validation
-        ? [["validation", c.validation.scores, c.validation.metrics] as [
-          Split,
-          CellResult["scores"],
-          CellResult["metrics"],
-        ]]
-        : []),
-    ];
-    for (const [split, byVariant, metrics] of sides) {
-      for (const variant of ["plain", "sge"] as const) {
-        const scores = byVariant[variant];
-        if (!scores) continue;
-        const unit: Unit = scores.unit ?? "scan";
-        const key = `${c.cell.method}|${variant}|${c.cell.fraction}|${split}|${unit}`;
-        const g = groups.get(key) ?? {
-          method: c.cell.method,
-          variant,
-          fraction: c.cell.fraction,
-          unit,
-          split,
-          directions: [...(metrics?.protocol?.directions ?? [])],
-          members: [],
-        };
-        g.members.push({ seed: c.cell.seed, scores });
-        groups.set(key, g);
-      }
-    }
-  }
-  const entries: Entry[] = [];
-  for (const { members, ...g } of groups.values()) {
-    const sorted = [...members].sort((a, b) => a.seed - b.seed);
-    const classes = sorted[0]!.scores.classes;
-    const scans: string[] = [];
-    const seen = new Set<string>();
-    for (const m of sorted) {
-      for (const s of m.scores.scans) {
-        if (!seen.has(s)) {
-          seen.add(s);
-          scans.push(s);
-        }
-      }
-    }
-    const index = sorted.map((m) => new Map(m.scores.scans.map((s, i) => [s, i])));
-    const columns = sorted.map((m) => classes.map((label) => m.scores.classes.indexOf(label)));
-    const classDice = scans.map((scan) =>
-      classes.map((_, kk) => {
-        const values: number[] = [];
-        sorted.forEach((m, j) => {
-          const i = index[j]!.get(scan);
-          const k = columns[j]![kk]!;
-          if (i !== undefined && k >= 0) values.push(m.scores.dice[i]![k]!);
-        });
-        return nanMean(values);
-      })
-    );
-    const seedMeans = sorted.map((m) => nanMean(m.scores.dice.map(nanMean)));
-    entries.push({
-      ...g,
-      seeds: sorted.map((m) => m.seed),
-      scans,
-      classes,
-      classDice,
-      overall: classDice.map(nanMean),
-      seedMeans,
-    });
-  }
-  return entries;
-}
-
-/** Which score of an entry: the overall per-scan mean, or one class (by label). */
-export type ScoreColumn = "overall" | number;
-
-function valuesOf(e: Entry, column: ScoreColumn): number[] {
-  if (column === "overall") return e.overall;
-  const k = e.classes.indexOf(column);
-  return k < 0 ? e.scans.map(() => NaN) : e.classDice.map((r) => r[k]!);
-}
-
-/** Mean and 95 % t interval (percent) of an entry's column. */
-export function entryStat(e: Entry, column: ScoreColumn = "overall"): TableCell {
-  const values = valuesOf(e, column).filter((v) => !Number.isNaN(v));
-  const n = values.length;
-  if (n === 0) {
-    return { mean: null, lower: null, upper: null, n: 0, p: null, reference: null, bold: false };
-  }
-  if (n === 1) {
-    return {
-      mean: values[0]! * 100,
-      lower: null,
-      upper: null,
-      n,
-      p: null,
-      reference: null,
-      bold: false,
-    };
-  }
-  const ci = meanCI(values, { bounds: [0, 1] }); // Dice: the interval stays within [0, 1]
-  return {
-    mean: ci.mean * 100,
-    lower: ci.lower * 100,
-    upper: ci.upper * 100,
-    n,
-    p: null,
-    reference: null,
-    bold: false,
-  };
-}
-
-/** A paired comparison `a − b` of two entries on the units they share. */
-export interface PairedComparison {
-  /** Mean difference, Dice percent. */
-  difference: number;
-  /** 95 % CI of the mean difference. */
-  lower: number;
-  /** Upper bound. */
-  upper: number;
-  /** Two-sided p (`null` when undefined, e.g. identical scores). */
-  p: number | null;
-  /** Pairs used. */
-  n: number;
-}
-
-/**
- * Paired two-sided t-test of `a − b` over the units both entries scored (matched by unit id;
- * pairs where either score is undefined are left out). Entries must share their unit and split:
- * images are never paired with scans, nor test with validation units.
- *
- * @returns The comparison, or `null` with fewer than two pairs.
- * @throws {Error} When the entries differ in unit or split.
- */
-export function compareEntries(
-  a: Entry,
-  b: Entry,
-  column: ScoreColumn = "overall",
-): PairedComparison | null {
-  if (a.unit !== b.unit || a.split !== b.split) {
-    throw new Error(
-      `Cannot compare ${methodLabel(a.method, a.variant)} with ${
-        methodLabel(b.method, b.variant)
-      }: they were scored on different units (got ${unitNoun(a)} and ${unitNoun(b)})`,
-    );
-  }
-  const va = valuesOf(a, column);
-  const vb = valuesOf(b, column);
-  const x: number[] = [];
-  const y: number[] = [];
-  const index = new Map(b.scans.map((s, j) => [s, j]));
-  a.scans.forEach((scan, i) => {
-    const j = index.get(scan);
-    if (j === undefined) return;
-    const u = va[i]!;
-    const v = vb[j]!;
-    if (Number.isNaN(u) || Number.isNaN(v)) return;
-    x.push(u);
-    y.push(v);
-  });
-  if (x.length < 2) return null;
-  const t = pairedTTest(x, y);
-  return {
-    difference: t.meanDifference * 100,
-    lower: t.ci95.lower * 100,
-    upper: t.ci95.upper * 100,
-    p: Number.isNaN(t.p) ? null : t.p,
-    n: t.n,
-  };
-}
-
-/** The entry of a method, prediction path and fraction, if any. */
-export function findEntry(
-  entries: readonly Entry[],
-  method: string,
-  variant: Variant,
-  fraction: number,
-): Entry | undefined {
-  return find(entries, method, variant, fraction);
-}
-
-function find(entries: readonly Entry[], method: string, variant: Variant, fraction: number) {
-  return entries.find((e) =>
-    e.method === method && e.variant === variant && e.fraction === fraction
-  );
-}
-
-/** Rows (method, variant) in grid order: each method, then its SGE path when it has one. */
-function rowKeys(entries: readonly Entry[], methods: readonly string[]): [string, Variant][] {
-  const keys: [string, Variant][] = [];
-  for (const m of methods) {
-    if (entries.some((e) => e.method === m && e.variant === "plain")) keys.push([m, "plain"]);
-    if (entries.some((e) => e.method === m && e.variant === "sge")) keys.push([m, "sge"]);
-  }
-  return keys;
-}
-
-function withTest(cell: TableCell, cmp: PairedComparison | null, reference: string): TableCell {
-  return { ...cell, p: cmp?.p ?? null, reference };
-}
-
-const ALPHA = 0.05;
-
-/** The protocol of a table's (homogeneous) entries. */
-function protocolOf(entries: readonly Entry[]): TableProtocol | null {
-  const e = entries[0];
-  return e ? describeProtocol(e) : null;
-}
-
-/** `"image"` or `"scan"` for a table's text. */
-function unitOf(entries: readonly Entry[]): Unit {
-  return entries[0]?.unit ?? "scan";
-}
-
-/** Method order of the grid: first appearance in the entries (which follow the cells). */
-function methodOrder(entries: readonly Entry[], methods?: readonly string[]): string[] {
-  const order = [...(methods ?? [])];
-  for (const e of entries) if (!order.includes(e.method)) order.push(e.method);
-  return order;
-}
 
 /**
  * Picks, per column, the baseline (not a GRN variant, not an ablation, `S(x)`) with the
@@ -465,7 +91,7 @@ export function bestBaseline(
   let bestMean = -Infinity;
   for (const e of entries) {
     if (e.fraction !== fraction || e.variant !== "plain") continue;
-    if (isProposed(e.method) || ABLATION_METHODS.includes(e.method)) continue;
+    if (isProposed(e.method) || isAblation(e.method)) continue;
     const m = entryStat(e, column).mean;
     if (m !== null && m > bestMean) {
       bestMean = m;
@@ -480,7 +106,7 @@ export function bestBaseline(
  * {@linkcode LOW_FRACTION_MAX}; every fraction when the grid has none that low).
  */
 export function table2(entries: readonly Entry[], methods?: readonly string[]): BenchTable | null {
-  const main = entries.filter((e) => !ABLATION_METHODS.includes(e.method));
+  const main = entries.filter((e) => !isAblation(e.method));
   const all = [...new Set(main.map((e) => e.fraction))].sort((a, b) => a - b);
   const low = all.filter((f) => f <= LOW_FRACTION_MAX);
   const fractions = low.length > 0 ? low : all; // a grid without low fractions: all of them
@@ -530,7 +156,7 @@ export function table3(
   classNames: readonly { label: number; name: string }[],
   methods?: readonly string[],
 ): BenchTable | null {
-  const main = entries.filter((e) => !ABLATION_METHODS.includes(e.method));
+  const main = entries.filter((e) => !isAblation(e.method));
   const fractions = [...new Set(main.map((e) => e.fraction))].sort((a, b) => a - b);
   const fraction = fractions.find((f) => f <= LOW_FRACTION_MAX) ?? fractions[0];
   if (fraction === undefined) return null;
@@ -574,24 +200,12 @@ export function table3(
   };
 }
 
-function capitalize(s: string): string {
-  return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
-}
-
-const TABLE4_ROWS: readonly [string, Variant][] = [
-  ["supervised", "plain"],
-  ["grn-sel", "plain"],
-  ["grn-sel", "sge"],
-  ["grn-ssl", "plain"],
-  ["grn-ssl", "sge"],
-];
-
 /**
  * Table 4: the GRN variants and the supervised model across fractions (two or more), against
  * the supervised model at 100 %.
  */
 export function table4(entries: readonly Entry[]): BenchTable | null {
-  const present = TABLE4_ROWS.filter(([m, v]) =>
+  const present = paperTableRows("table4").filter(([m, v]) =>
     entries.some((e) => e.method === m && e.variant === v)
   );
   if (present.length === 0) return null;
@@ -604,7 +218,7 @@ export function table4(entries: readonly Entry[]): BenchTable | null {
   ].sort((a, b) => a - b);
   if (fractions.length < 2) return null; // one fraction: Table 2 has it all
   const ref = find(entries, "supervised", "plain", 1) ?? null;
-  const refLabel = `${METHOD_LABELS.supervised} at 100%`;
+  const refLabel = `${methodLabel("supervised", "plain")} at 100%`;
   const rows: TableRow[] = present.map(([m, v]) => ({
     label: methodLabel(m, v),
     method: m,
@@ -694,9 +308,8 @@ export function table5(entries: readonly Entry[]): BenchTable | null {
     columnKeys: fractions.filter((_, j) => keep[j]),
     rows: rows.map((r) => ({ ...r, cells: r.cells.filter((_, j) => keep[j]) })),
     notes: [
-      "RAug = GRN-SEL − Fully supervised; SGE w. SEL = GRN-SEL (w SGE) − GRN-SEL; " +
-      "SGE w. SSL = GRN-SSL (w SGE) − GRN-SSL; SSL w. no SGE = GRN-SSL − GRN-SEL; " +
-      "SSL w. SGE = GRN-SSL (w SGE) − GRN-SEL (w SGE).",
+      EFFECTS.map((eff) => `${eff.label} = ${methodLabel(...eff.a)} − ${methodLabel(...eff.b)}`)
+        .join("; ") + ".",
       `Mean of the per-${
         unitOf(entries)
       } differences with its 95% CI and the paired two-sided t-test p; ` +
@@ -705,18 +318,6 @@ export function table5(entries: readonly Entry[]): BenchTable | null {
   };
 }
 
-const TABLE6_ROWS: readonly [string, Variant][] = [
-  ["supervised", "plain"],
-  ["supervised-aug", "plain"],
-  ["supervised-gan-aug", "plain"],
-  ["grn-sel", "plain"],
-  ["grn-sel", "sge"],
-  ["grn-sel-no-feedback", "plain"],
-  ["grn-sel-negated", "plain"],
-  ["grn-sel-frozen-s", "plain"],
-  ["grn-ssl", "sge"],
-];
-
 /** Table 6: the ablation study at the lowest fraction, improvement over the supervised model. */
 export function table6(entries: readonly Entry[]): BenchTable | null {
   const fractions = [...new Set(entries.map((e) => e.fraction))].sort((a, b) => a - b);
@@ -724,7 +325,7 @@ export function table6(entries: readonly Entry[]): BenchTable | null {
   if (fraction === undefined) return null;
   const ref = find(entries, "supervised", "plain", fraction);
   if (!ref) return null;
-  const present = TABLE6_ROWS.filter(([m, v]) => find(entries, m, v, fraction));
+  const present = paperTableRows("table6").filter(([m, v]) => find(entries, m, v, fraction));
   if (present.length < 2) return null;
   const rows: TableRow[] = present.map(([m, v]) => {
     const e = find(entries, m, v, fraction)!;
@@ -745,7 +346,7 @@ export function table6(entries: readonly Entry[]): BenchTable | null {
         upper: cmp.upper,
         n: cmp.n,
         p: cmp.p,
-        reference: METHOD_LABELS.supervised!,
+        reference: methodLabel("supervised", "plain"),
         bold: cmp.p !== null && cmp.p < ALPHA,
       }
       : null;
@@ -800,7 +401,7 @@ export function tableEntries(entries: readonly Entry[]): {
   const otherUnit = entries.filter((e) => e.split === "test" && e.unit !== unit);
   const validation = entries.filter((e) => e.split === "validation" && e.unit === unit);
   const lowest = Math.min(...main.map((e) => e.fraction));
-  const rows = TABLE6_ROWS.filter(([m, v]) => find(validation, m, v, lowest));
+  const rows = paperTableRows("table6").filter(([m, v]) => find(validation, m, v, lowest));
   const ref = find(validation, "supervised", "plain", lowest);
   const useValidation = ref !== undefined && ref.scans.length >= 2 && rows.length >= 2;
   return { main, table6: useValidation ? validation : main, otherUnit };
@@ -823,88 +424,4 @@ export function buildTables(
     table5(main),
     table6(t6),
   ].filter((t): t is BenchTable => t !== null);
-}
-
-/** `"68.90"`; `"–"` for none. */
-function num(v: number | null, signed = false): string {
-  if (v === null || !Number.isFinite(v)) return "–";
-  const s = v.toFixed(2);
-  return signed && v >= 0 ? `+${s}` : s;
-}
-
-/** `"p=0.034"`, `"p<0.001"`. */
-export function formatP(p: number | null): string {
-  if (p === null) return "";
-  return p < 0.001 ? "p<0.001" : `p=${p.toFixed(3)}`;
-}
-
-/** A cell as text: `"68.90 (68.62, 69.18)"` (signed for differences). */
-export function formatCell(c: TableCell | null, signed = false): string {
-  if (c === null || c.mean === null) return "–";
-  const ci = c.lower === null ? "" : ` (${num(c.lower, signed)}, ${num(c.upper, signed)})`;
-  return `${num(c.mean, signed)}${ci}`;
-}
-
-/** Whether a table's cells are differences (printed with a sign). */
-export function isDifferenceTable(t: BenchTable, column: number): boolean {
-  return t.id === "table5" || (t.id === "table6" && column === 1);
-}
-
-/** A table as Markdown: values with CIs, p-values, bold by the table's criterion, notes. */
-export function tableToMarkdown(t: BenchTable): string {
-  const esc = (s: string) => s.replaceAll("|", "\\|");
-  const lines = [
-    `### ${t.title}`,
-    "",
-    ...(t.protocol ? [`Protocol: ${t.protocol.text}; n counts ${t.protocol.unit}s.`, ""] : []),
-    `| ${["Method", ...t.columns].map(esc).join(" | ")} |`,
-    `| ${["---", ...t.columns.map(() => "---")].join(" | ")} |`,
-  ];
-  for (const r of t.rows) {
-    const cells = r.cells.map((c, j) => {
-      if (c === null) return "–";
-      let text = formatCell(c, isDifferenceTable(t, j));
-      if (c.bold) text = `**${text}**`;
-      if (c.isReference) text += " (ref.)";
-      else if (c.p !== null) text += ` ${formatP(c.p)}`;
-      return text;
-    });
-    lines.push(`| ${[esc(r.label), ...cells].join(" | ")} |`);
-  }
-  lines.push("");
-  for (const n of t.notes) lines.push(`- ${n}`);
-  return lines.join("\n") + "\n";
-}
-
-/** One CSV row per table cell (long format), with the split and unit behind each number. */
-export function tablesToCsvRows(
-  tables: readonly BenchTable[],
-): Record<string, string | number | boolean | null>[] {
-  const rows: Record<string, string | number | boolean | null>[] = [];
-  for (const t of tables) {
-    for (const r of t.rows) {
-      r.cells.forEach((c, j) => {
-        if (c === null) return;
-        rows.push({
-          table: t.id,
-          row: r.label,
-          method: r.method,
-          variant: r.variant,
-          column: t.columns[j]!,
-          key: t.columnKeys[j]!,
-          unit: t.unit,
-          split: t.protocol?.split ?? null,
-          sample_unit: t.protocol?.unit ?? null,
-          mean: c.mean,
-          lower: c.lower,
-          upper: c.upper,
-          n: c.n,
-          p: c.p,
-          reference: c.isReference ? "(reference)" : c.reference,
-          bold: c.bold,
-        });
-      });
-    }
-  }
-  return rows;
 }

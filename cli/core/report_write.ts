@@ -15,22 +15,14 @@ import {
   CLAIMS,
   countVerdicts,
   type Finding,
-  findingsToMarkdown,
   VERDICT_RULES,
 } from "./report_findings.ts";
+import { findingsToMarkdown } from "./report_findings_format.ts";
 import { renderReportHtml, type ReportInput, statisticsText } from "./report_html.ts";
 import { renderRunOverlays } from "./report_montage.ts";
-import {
-  type BenchTable,
-  buildEntries,
-  buildTables,
-  entryStat,
-  formatCell,
-  formatP,
-  isDifferenceTable,
-  tablesToCsvRows,
-  tableToMarkdown,
-} from "./report_tables.ts";
+import { tablesToCsvRows, tableToMarkdown } from "./report_format.ts";
+import { buildEntries, entryStat } from "./report_statistics.ts";
+import { type BenchTable, buildTables } from "./report_tables.ts";
 
 /** Options of {@linkcode writeBenchReport}. */
 export interface WriteReportOptions extends BenchEngine {
@@ -206,23 +198,4 @@ export async function writeBenchReport(
     missing: results.missing.map((m) => m.cell.name),
     files,
   };
-}
-
-/** A table as aligned plain text for the terminal (values with CIs and p-values). */
-export function tableToText(t: BenchTable): string {
-  const rows = [["Method", ...t.columns]];
-  for (const r of t.rows) {
-    rows.push([
-      r.label,
-      ...r.cells.map((c, j) => {
-        if (c === null) return "–";
-        const text = formatCell(c, isDifferenceTable(t, j));
-        return c.isReference ? `${text} ref.` : c.p !== null ? `${text} ${formatP(c.p)}` : text;
-      }),
-    ]);
-  }
-  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => [...r[j]!].length)));
-  const line = (r: string[]) =>
-    r.map((c, j) => c + " ".repeat(widths[j]! - [...c].length)).join("  ");
-  return [t.title, "", ...rows.map(line)].join("\n");
 }

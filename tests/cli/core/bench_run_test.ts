@@ -12,7 +12,7 @@ import {
 } from "../../../cli/core/bench_run.ts";
 import { RUN_FILES } from "../../../cli/core/run_config.ts";
 import { loadBenchResults } from "../../../cli/core/report_data.ts";
-import { buildEntries, entryStat } from "../../../cli/core/report_tables.ts";
+import { buildEntries, entryStat } from "../../../cli/core/report_statistics.ts";
 import { writeBenchReport } from "../../../cli/core/report_write.ts";
 import { assertWellFormed } from "./_xml.ts";
 

@@ -3,12 +3,14 @@ import {
   buildFindings,
   countVerdicts,
   type Finding,
+  verdictOf,
+} from "../../../cli/core/report_findings.ts";
+import {
   findingsToHtml,
   findingsToMarkdown,
   findingsToText,
-  verdictOf,
-} from "../../../cli/core/report_findings.ts";
-import type { Entry, Split, Unit, Variant } from "../../../cli/core/report_tables.ts";
+} from "../../../cli/core/report_findings_format.ts";
+import type { Entry, Split, Unit, Variant } from "../../../cli/core/report_statistics.ts";
 import { pairedTTest } from "../../../metrics/paired_t_test.ts";
 import { assertWellFormed } from "./_xml.ts";
 

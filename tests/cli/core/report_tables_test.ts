@@ -1,20 +1,14 @@
 import assert from "node:assert/strict";
 import type { CellResult, ScanScores } from "../../../cli/core/report_data.ts";
 import { parseCsv, parseScanScores } from "../../../cli/core/report_data.ts";
+import { formatCell, tablesToCsvRows, tableToMarkdown } from "../../../cli/core/report_format.ts";
 import {
   buildEntries,
-  buildTables,
   compareEntries,
   type Entry,
   entryStat,
-  formatCell,
-  table2,
-  table4,
-  table5,
-  table6,
-  tablesToCsvRows,
-  tableToMarkdown,
-} from "../../../cli/core/report_tables.ts";
+} from "../../../cli/core/report_statistics.ts";
+import { buildTables, table2, table4, table5, table6 } from "../../../cli/core/report_tables.ts";
 import { meanCI } from "../../../metrics/mean_ci.ts";
 import { pairedTTest } from "../../../metrics/paired_t_test.ts";
 
