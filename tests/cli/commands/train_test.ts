@@ -294,3 +294,41 @@ Deno.test("grn train: a second writer into the same --out exits 1 naming the loc
   assert.match(r.stderr, /grn train: took over the stale lock .*\.grn-lock/);
   assert.equal(await Deno.stat(`${out}/.grn-lock`).then(() => true, () => false), false);
 });
+
+Deno.test("grn train: --allow-external-links reaches config.json; --resume on changed data exits 1 naming the file unless --allow-changed-data", async () => {
+  const ds = `${dir}/changing-ds`;
+  await writeTinyDataset(ds, 3);
+  await writeTinyDataset(`${dir}/changing-other`, 4);
+  const out = `${dir}/changing`;
+  const args = ["train", "-d", ds, "-m", "supervised", "-o", out, ...TINY_TRAIN_ARGS];
+  const r = await runMain([...args, "--allow-external-links"]);
+  assert.equal(r.code, 0, r.stderr);
+  const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+  assert.equal(config.dataset.allowExternalLinks, true);
+  assert.ok((await Deno.stat(`${out}/dataset.fingerprint.json`)).isFile);
+  const label = "labelsTr/p03_s00.nii.gz";
+  await Deno.copyFile(`${dir}/changing-other/${label}`, `${ds}/${label}`);
+  const refused = await runMain(["train", "-o", out, "--resume", "--epochs", "2", "--quiet"]);
+  assert.equal(refused.code, 1, refused.stderr);
+  const lines = errorLines(refused.stderr);
+  assert.match(lines.at(-2)!, new RegExp(`^grn train: dataset changed: ${label}: content changed`));
+  assert.match(
+    lines.at(-1)!,
+    new RegExp(
+      `^grn train: Cannot resume ${out}: the dataset ${ds} changed since the run recorded its ` +
+        "fingerprint \\(got 1 change: .*\\); pass --allow-changed-data to use it anyway$",
+    ),
+  );
+  const allowed = await runMain([
+    "train",
+    "-o",
+    out,
+    "--resume",
+    "--epochs",
+    "2",
+    "--quiet",
+    "--allow-changed-data",
+  ]);
+  assert.equal(allowed.code, 0, allowed.stderr);
+  assert.equal(JSON.parse(await Deno.readTextFile(`${out}/history.json`)).length, 2);
+});
