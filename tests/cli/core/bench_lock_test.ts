@@ -132,3 +132,25 @@ Deno.test("planBench() refuses a non-empty folder without bench.json, but not an
   const manifest = await planBench({ out: started, settings: oneCell() });
   assert.equal(manifest.cells.length, 1);
 });
+
+Deno.test("runBench(): a cell records its data's fingerprint and is not evaluated once the data changed under it", async () => {
+  const bench = join(root, "fingerprint");
+  const cell = { name: "supervised_f0.5_s0" };
+  const dir = cellDir(bench, cell);
+  const first = await runBench({ out: bench, settings: oneCell(), backend: "wasm", cell: 0 });
+  assert.deepEqual(first.outcomes.map((o) => o.outcome), ["ran"]);
+  const recorded = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.fingerprint)));
+  assert.equal(Object.keys(recorded.scans).length, 5, "every scan of the cell's split");
+  // The cell's scores are lost and one of its files changes: evaluation must not go ahead.
+  await Deno.remove(join(dir, RUN_FILES.metrics));
+  const image = join(bench, "dataset", recorded.scans.p00_s00.image);
+  const bytes = await Deno.readFile(image);
+  await Deno.writeFile(image, bytes.subarray(0, bytes.length - 1));
+  const second = await runBench({ out: bench, settings: oneCell(), backend: "wasm", cell: 0 });
+  assert.deepEqual(second.outcomes.map((o) => o.outcome), ["failed"]);
+  assert.match(
+    second.outcomes[0]!.error!,
+    /Cannot evaluate .*: the dataset .* changed since the run recorded its fingerprint \(got 1 change: imagesTr\/p00_s00_0000\.nii\.gz: content changed/,
+  );
+  assert.equal(await cellStatus(bench, cell), "trained");
+});
