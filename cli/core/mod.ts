@@ -38,5 +38,6 @@ export * from "./report_tables.ts";
 export * from "./report_write.ts";
 export * from "./run_config.ts";
 export * from "./run_folder.ts";
+export * from "./run_fingerprint.ts";
 export * from "./train_run.ts";
 export * from "./version.ts";
