@@ -54,7 +54,7 @@ import { dicePerClass } from "../metrics/dice.ts";
 import { dicePerSlice } from "../metrics/dice_per_slice.ts";
 import { UNet } from "../networks/unet.ts";
 import { GRN } from "../trainers/grn.ts";
-import type { EpochRecord, ProgressEvent } from "../trainers/fit.ts";
+import { type EpochRecord, fit, type ProgressEvent } from "../trainers/fit.ts";
 
 /** Numeric phantom knobs settable from the command line: flag name -> option key. */
 const KNOBS = {
@@ -268,10 +268,13 @@ const progress = (e: ProgressEvent) => {
     );
   }
 };
-const result = await trainer.fit(
-  { labeled, validation },
-  { batchSize, maxEpochs, iterationsPerEpoch, patience, progress },
-);
+const result = await fit(trainer, { labeled, validation }, {
+  batchSize,
+  maxEpochs,
+  iterationsPerEpoch,
+  patience,
+  progress,
+});
 const trainingSeconds = seconds(t0);
 const best = result.history[result.bestEpoch - 1]!;
 log(

@@ -29,5 +29,9 @@ const records = scans.map((s) => grn.phantomToScanRecord(s));
 const slices = grn.extractSlices(records, { inputSize: [128, 64], every: 4 });
 const labeled = new grn.BatchStream(slices, { seed: 1, name: "labeled" });
 const unlabeled = new grn.BatchStream(slices.withoutLabels(), { seed: 1, name: "unlabeled" });
-await trainer.fit({ labeled, unlabeled }, { batchSize: 2, maxEpochs: 1, iterationsPerEpoch: 4 });
+await grn.fit(trainer, { labeled, unlabeled }, {
+  batchSize: 2,
+  maxEpochs: 1,
+  iterationsPerEpoch: 4,
+});
 trainer.dispose();

@@ -4,7 +4,7 @@ import { stopGradient } from "../engine/stop_gradient.ts";
 import type { Generator } from "../networks/generator.ts";
 import type { Module } from "../networks/module.ts";
 import type { Segmentor } from "../networks/segmentor.ts";
-import { emaDecay } from "../trainers/schedules.ts";
+import { emaDecay } from "../engine/schedules.ts";
 import { withoutTape } from "./_without_tape.ts";
 import type { ConsistencyHost, OptimizerStepEvent, PredictionPath } from "./consistency_loss.ts";
 

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { sigmoidRampup } from "../trainers/schedules.ts";
+import { sigmoidRampup } from "../engine/schedules.ts";
 import { addClippedNoise, checkNoise } from "./_teacher_noise.ts";
 import type {
   ConsistencyContext,

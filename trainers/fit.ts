@@ -4,7 +4,7 @@ import { writeFileAtomic } from "../engine/atomic_write.ts";
 import { readCheckpoint } from "../engine/checkpoint.ts";
 import { diceLoss } from "../losses/dice_loss.ts";
 import type { BatchSource } from "./batch_source.ts";
-import type { GRN, StepLosses } from "./grn.ts";
+import type { InferencePath, StepReport, Trainable } from "./trainable.ts";
 import { withTrainingPosition } from "./training_guards.ts";
 
 /** The data a training run draws from. */
@@ -76,7 +76,7 @@ export interface EpochRecord {
    * `best.ckpt`; `"sge"`: `S(G(x))`, `best_sge.ckpt`), as of the last epoch run; without
    * validation the last epoch is selected.
    */
-  selected?: ("segmentor" | "sge")[];
+  selected?: InferencePath[];
 }
 
 /** Options of {@linkcode fit}. */
@@ -115,7 +115,7 @@ export interface FitOptions {
    * a generator). Both bests are kept and reported either way.
    * @default {"segmentor"}
    */
-  selectOn?: "segmentor" | "sge";
+  selectOn?: InferencePath;
   /** At the end, load the weights of the best validation epoch of `selectOn`. @default {true} */
   restoreBest?: boolean;
   /**
@@ -231,7 +231,7 @@ function formatLosses(losses: Record<string, number>): string {
  * @param options `sge` to evaluate `S(G(x))`; `batchSize` of the passes.
  */
 export function evaluateDice(
-  trainer: GRN,
+  trainer: Pick<Trainable, "predict" | "segmentor">,
   source: BatchSource,
   options: { sge?: boolean; batchSize?: number } = {},
 ): ValidationResult {
@@ -280,31 +280,30 @@ export function evaluateDice(
   return { diceLoss: n > 0 ? lossSum / n : NaN, meanDice: classes > 0 ? diceSum / classes : NaN };
 }
 
-/** Reads the `S/` and `G/` tensors of a checkpoint (a stored best epoch) for resume. */
-async function readSnapshot(trainer: GRN, path: string): Promise<Map<string, tf.Tensor> | null> {
+/** Reads the model state (see `Trainable.modelState`) of a stored best epoch, for resume. */
+async function readSnapshot(
+  trainer: Trainable,
+  path: string,
+): Promise<Map<string, tf.Tensor> | null> {
   if (!await Deno.stat(path).then(() => true, () => false)) return null;
   const ckpt = await readCheckpoint(path);
   const out = new Map<string, tf.Tensor>();
-  for (const name of trainer.namedState().keys()) {
+  for (const name of trainer.modelState().keys()) {
     const stored = ckpt.tensors.get(name);
-    if (stored && (name.startsWith("S/") || name.startsWith("G/"))) {
-      out.set(name, tf.keep(tf.tensor(stored.data, stored.shape, stored.dtype)));
-    }
+    if (stored) out.set(name, tf.keep(tf.tensor(stored.data, stored.shape, stored.dtype)));
   }
   return out;
 }
 
-/** Copies of the variables that define a model (segmentor and generator) for best-epoch restore. */
-function snapshot(trainer: GRN): Map<string, tf.Tensor> {
+/** Copies of the variables that define the trainer's model, for best-epoch restore. */
+function snapshot(trainer: Trainable): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
-  for (const [name, v] of trainer.namedState()) {
-    if (name.startsWith("S/") || name.startsWith("G/")) out.set(name, tf.keep(v.clone()));
-  }
+  for (const [name, v] of trainer.modelState()) out.set(name, tf.keep(v.clone()));
   return out;
 }
 
-function restoreSnapshot(trainer: GRN, snap: Map<string, tf.Tensor>): void {
-  const state = trainer.namedState();
+function restoreSnapshot(trainer: Trainable, snap: Map<string, tf.Tensor>): void {
+  const state = trainer.modelState();
   for (const [name, value] of snap) state.get(name)?.assign(value);
 }
 
@@ -313,12 +312,16 @@ function disposeSnapshot(snap: Map<string, tf.Tensor> | null): void {
 }
 
 /**
- * Trains a {@linkcode GRN} trainer for epochs of iterations, with validation after each epoch,
- * model selection by the lowest validation Dice loss per inference path (`S(x)` →
- * `best.ckpt`; with a generator also `S(G(x))` → `best_sge.ckpt`), early stopping once neither
- * path has improved for `patience` epochs, selection and early stopping only from
- * `selectFromEpoch` on, atomic checkpoints, exact resume, a JSON history and progress on
- * stderr.
+ * Trains a trainer (any {@linkcode Trainable}, e.g. `GRN`) for epochs of iterations, with
+ * validation after each epoch, model selection by the lowest validation Dice loss per
+ * inference path (`S(x)` → `best.ckpt`; with a generator also `S(G(x))` → `best_sge.ckpt`),
+ * early stopping once neither path has improved for `patience` epochs, selection and early
+ * stopping only from `selectFromEpoch` on, atomic checkpoints, exact resume, a JSON history
+ * and progress on stderr. Best epochs are kept in memory as copies of
+ * `trainer.modelState()`.
+ *
+ * `fit` is the only entry point of the training loop (the trainer has no `fit` method, so
+ * that the loop and the trainers do not import each other): `await fit(trainer, data, opts)`.
  *
  * Resume is exact: a run interrupted after any checkpoint and resumed gives the same weights
  * as an uninterrupted run with the same seed (the trainer's RNG, optimizer moments, the batch
@@ -331,7 +334,7 @@ function disposeSnapshot(snap: Map<string, tf.Tensor> | null): void {
  * @throws {RangeError} On bad options, or SSL training without an unlabeled source.
  */
 export async function fit(
-  trainer: GRN,
+  trainer: Trainable,
   data: FitData,
   options: FitOptions = {},
 ): Promise<FitResult> {
@@ -364,13 +367,14 @@ export async function fit(
       "Cannot train GRN-SSL: an unlabeled source with at least one item is required (got none)",
     );
   }
-  if (selectOn === "sge" && !trainer.generator) {
+  const hasSge = trainer.inferencePaths.includes("sge");
+  if (selectOn === "sge" && !hasSge) {
     throw new RangeError(
       'Cannot select on SGE: the trainer has no generator (got selectOn: "sge")',
     );
   }
-  const sgeSelection = options.sgeSelection ?? trainer.generator !== null;
-  if (sgeSelection && !trainer.generator) {
+  const sgeSelection = options.sgeSelection ?? hasSge;
+  if (sgeSelection && !hasSge) {
     throw new RangeError(
       "Cannot select on SGE: the trainer has no generator (got sgeSelection: true)",
     );
@@ -517,7 +521,7 @@ export async function fit(
         const t0 = performance.now();
         const labeled = data.labeled.next(batchSize);
         const unlabeled = trainer.mode === "ssl" ? data.unlabeled!.next(batchSize) : null;
-        let losses: StepLosses;
+        let losses: StepReport;
         try {
           losses = trainer.step(
             { images: labeled.images, labels: labeled.labels! },
@@ -596,7 +600,7 @@ export async function fit(
         }
       }
       for (const r of state.history) {
-        const selected: ("segmentor" | "sge")[] = [];
+        const selected: InferencePath[] = [];
         if (r.epoch === state.bestEpoch) selected.push("segmentor");
         if (sgeSelection && r.epoch === state.bestSgeEpoch) selected.push("sge");
         if (selected.length > 0) r.selected = selected;

@@ -18,7 +18,7 @@ import type { Discriminator } from "../networks/discriminator.ts";
 import type { Generator } from "../networks/generator.ts";
 import type { Module } from "../networks/module.ts";
 import { isMultiScaleSegmentor, type Segmentor } from "../networks/segmentor.ts";
-import { fit, type FitData, type FitOptions, type FitResult } from "./fit.ts";
+import type { InferencePath, LabeledBatch, Trainable, UnlabeledBatch } from "./trainable.ts";
 import { checkBatchValues, checkStepLosses } from "./training_guards.ts";
 
 /** GRN-SEL (Algorithm 1, labeled data only) or GRN-SSL (Algorithm 2, labeled + unlabeled). */
@@ -127,19 +127,7 @@ export interface GRNOptions {
   seed?: number;
 }
 
-/** A labeled batch. */
-export interface LabeledBatch {
-  /** Images `[batch, height, width, channels]` in `[-1, 1]`. */
-  images: tf.Tensor4D;
-  /** Class indices `[batch, height, width]` (int32). */
-  labels: tf.Tensor3D;
-}
-
-/** An unlabeled batch. */
-export interface UnlabeledBatch {
-  /** Images `[batch, height, width, channels]` in `[-1, 1]`. */
-  images: tf.Tensor4D;
-}
+export type { LabeledBatch, UnlabeledBatch } from "./trainable.ts";
 
 /** Loss values of one training iteration (absent terms are omitted). */
 export interface StepLosses {
@@ -227,6 +215,9 @@ function scalarValue(t: tf.Tensor): number {
  *
  * Segmentation-guided enhancement (SGE) is {@linkcode GRN.predict} with `sge: true`: `S(G(x))`.
  *
+ * `GRN` is a `Trainable`: `fit(trainer, data, options)` runs it for epochs with validation,
+ * model selection, early stopping and checkpoints.
+ *
  * @example Train GRN-SSL on one batch
  * ```ts ignore
  * const grn = new GRN({ segmentor, generator, discriminator, mode: "ssl" });
@@ -234,7 +225,7 @@ function scalarValue(t: tf.Tensor): number {
  * const logits = grn.predict(images, { sge: true });
  * ```
  */
-export class GRN {
+export class GRN implements Trainable {
   /** The segmentor S. */
   readonly segmentor: Segmentor;
   /** The generator G, or `null`. */
@@ -406,6 +397,11 @@ export class GRN {
   get segmentorUpdatesPerIteration(): number {
     if (!this.#trainS) return 0;
     return this.mode === "ssl" && !this.#combined ? 2 : 1;
+  }
+
+  /** The paths the trainer can be selected on: `S(x)`, and `S(G(x))` with a generator. */
+  get inferencePaths(): readonly InferencePath[] {
+    return this.generator ? ["segmentor", "sge"] : ["segmentor"];
   }
 
   /** The trainer's generator (its state is saved in checkpoints). */
@@ -789,15 +785,6 @@ export class GRN {
   }
 
   /**
-   * Trains for epochs with validation, model selection, early stopping, checkpoints and resume;
-   * see {@linkcode fit} for the options.
-   */
-  fit(data: FitData, options: FitOptions = {}): Promise<FitResult> {
-    this.#check();
-    return fit(this, data, options);
-  }
-
-  /**
    * Segments images: `S(x)`, or with segmentation-guided enhancement (SGE) `S(G(x))`.
    *
    * @param images `[batch, height, width, channels]` in `[-1, 1]`.
@@ -860,6 +847,20 @@ export class GRN {
     const map = new Map<string, tf.Variable>();
     for (const [prefix, m] of this.#modules()) {
       m.variables.forEach((v, i) => map.set(`${prefix}/${m.variableNames[i]}`, v));
+    }
+    return map;
+  }
+
+  /**
+   * The variables of the trained model by checkpoint name: the weights and batch-norm state of
+   * S (`S/...`) and G (`G/...`), without optimizer moments, D or a plug-in's state. Both
+   * inference paths use this set, so a restored best epoch keeps S and G of one epoch.
+   */
+  modelState(): Map<string, tf.Variable> {
+    const map = new Map<string, tf.Variable>();
+    for (const key of ["S", "G"] as const) {
+      const module = this.#parts.get(key)?.module;
+      module?.variables.forEach((v, i) => map.set(`${key}/${module.variableNames[i]}`, v));
     }
     return map;
   }

@@ -12,4 +12,5 @@ export * from "./grn.ts";
 export * from "./method.ts";
 export * from "./method_registry.ts";
 export * from "./schedules.ts";
+export * from "./trainable.ts";
 export * from "./training_guards.ts";

@@ -5,7 +5,7 @@ import { initEngine } from "../../engine/init_engine.ts";
 import { PatchGANDiscriminator } from "../../networks/patchgan_discriminator.ts";
 import { ResUNetGenerator } from "../../networks/resunet_generator.ts";
 import { UNet } from "../../networks/unet.ts";
-import type { ProgressEvent } from "../../trainers/fit.ts";
+import { fit, type ProgressEvent } from "../../trainers/fit.ts";
 import { GRN, type GRNOptions } from "../../trainers/grn.ts";
 import { learningRateFactor } from "../../trainers/schedules.ts";
 import { toyBands, ToySource } from "../_toy_data.ts";
@@ -41,7 +41,7 @@ Deno.test("fit() trains epochs, validates, writes checkpoints and history", asyn
   const dir = await Deno.makeTempDir();
   const grn = trainer();
   const events: ProgressEvent[] = [];
-  const result = await grn.fit(sources(), {
+  const result = await fit(grn, sources(), {
     batchSize: 2,
     maxEpochs: 3,
     iterationsPerEpoch: 3,
@@ -73,7 +73,7 @@ Deno.test("fit() trains epochs, validates, writes checkpoints and history", asyn
 Deno.test("fit() stops early after `patience` epochs without improvement", async () => {
   // A learning rate so small that float32 weights never change: validation cannot improve.
   const grn = trainer({ adam: { learningRate: 1e-30 } });
-  const result = await grn.fit(sources(), {
+  const result = await fit(grn, sources(), {
     batchSize: 2,
     maxEpochs: 10,
     iterationsPerEpoch: 1,
@@ -95,13 +95,13 @@ Deno.test("fit() resumes an interrupted run exactly (mid-epoch checkpoint)", asy
     restoreBest: false,
   };
   const straight = trainer();
-  await straight.fit(sources(), options);
+  await fit(straight, sources(), options);
 
   const dir = await Deno.makeTempDir();
   const interrupted = trainer();
   await assert.rejects(
     () =>
-      interrupted.fit(sources(), {
+      fit(interrupted, sources(), {
         ...options,
         checkpointDir: dir,
         checkpointEvery: 1,
@@ -113,7 +113,7 @@ Deno.test("fit() resumes an interrupted run exactly (mid-epoch checkpoint)", asy
   );
   interrupted.dispose();
   const resumed = trainer({}, 42); // different initial weights: all state must come from disk
-  const result = await resumed.fit(sources(), { ...options, checkpointDir: dir, resume: true });
+  const result = await fit(resumed, sources(), { ...options, checkpointDir: dir, resume: true });
   assert.equal(result.resumed, true);
   assert.equal(result.history.length, 2);
   const a = stateOf(straight), b = stateOf(resumed);
@@ -127,12 +127,12 @@ Deno.test("fit() resumes an interrupted run exactly (mid-epoch checkpoint)", asy
 Deno.test("fit() rejects bad options with clear messages", async () => {
   const grn = trainer();
   await assert.rejects(
-    () => grn.fit(sources(), { batchSize: 0 }),
+    () => fit(grn, sources(), { batchSize: 0 }),
     /batchSize must be a positive integer \(got 0\)/,
   );
   const { labeled } = sources();
   await assert.rejects(
-    () => grn.fit({ labeled }, { progress: false }),
+    () => fit(grn, { labeled }, { progress: false }),
     /an unlabeled source with at least one item is required/,
   );
   grn.dispose();
@@ -140,7 +140,7 @@ Deno.test("fit() rejects bad options with clear messages", async () => {
     segmentor: new UNet({ channels: [4, 8], dropout: [0, 0], numClasses: CLASSES }),
   });
   await assert.rejects(
-    () => seg.fit(sources(), { selectOn: "sge" }),
+    () => fit(seg, sources(), { selectOn: "sge" }),
     /the trainer has no generator/,
   );
   seg.dispose();
@@ -188,15 +188,19 @@ Deno.test("fit() keeps the best S(x) and the best S(G(x)) epoch apart; stops whe
   //                       epoch: 1  2  3  4  5  6  7  8
   const grn = new ScriptedGRN([1, 3, 2, 1, 1, 1, 1, 1], [1, 1, 2, 4, 3, 3, 3, 3]);
   const before = tf.memory().numTensors;
-  const result = await grn.fit({ labeled: sources().labeled, validation: backgroundValidation() }, {
-    batchSize: 2,
-    maxEpochs: 8,
-    iterationsPerEpoch: 1,
-    patience: 2,
-    checkpointDir: dir,
-    selectOn: "sge",
-    progress: false,
-  });
+  const result = await fit(
+    grn,
+    { labeled: sources().labeled, validation: backgroundValidation() },
+    {
+      batchSize: 2,
+      maxEpochs: 8,
+      iterationsPerEpoch: 1,
+      patience: 2,
+      checkpointDir: dir,
+      selectOn: "sge",
+      progress: false,
+    },
+  );
   assert.equal(result.bestEpoch, 2);
   assert.equal(result.bestSgeEpoch, 4);
   // S(x) alone would stop after epoch 4; the SGE improvement at 4 keeps it going until 6.
@@ -240,12 +244,12 @@ Deno.test("fit() selectFromEpoch: no selection and no early stop before it", asy
   const flat = new ScriptedGRN([1], [1]);
   const data = () => ({ labeled: sources().labeled, validation: backgroundValidation() });
   const options = { batchSize: 2, maxEpochs: 10, iterationsPerEpoch: 1, patience: 1 };
-  const early = await flat.fit(data(), { ...options, progress: false });
+  const early = await fit(flat, data(), { ...options, progress: false });
   assert.equal(early.history.length, 2);
   assert.equal(early.selectFromEpoch, 1);
   flat.dispose();
   const ramped = new ScriptedGRN([1], [1]);
-  const late = await ramped.fit(data(), { ...options, selectFromEpoch: 5, progress: false });
+  const late = await fit(ramped, data(), { ...options, selectFromEpoch: 5, progress: false });
   assert.equal(late.selectFromEpoch, 5);
   assert.equal(late.history.length, 6, "runs to the ramp's end, then patience 1");
   assert.equal(late.bestEpoch, 5);
@@ -253,11 +257,11 @@ Deno.test("fit() selectFromEpoch: no selection and no early stop before it", asy
   ramped.dispose();
   // The best S(x) epoch (2) lies before selectFromEpoch 3: the best eligible one (3) is kept.
   const peaked = new ScriptedGRN([1, 5, 2, 1, 1], [1, 1, 2, 4, 3]);
-  const r = await peaked.fit(data(), { ...options, selectFromEpoch: 3, progress: false });
+  const r = await fit(peaked, data(), { ...options, selectFromEpoch: 3, progress: false });
   assert.deepEqual([r.bestEpoch, r.bestSgeEpoch, r.history.length], [3, 4, 5]);
   peaked.dispose();
   const clamp = new ScriptedGRN([1], [1]);
-  const c = await clamp.fit(data(), {
+  const c = await fit(clamp, data(), {
     ...options,
     maxEpochs: 2,
     selectFromEpoch: 9,
@@ -265,7 +269,7 @@ Deno.test("fit() selectFromEpoch: no selection and no early stop before it", asy
   });
   assert.deepEqual([c.selectFromEpoch, c.bestEpoch, c.history.length], [2, 2, 2]);
   await assert.rejects(
-    () => clamp.fit(data(), { ...options, selectFromEpoch: 0, progress: false }),
+    () => fit(clamp, data(), { ...options, selectFromEpoch: 0, progress: false }),
     /selectFromEpoch must be a positive integer \(got 0\)/,
   );
   clamp.dispose();
@@ -281,7 +285,7 @@ Deno.test("fit() resumed before selectFromEpoch still selects (JSON stores Infin
     selectFromEpoch: 3,
   };
   const straight = new ScriptedGRN([1, 1, 5, 2, 1], [1, 1, 1, 4, 3]);
-  const full = await straight.fit(data(), { ...options, progress: false });
+  const full = await fit(straight, data(), { ...options, progress: false });
   straight.dispose();
   assert.deepEqual([full.bestEpoch, full.bestSgeEpoch], [3, 4]);
 
@@ -289,7 +293,7 @@ Deno.test("fit() resumed before selectFromEpoch still selects (JSON stores Infin
   const interrupted = new ScriptedGRN([1, 1, 5, 2, 1], [1, 1, 1, 4, 3]);
   await assert.rejects(
     () =>
-      interrupted.fit(data(), {
+      fit(interrupted, data(), {
         ...options,
         checkpointDir: dir,
         progress: (e) => {
@@ -300,7 +304,7 @@ Deno.test("fit() resumed before selectFromEpoch still selects (JSON stores Infin
   );
   interrupted.dispose();
   const resumed = new ScriptedGRN([1, 1, 5, 2, 1], [1, 1, 1, 4, 3]);
-  const r = await resumed.fit(data(), {
+  const r = await fit(resumed, data(), {
     ...options,
     checkpointDir: dir,
     resume: true,
@@ -328,14 +332,14 @@ Deno.test("fit() resumes exactly under a learning-rate schedule, keeping both se
     progress: false,
   };
   const straight = trainer({ learningRateSchedule: schedule });
-  const full = await straight.fit(sources(), options);
+  const full = await fit(straight, sources(), options);
   assert.deepEqual(full.history.map((h) => h.train.learningRate), [2e-4, 1e-4, 5e-5]);
 
   const dir = await Deno.makeTempDir();
   const interrupted = trainer({ learningRateSchedule: schedule });
   await assert.rejects(
     () =>
-      interrupted.fit(sources(), {
+      fit(interrupted, sources(), {
         ...options,
         checkpointDir: dir,
         checkpointEvery: 1,
@@ -347,7 +351,7 @@ Deno.test("fit() resumes exactly under a learning-rate schedule, keeping both se
   );
   interrupted.dispose();
   const resumed = trainer({ learningRateSchedule: schedule }, 42);
-  const result = await resumed.fit(sources(), { ...options, checkpointDir: dir, resume: true });
+  const result = await fit(resumed, sources(), { ...options, checkpointDir: dir, resume: true });
   assert.equal(result.resumed, true);
   assert.deepEqual(result.history.map((h) => h.train.learningRate), [2e-4, 1e-4, 5e-5]);
   assert.equal(result.bestEpoch, full.bestEpoch);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { initEngine } from "../../engine/init_engine.ts";
 import { diceLoss } from "../../losses/dice_loss.ts";
 import { UNet } from "../../networks/unet.ts";
+import { fit } from "../../trainers/fit.ts";
 import { GRN } from "../../trainers/grn.ts";
 import { NonFiniteLossError } from "../../trainers/training_guards.ts";
 import { toyBands, ToySource } from "../_toy_data.ts";
@@ -104,7 +105,7 @@ Deno.test("fit() stops on a non-finite loss naming epoch, step and term, and kee
     let good: Uint8Array | null = null;
     await assert.rejects(
       () =>
-        grn.fit(data, {
+        fit(grn, data, {
           batchSize: 2,
           maxEpochs: 3,
           iterationsPerEpoch: 2,

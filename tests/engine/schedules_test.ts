@@ -6,7 +6,7 @@ import {
   linearRampup,
   sigmoidConsistencyWeight,
   sigmoidRampup,
-} from "../../trainers/schedules.ts";
+} from "../../engine/schedules.ts";
 
 const near = (a: number, b: number, tol = 1e-12) =>
   assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
@@ -121,4 +121,13 @@ Deno.test("learningRateFactor rejects bad schedules with clear messages", () => 
     () => learningRateFactor("step", 0, { iterationsPerEpoch: 2, gamma: 2 }),
     /gamma must be in \[0, 1\] \(got 2\)/,
   );
+});
+
+Deno.test("schedules: trainers/schedules.ts still exports every schedule, the same functions", async () => {
+  const engine = await import("../../engine/schedules.ts");
+  const trainers = await import("../../trainers/schedules.ts");
+  assert.deepEqual(Object.keys(trainers).sort(), Object.keys(engine).sort());
+  for (const [name, value] of Object.entries(engine)) {
+    assert.equal((trainers as Record<string, unknown>)[name], value, name);
+  }
 });
