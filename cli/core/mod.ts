@@ -28,6 +28,7 @@ export * from "./evaluate_run.ts";
 export * from "./file_lock.ts";
 export * from "./load_run_model.ts";
 export * from "./predict_scan.ts";
+export * from "./report_convergence.ts";
 export * from "./report_data.ts";
 export * from "./report_findings.ts";
 export * from "./report_findings_format.ts";

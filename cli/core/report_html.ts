@@ -6,6 +6,7 @@
  */
 import { encodeBase64 } from "./_base64.ts";
 import { formatDuration } from "./bench_run.ts";
+import { cellConvergence, convergenceToHtml } from "./report_convergence.ts";
 import type { BenchResults, CellResult } from "./report_data.ts";
 import type { Finding } from "./report_findings.ts";
 import { FINDINGS_CSS, findingsToHtml } from "./report_findings_format.ts";
@@ -48,6 +49,7 @@ table.t td.label { text-align: left; white-space: nowrap; }
 table.t td .p { display: block; color: #666; font-size: 11px; }
 table.t td.bold { font-weight: bold; background: #eef7ee; }
 table.t td.ref { background: #f3f3ff; }
+table.t tr.warn td { background: #fff6d6; }
 dl.cfg { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; font-size: 13px; }
 dl.cfg dt { font-weight: bold; }
 dl.cfg dd { margin: 0; }
@@ -474,6 +476,9 @@ export function renderReportHtml(input: ReportInput): string {
     overlays(input),
     rest.length ? `<h2 id="tables">Tables</h2>\n${rest.map(tableToHtml).join("\n")}` : "",
     cellTable(input),
+    input.results.cells.length > 0
+      ? convergenceToHtml(input.results.cells.map(cellConvergence))
+      : "",
   ].filter((x) => x !== "").join("\n\n");
   return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n` +
     `<title>GRN bench report: ${

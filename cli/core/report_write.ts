@@ -9,6 +9,7 @@ import { writeCsvAtomic } from "../../metrics/write_csv_atomic.ts";
 import { writeJsonAtomic } from "../../metrics/write_json_atomic.ts";
 import { writeTextFileAtomic } from "./_files.ts";
 import { BENCH_FILES, type BenchEngine } from "./bench_run.ts";
+import { cellConvergence, convergenceToMarkdown } from "./report_convergence.ts";
 import { type CellResult, loadBenchResults } from "./report_data.ts";
 import {
   buildFindings,
@@ -159,6 +160,7 @@ export async function writeBenchReport(
     ...(main ? [tableToMarkdown(main)] : []),
     findingsToMarkdown(findings),
     ...tables.filter((t) => t !== main).map(tableToMarkdown),
+    convergenceToMarkdown(results.cells.map(cellConvergence)),
   ].join("\n");
   await writeTextFileAtomic(files.markdown, md);
 

@@ -206,6 +206,8 @@ Deno.test("writeBenchReport() writes tables from the cells' scores and a well-fo
   assert.match(md, /## Findings: the paper's claims on this grid/);
   assert.match(md, /Protocol: per image: Dice of each 2-D B-mode slice \(coronal and sagittal/);
   assert.match(md, /\*\*Reduced configuration\*\* tiny test configuration\./);
+  assert.match(md, /## Convergence\n/);
+  assert.match(md, /\n- grn-sel_f0\.5_s0: selected epoch \d+ of \d+, SGE epoch \d+; /);
 
   const html = await Deno.readTextFile(report.files.html);
   for (
@@ -219,6 +221,7 @@ Deno.test("writeBenchReport() writes tables from the cells' scores and a well-fo
       "curves",
       "overlays",
       "cells",
+      "convergence",
     ]
   ) {
     assert.match(html, new RegExp(`id="${id}"`), `section ${id}`);
