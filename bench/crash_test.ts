@@ -5,8 +5,15 @@
  * (`model.ckpt`, `best.ckpt`), no temporary files and no lock left behind.
  *
  * ```sh
- * deno run -A bench/crash_test.ts --rounds 20 --seed 1 [--method grn-sel] [--epochs 4]
+ * deno run -A bench/crash_test.ts --rounds 20 --seed 1 [--method grn-sel] [--epochs 4] [--kill-within MS]
  * ```
+ *
+ * Each kill comes at a moment drawn uniformly in `[200, MS]` ms after the process starts, where
+ * `MS` is `--kill-within` (default: 200 + the uninterrupted run's duration). When start-up takes
+ * most of that time a resumed round rarely gets far, so `--rounds` kills are reached; when it
+ * does not (a loaded machine), a round often finishes before its kill and the test ends with
+ * fewer kills than rounds: then give more `--epochs` and a `--kill-within` a little above the
+ * start-up time, so every round is killed a short way into its training.
  *
  * Exit code 0 when the checkpoints match, 1 otherwise.
  * @module
@@ -25,9 +32,16 @@ const { values } = parseArgs({
     method: { type: "string", default: "grn-sel" },
     out: { type: "string" },
     keep: { type: "boolean", default: false },
+    "kill-within": { type: "string" },
   },
 });
 const rounds = Number(values.rounds);
+const killWithin = values["kill-within"] === undefined ? null : Number(values["kill-within"]);
+if (killWithin !== null && !(killWithin > 200)) {
+  throw new RangeError(
+    `--kill-within must be a number of milliseconds above 200 (got ${values["kill-within"]})`,
+  );
+}
 const epochs = Number(values.epochs);
 const rng = new Rng(Number(values.seed));
 const root = values.out ?? await Deno.makeTempDir({ prefix: "grn-crash-" });
@@ -127,13 +141,15 @@ if (ref.code !== 0) {
 }
 const seconds = (performance.now() - t0) / 1000;
 say(`crash test: reference run in ${seconds.toFixed(1)} s (${root})`);
+// Kills come within [200, 200 + span] ms of each start.
+const killSpan = killWithin === null ? seconds * 1000 : killWithin - 200;
 
 const crashed = join(root, "crashed");
 let kills = 0;
 let done = false;
 for (let round = 0; round < rounds && !done; round++) {
   const child = train(crashed, true);
-  const delay = 200 + rng.float() * seconds * 1000;
+  const delay = 200 + rng.float() * killSpan;
   t0 = performance.now();
   const timer = setTimeout(() => {
     try {
