@@ -3,6 +3,7 @@
  * aligned plain text for the terminal.
  * @module
  */
+import { escapeXml } from "./report_svg.ts";
 import type { BenchTable } from "./report_tables.ts";
 import type { TableCell } from "./report_statistics.ts";
 
@@ -107,4 +108,51 @@ export function tableToText(t: BenchTable): string {
   const line = (r: string[]) =>
     r.map((c, j) => c + " ".repeat(widths[j]! - [...c].length)).join("  ");
   return [t.title, "", ...rows.map(line)].join("\n");
+}
+
+/** A table as HTML (values with CIs, p-values below, bold and reference cells styled). */
+export function tableToHtml(t: BenchTable): string {
+  const head = `<tr><th>Method</th>${
+    t.columns.map((c) => `<th>${escapeXml(c)}</th>`).join("")
+  }</tr>`;
+  const body = t.rows.map((r) => {
+    const cells = r.cells.map((c, j) => {
+      if (c === null) return "<td>–</td>";
+      const cls = c.bold ? ' class="bold"' : c.isReference ? ' class="ref"' : "";
+      const sub = c.isReference
+        ? '<span class="p">reference</span>'
+        : c.p !== null
+        ? `<span class="p">${escapeXml(formatP(c.p))}</span>`
+        : "";
+      return `<td${cls}>${escapeXml(formatCell(c, isDifferenceTable(t, j)))}${sub}</td>`;
+    }).join("");
+    return `<tr><td class="label">${escapeXml(r.label)}</td>${cells}</tr>`;
+  }).join("\n");
+  const notes = t.notes.map((n) => `<li>${escapeXml(n)}</li>`).join("");
+  const protocol = t.protocol
+    ? `<p class="muted protocol">Protocol: ${escapeXml(t.protocol.text)}; n counts ${
+      escapeXml(t.protocol.unit)
+    }s.</p>\n`
+    : "";
+  return `<h3 id="${t.id}">${
+    escapeXml(t.title)
+  }</h3>\n${protocol}<table class="t">${head}\n${body}</table>` +
+    `<ul class="muted">${notes}</ul>`;
+}
+
+/** What the tables' numbers are over, from their protocols. */
+export function statisticsText(tables: readonly BenchTable[]): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const t of tables) {
+    if (!t.protocol || seen.has(t.protocol.text)) continue;
+    seen.add(t.protocol.text);
+    const ids = tables.filter((x) => x.protocol?.text === t.protocol!.text).map((x) =>
+      x.id.replace("table", "Table ")
+    );
+    parts.push(`${ids.join(", ")}: ${t.protocol.text}`);
+  }
+  return "each cell's per-unit scores are averaged over seeds, then " +
+    (parts.length > 0 ? parts.join("; ") : "no table") +
+    "; a test never pairs different units or splits";
 }

@@ -19,9 +19,10 @@ import {
   VERDICT_RULES,
 } from "./report_findings.ts";
 import { findingsToMarkdown } from "./report_findings_format.ts";
-import { renderReportHtml, type ReportInput, statisticsText } from "./report_html.ts";
+import { renderReportHtml } from "./report_html.ts";
+import type { ReportInput } from "./report_input.ts";
 import { renderRunOverlays } from "./report_montage.ts";
-import { tablesToCsvRows, tableToMarkdown } from "./report_format.ts";
+import { statisticsText, tablesToCsvRows, tableToMarkdown } from "./report_format.ts";
 import { buildEntries, entryStat } from "./report_statistics.ts";
 import { type BenchTable, buildTables } from "./report_tables.ts";
 
