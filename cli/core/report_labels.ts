@@ -9,7 +9,7 @@
  * @module
  */
 import { BUILTIN_METHODS } from "../../trainers/builtin_methods.ts";
-import type { MethodDefinition, MethodPaperRows, MethodVariant } from "../../trainers/method.ts";
+import type { MethodDefinition } from "../../trainers/method.ts";
 import { methodDefinitions } from "../../trainers/method_registry.ts";
 
 function definitionOf(method: string): MethodDefinition | undefined {
@@ -36,7 +36,7 @@ export const ABLATION_METHODS: readonly string[] = Object.freeze(
  * The row label of a method and prediction path, e.g. `"GRN-SEL (w SGE)"`: the definition's
  * `label` (the name when it has none or is not registered), with `" (w SGE)"` for SGE.
  */
-export function methodLabel(method: string, variant: MethodVariant): string {
+export function methodLabel(method: string, variant: "plain" | "sge"): string {
   const base = definitionOf(method)?.label ?? method;
   return variant === "sge" ? `${base} (w SGE)` : base;
 }
@@ -59,9 +59,9 @@ export function isAblation(method: string): boolean {
  * The rows of Table 4 or Table 6 as `[method, prediction path]` pairs, in registry order
  * (built-ins in the paper's row order), from the definitions' `paperRows`.
  */
-export function paperTableRows(table: keyof MethodPaperRows): [string, MethodVariant][] {
+export function paperTableRows(table: "table4" | "table6"): [string, "plain" | "sge"][] {
   return methodDefinitions().flatMap((d) =>
-    (d.paperRows?.[table] ?? []).map((v): [string, MethodVariant] => [d.name, v])
+    (d.paperRows?.[table] ?? []).map((v): [string, "plain" | "sge"] => [d.name, v])
   );
 }
 

@@ -12,12 +12,11 @@
  */
 import { meanCI } from "../../metrics/mean_ci.ts";
 import { pairedTTest } from "../../metrics/paired_t_test.ts";
-import type { MethodVariant } from "../../trainers/method.ts";
 import type { CellResult } from "./report_data.ts";
 import { methodLabel } from "./report_labels.ts";
 
-/** A prediction path: `S(x)` (`plain`) or SGE `S(G(x))`. */
-export type Variant = MethodVariant;
+/** A prediction path: `S(x)` (`plain`) or SGE `S(G(x))` (the methods' `MethodVariant`). */
+export type Variant = "plain" | "sge";
 
 /** An evaluation unit: a 2-D image (slice) or a 3-D scan. */
 export type Unit = "image" | "scan";
