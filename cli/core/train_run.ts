@@ -336,6 +336,8 @@ function resolveConfig(o: TrainRunOptions, stored: RunConfig | null, strict = tr
  *   was not created by grn, it holds a run with a checkpoint and `resume` is false, a resume
  *   option conflicts, the dataset changed since the run began, or training fails. Messages name
  *   the folder or file.
+ * @throws {DatasetChangedError} When resuming and the files of the run's scans changed since it
+ *   recorded their fingerprint (`dataset.fingerprint.json`), unless `allowChangedData`.
  * @throws {LockHeldError} When another process trains into the same folder.
  */
 export async function trainRun(options: TrainRunOptions): Promise<RunSummary> {
