@@ -75,7 +75,11 @@ function methodList(): string {
   const w = Math.max(...names.map((n) => n.length));
   return names.map((n) => {
     const d = getMethodDefinition(n);
-    const tags = [d.usesUnlabeled ? "unlabeled" : "", d.hasGenerator ? "SGE" : ""].filter((t) => t);
+    const tags = [
+      d.usesUnlabeled ? "unlabeled" : "",
+      d.hasGenerator ? "SGE" : "",
+      d.ablation ? "Table 6 ablation" : "",
+    ].filter((t) => t);
     return `  ${n.padEnd(w)}  ${d.description}${tags.length > 0 ? ` [${tags.join(", ")}]` : ""}`;
   }).join("\n");
 }
