@@ -1,6 +1,7 @@
 /**
- * The discriminator a consistency plug-in owns (DAN, SASSNet): a PatchGAN on
- * `[map, image]` with its own Adam, trained with labeled = real (1), unlabeled = fake (0).
+ * The discriminator a consistency plug-in owns (DAN, SASSNet), as a plug-in part: a PatchGAN
+ * on `[map, image]` with its own Adam, trained once per iteration with labeled = real (1),
+ * unlabeled = fake (0).
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -9,6 +10,7 @@ import {
   PatchGANDiscriminator,
   type PatchGANDiscriminatorOptions,
 } from "../networks/patchgan_discriminator.ts";
+import type { AuxiliaryContext, ConsistencyHost, PluginPart } from "./consistency_loss.ts";
 
 /** Settings of a plug-in's discriminator. */
 export interface PluginDiscriminatorOptions {
@@ -20,6 +22,28 @@ export interface PluginDiscriminatorOptions {
   discriminator?: Omit<PatchGANDiscriminatorOptions, "channels">;
   /** Its Adam. @default {{ learningRate: 1e-4, beta1: 0.9, beta2: 0.99 }} (DAN, SASSNet) */
   adam?: AdamOptions;
+  /** Seed of the discriminator's initial weights (unless `discriminator.seed` is set). @default {0} */
+  seed?: number;
+}
+
+/** What a plug-in tells its {@linkcode PluginDiscriminator} part. */
+export interface PluginDiscriminatorConfig {
+  /** The name of the loss that owns the part (error messages, the network's name). */
+  owner: string;
+  /** The key of `L_D` in the iteration's logged losses (e.g. `"lossDan"`). */
+  lossKey: string;
+  /**
+   * The input channels of `D` for the trainer's networks; throws a `RangeError` when they
+   * cannot serve the plug-in.
+   */
+  channels: (host: ConsistencyHost) => number;
+  /**
+   * `D`'s inputs of one auxiliary step, `[labeled, unlabeled]`, each `[batch, h, w, channels]`
+   * (called inside `tf.tidy`).
+   */
+  inputs: (ctx: AuxiliaryContext) => [tf.Tensor4D, tf.Tensor4D];
+  /** Settings of the network and its Adam. */
+  options: PluginDiscriminatorOptions;
 }
 
 /** Mean binary cross-entropy of patch logits against one target (1 = labeled, 0 = unlabeled). */
@@ -27,34 +51,72 @@ export function patchCrossEntropy(scores: tf.Tensor, target: 0 | 1): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.softplus(target === 1 ? tf.neg(scores) : scores)) as tf.Scalar);
 }
 
-/** A PatchGAN and its Adam, owned by a plug-in. */
-export class PluginDiscriminator {
-  readonly network: PatchGANDiscriminator;
-  readonly adam: Adam;
+/**
+ * A PatchGAN and its Adam, owned by a plug-in, as a plug-in part: `attach` builds them for the
+ * trainer's networks, `auxiliaryStep` takes one Adam step of `D` per iteration (logged under
+ * the config's `lossKey`), and their variables are saved as `D/...` and `D.adam/...`.
+ */
+export class PluginDiscriminator implements PluginPart {
+  readonly #config: PluginDiscriminatorConfig;
+  #state: { network: PatchGANDiscriminator; adam: Adam } | null = null;
   #disposed = false;
 
-  constructor(channels: number, options: PluginDiscriminatorOptions, name: string) {
-    this.network = new PatchGANDiscriminator({
+  /** Creates the part; `D` is built on {@linkcode PluginDiscriminator.attach}. */
+  constructor(config: PluginDiscriminatorConfig) {
+    this.#config = config;
+  }
+
+  /** The network `D`, once attached; else `null`. */
+  get network(): PatchGANDiscriminator | null {
+    return this.#state?.network ?? null;
+  }
+
+  /**
+   * Builds `D` and its Adam for the trainer's networks.
+   * @throws {RangeError} When already attached, or when `channels` refuses the host.
+   */
+  attach(host: ConsistencyHost): void {
+    const { owner, options } = this.#config;
+    if (this.#state) {
+      throw new RangeError(
+        `Cannot attach the ${owner} loss: it already belongs to a trainer (got a second attach)`,
+      );
+    }
+    const network = new PatchGANDiscriminator({
       ndf: 64,
       nLayers: 3,
       norm: "none",
-      name,
+      name: `${owner}_discriminator`,
+      seed: options.seed ?? 0,
       ...options.discriminator,
-      channels,
+      channels: this.#config.channels(host),
     });
-    const byVar = new Map(
-      this.network.variables.map((v, i) => [v, this.network.variableNames[i]!]),
-    );
-    this.adam = new Adam(
-      this.network.trainableVariables,
-      this.network.trainableVariables.map((v) => byVar.get(v)!),
+    const byVar = new Map(network.variables.map((v, i) => [v, network.variableNames[i]!]));
+    const adam = new Adam(
+      network.trainableVariables,
+      network.trainableVariables.map((v) => byVar.get(v)!),
       { learningRate: 1e-4, beta1: 0.9, beta2: 0.99, ...options.adam },
     );
+    this.#state = { network, adam };
   }
 
-  /** Patch logits `[b, h', w', 1]` of an input `[b, h, w, channels]` (call inside tidy). */
+  /**
+   * Patch logits `[b, h', w', 1]` of an input `[b, h, w, channels]` (call inside tidy).
+   * @throws {Error} Before {@linkcode PluginDiscriminator.attach}.
+   */
   scores(input: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    return this.network.apply(input, { training });
+    return this.#require().network.apply(input, { training });
+  }
+
+  /** One update of `D` on the config's inputs; returns `{ [lossKey]: L_D }`. */
+  auxiliaryStep(ctx: AuxiliaryContext): Record<string, number> {
+    this.#require();
+    const [real, fake] = tf.tidy(() => this.#config.inputs(ctx));
+    try {
+      return { [this.#config.lossKey]: this.step(real, fake, ctx.step) };
+    } finally {
+      tf.dispose([real, fake]);
+    }
   }
 
   /**
@@ -62,10 +124,15 @@ export class PluginDiscriminator {
    * The Adam step counter is set to `step` first, so that it follows the trainer's iteration
    * (one discriminator update per iteration) and resumes exactly from a checkpoint.
    *
+   * @param labeled `D`'s input of the labeled batch `[batch, h, w, channels]`.
+   * @param unlabeled `D`'s input of the unlabeled batch.
+   * @param step The trainer's iteration.
    * @returns `L_D` before the update.
+   * @throws {Error} Before {@linkcode PluginDiscriminator.attach}.
    */
   step(labeled: tf.Tensor4D, unlabeled: tf.Tensor4D, step: number): number {
-    const vars = this.network.trainableVariables as tf.Variable[];
+    const { network, adam } = this.#require();
+    const vars = network.trainableVariables as tf.Variable[];
     const { value, grads } = tf.variableGrads(() => {
       const real = this.scores(labeled, true);
       const fake = this.scores(unlabeled, true);
@@ -80,29 +147,46 @@ export class PluginDiscriminator {
     }, vars);
     const loss = value.dataSync()[0]!;
     value.dispose();
-    this.adam.setStep(step);
-    this.adam.apply(vars.map((v) => grads[v.name] ?? null));
+    adam.setStep(step);
+    adam.apply(vars.map((v) => grads[v.name] ?? null));
     for (const v of vars) grads[v.name]?.dispose();
     return loss;
   }
 
-  /** Network weights then Adam moments. */
+  /** Network weights then Adam moments; empty before attach. */
   get variables(): tf.Variable[] {
-    return [...this.network.variables, ...this.adam.stateVariables];
+    const s = this.#state;
+    return s ? [...s.network.variables, ...s.adam.stateVariables] : [];
   }
 
   /** `D/<name>` and `D.adam/<name>`. */
   get variableNames(): string[] {
-    return [
-      ...this.network.variableNames.map((n) => `D/${n}`),
-      ...this.adam.stateNames.map((n) => `D.adam/${n}`),
-    ];
+    const s = this.#state;
+    return s
+      ? [
+        ...s.network.variableNames.map((n) => `D/${n}`),
+        ...s.adam.stateNames.map((n) => `D.adam/${n}`),
+      ]
+      : [];
   }
 
+  /** Frees `D` and its Adam. Safe to call more than once. */
   dispose(): void {
-    if (this.#disposed) return;
+    if (this.#disposed || !this.#state) return;
     this.#disposed = true;
-    this.adam.dispose();
-    this.network.dispose();
+    this.#state.adam.dispose();
+    this.#state.network.dispose();
+  }
+
+  #require(): { network: PatchGANDiscriminator; adam: Adam } {
+    if (this.#disposed) {
+      throw new Error(`Cannot use the ${this.#config.owner} loss: its discriminator was disposed`);
+    }
+    if (!this.#state) {
+      throw new Error(
+        `Cannot compute the ${this.#config.owner} loss: it has no discriminator yet (attach it to a trainer first)`,
+      );
+    }
+    return this.#state;
   }
 }

@@ -11,8 +11,8 @@ import type { Segmentor } from "../networks/segmentor.ts";
  *   then carries `predictPyramid`.
  * - `"batch-pairs"`: the loss pairs images within the unlabeled batch (ICT mixing), so the
  *   batch size must be at least 2.
- * - `"teacher"`: the loss keeps an EMA teacher; it needs `attach()` (to clone the student)
- *   and `afterOptimizerStep()` (to update it), which the trainer calls.
+ * - `"teacher"`: the loss keeps an EMA teacher (an `EmaTeacherPart` among its
+ *   {@linkcode ConsistencyLoss.parts}), which the trainer attaches and updates.
  */
 export type ConsistencyRequirement = "pyramid" | "batch-pairs" | "teacher";
 
@@ -55,7 +55,7 @@ export interface SupervisedContext extends Omit<ConsistencyContext, "images"> {
 }
 
 /**
- * What {@linkcode ConsistencyLoss.auxiliaryStep} sees: both batches of the iteration and the
+ * What {@linkcode PluginPart.auxiliaryStep} sees: both batches of the iteration and the
  * segmentor after its update, so a plug-in can train networks of its own (e.g. the
  * discriminators of DAN and SASSNet).
  */
@@ -80,7 +80,7 @@ export interface ConsistencyHost {
   generator: Generator | null;
 }
 
-/** Event passed to {@linkcode ConsistencyLoss.afterOptimizerStep}. */
+/** Event passed to {@linkcode PluginPart.afterOptimizerStep}. */
 export interface OptimizerStepEvent {
   /** Global iteration counter (0-based) of the step just taken. */
   step: number;
@@ -89,14 +89,48 @@ export interface OptimizerStepEvent {
 }
 
 /**
+ * A stateful piece of a consistency plug-in that the trainer drives: an EMA teacher
+ * (`EmaTeacherPart`), a discriminator of the plug-in's own (`PluginDiscriminator`), or a check
+ * of the host. A loss lists its parts in {@linkcode ConsistencyLoss.parts}; the trainer calls
+ * every part's hooks, in that order, and saves every part's variables in its checkpoints as
+ * `consistency.<loss name>/<variable name>`. Every hook is optional.
+ */
+export interface PluginPart {
+  /**
+   * Called once when a trainer adopts the loss: build state here, and throw a `RangeError`
+   * when the networks cannot serve the loss (so the trainer refuses the pairing at
+   * construction).
+   */
+  attach?(host: ConsistencyHost): void;
+  /** Called after every optimizer step of the trainer (EMA teachers update here). */
+  afterOptimizerStep?(event: OptimizerStepEvent): void;
+  /**
+   * Called once per iteration after the segmentor's updates, for parts that train networks
+   * of their own. Returns loss values to log (e.g. `{ lossDan: 0.69 }`).
+   */
+  auxiliaryStep?(ctx: AuxiliaryContext): Record<string, number>;
+  /** State the part owns (e.g. teacher weights), saved in checkpoints. */
+  readonly variables?: readonly tf.Variable[];
+  /** Stable names of `variables`, index for index. */
+  readonly variableNames?: readonly string[];
+  /** Frees the part's state. Safe to call more than once. */
+  dispose?(): void;
+}
+
+/**
  * The paper's `L_customize`: a pluggable consistency loss on unlabeled images.
  *
  * A consistency loss declares what it `requires`; the trainer refuses impossible pairings at
  * construction. `compute` runs inside the trainer's gradient tape and must return a scalar
  * built from `ctx.predict` so gradients reach the networks being trained; it runs inside
- * `tf.tidy` and may create temporaries freely. Losses that keep state (an EMA teacher) build it
- * in `attach`, update it in `afterOptimizerStep`, expose it through `variables` (so checkpoints
- * hold it) and free it in `dispose`.
+ * `tf.tidy` and may create temporaries freely. State (an EMA teacher, a discriminator of its
+ * own) lives in {@linkcode ConsistencyLoss.parts}, which the trainer attaches, steps, saves and
+ * frees.
+ *
+ * Before parts, a loss carried the hooks itself (`attach`, `afterOptimizerStep`,
+ * `auxiliaryStep`, `variables`, `variableNames`, `dispose`). Such a loss still works: the
+ * trainer treats it as one more part of its own (see {@linkcode pluginParts}); to migrate, move
+ * those members into an object listed in `parts` (same checkpoint names).
  *
  * @example A custom loss: predictions should not change under a horizontal flip
  * ```ts ignore
@@ -112,7 +146,7 @@ export interface OptimizerStepEvent {
  * ```
  */
 export interface ConsistencyLoss {
-  /** Short name, used in logs and histories. */
+  /** Short name, used in logs, histories and checkpoint names. */
   readonly name: string;
   /** What the loss needs from the trainer. */
   readonly requires: readonly ConsistencyRequirement[];
@@ -127,23 +161,30 @@ export interface ConsistencyLoss {
    * trainer's gradient tape, like `compute`.
    */
   supervised?(ctx: SupervisedContext): tf.Scalar;
-  /**
-   * Called once per iteration after the segmentor's updates, for plug-ins that train networks
-   * of their own. Returns loss values to log (e.g. `{ lossAux: 0.69 }`).
-   */
-  auxiliaryStep?(ctx: AuxiliaryContext): Record<string, number>;
-  /**
-   * Called once when a trainer adopts the loss; build teachers here, and throw a `RangeError`
-   * when the networks cannot serve the loss (so the trainer refuses the pairing at
-   * construction).
-   */
-  attach?(host: ConsistencyHost): void;
-  /** Called after every optimizer step of the trainer (EMA teachers update here). */
-  afterOptimizerStep?(event: OptimizerStepEvent): void;
-  /** State the loss owns (e.g. teacher weights), saved in checkpoints. */
-  readonly variables?: readonly tf.Variable[];
-  /** Stable names of `variables`, index for index. */
-  readonly variableNames?: readonly string[];
-  /** Frees the loss's own state. Safe to call more than once. */
-  dispose?(): void;
+  /** The stateful parts the trainer drives (teacher, discriminator, host checks). @default {[]} */
+  readonly parts?: readonly PluginPart[];
+}
+
+/** The hooks a loss carried itself before {@linkcode ConsistencyLoss.parts}. */
+const OWN_HOOKS = [
+  "attach",
+  "afterOptimizerStep",
+  "auxiliaryStep",
+  "variables",
+  "variableNames",
+  "dispose",
+] as const;
+
+/**
+ * The parts a trainer drives for a loss: its {@linkcode ConsistencyLoss.parts} and, when the
+ * loss still carries hooks of its own (the contract before parts), the loss itself, last.
+ *
+ * @param loss The consistency loss.
+ * @returns The parts, in the order the trainer calls them.
+ */
+export function pluginParts(loss: ConsistencyLoss): readonly PluginPart[] {
+  const own = OWN_HOOKS.some((hook) =>
+    (loss as unknown as Record<string, unknown>)[hook] !== undefined
+  );
+  return [...(loss.parts ?? []), ...(own ? [loss as PluginPart] : [])];
 }

@@ -6,7 +6,12 @@ import type { Module } from "../networks/module.ts";
 import type { Segmentor } from "../networks/segmentor.ts";
 import { emaDecay } from "../engine/schedules.ts";
 import { withoutTape } from "./_without_tape.ts";
-import type { ConsistencyHost, OptimizerStepEvent, PredictionPath } from "./consistency_loss.ts";
+import type {
+  ConsistencyHost,
+  OptimizerStepEvent,
+  PluginPart,
+  PredictionPath,
+} from "./consistency_loss.ts";
 
 /** Options of {@linkcode EmaTeacher}. */
 export interface EmaTeacherOptions {
@@ -163,5 +168,97 @@ export class EmaTeacher {
 
   #check(action: string): void {
     if (this.#disposed) throw new Error(`Cannot ${action}: the teacher was disposed`);
+  }
+}
+
+/**
+ * The EMA teacher as a plug-in part (see `PluginPart`): the MT, UAMT and ICT losses list one
+ * in their `parts`. The trainer's `attach` builds the {@linkcode EmaTeacher} from its networks,
+ * every optimizer step updates it, its variables (`S/...`, `G/...`) go into checkpoints as
+ * `consistency.<loss>/S/...`, and `dispose` frees it.
+ *
+ * @example
+ * ```ts ignore
+ * class MyTeacherLoss implements ConsistencyLoss {
+ *   readonly name = "mine";
+ *   readonly requires = ["teacher"] as const;
+ *   readonly #teacher = new EmaTeacherPart("mine", { decay: 0.99 });
+ *   readonly parts = [this.#teacher];
+ *   compute(ctx: ConsistencyContext): tf.Scalar {
+ *     const teacher = this.#teacher.require();
+ *     return tf.tidy(() => tf.mean(tf.squaredDifference(
+ *       tf.softmax(ctx.predict(ctx.images)),
+ *       tf.softmax(teacher.predict(ctx.images, ctx.path, ctx.rng)),
+ *     )));
+ *   }
+ * }
+ * ```
+ */
+export class EmaTeacherPart implements PluginPart {
+  readonly #owner: string;
+  readonly #options: EmaTeacherOptions;
+  #teacher: EmaTeacher | null = null;
+
+  /**
+   * Creates the part; the teacher is built on {@linkcode EmaTeacherPart.attach}.
+   *
+   * @param owner The name of the loss that owns the part (for error messages).
+   * @param options See {@linkcode EmaTeacherOptions}.
+   */
+  constructor(owner: string, options: EmaTeacherOptions = {}) {
+    this.#owner = owner;
+    this.#options = { ...options };
+  }
+
+  /** The teacher, once attached to a trainer; else `null`. */
+  get teacher(): EmaTeacher | null {
+    return this.#teacher;
+  }
+
+  /**
+   * The teacher, for a loss's `compute`.
+   * @throws {Error} Before {@linkcode EmaTeacherPart.attach}.
+   */
+  require(): EmaTeacher {
+    if (!this.#teacher) {
+      throw new Error(
+        `Cannot compute the ${this.#owner} loss: it has no teacher yet (attach it to a trainer first)`,
+      );
+    }
+    return this.#teacher;
+  }
+
+  /**
+   * Builds the teacher from the trainer's networks.
+   * @throws {RangeError} When the loss is already attached to a trainer, or `decay` is out of
+   *   range.
+   */
+  attach(host: ConsistencyHost): void {
+    if (this.#teacher) {
+      throw new RangeError(
+        `Cannot attach the ${this.#owner} loss: it already belongs to a trainer (got a second attach)`,
+      );
+    }
+    this.#teacher = new EmaTeacher(host, this.#options);
+  }
+
+  /** Updates the teacher after a student step. */
+  afterOptimizerStep(event: OptimizerStepEvent): void {
+    this.#teacher?.update(event);
+  }
+
+  /** The teacher's variables (for checkpoints); empty before attach. */
+  get variables(): readonly tf.Variable[] {
+    return this.#teacher?.variables ?? [];
+  }
+
+  /** Names of {@linkcode EmaTeacherPart.variables}: `S/<name>` and `G/<name>`. */
+  get variableNames(): readonly string[] {
+    return this.#teacher?.variableNames ?? [];
+  }
+
+  /** Frees the teacher. Safe to call more than once. */
+  dispose(): void {
+    this.#teacher?.dispose();
   }
 }

@@ -2,12 +2,11 @@ import * as tf from "@tensorflow/tfjs";
 import { stopGradient } from "../engine/stop_gradient.ts";
 import type {
   ConsistencyContext,
-  ConsistencyHost,
   ConsistencyLoss,
   ConsistencyRequirement,
-  OptimizerStepEvent,
+  PluginPart,
 } from "./consistency_loss.ts";
-import { EmaTeacher, type EmaTeacherOptions } from "./ema_teacher.ts";
+import { type EmaTeacher, type EmaTeacherOptions, EmaTeacherPart } from "./ema_teacher.ts";
 
 /** Options of {@linkcode InterpolationConsistency}. */
 export interface InterpolationConsistencyOptions {
@@ -94,8 +93,9 @@ export class InterpolationConsistency implements ConsistencyLoss {
   readonly #pairing: "permutation" | "halves";
   readonly #sampling: "batch" | "image";
   #drawn: { step: number; images: tf.Tensor; partner: number[]; lambda: number[] } | null = null;
-  readonly #teacherOptions: EmaTeacherOptions | null;
-  #teacher: EmaTeacher | null = null;
+  /** With the `teacher` option, the EMA teacher part; else none. */
+  readonly parts: readonly PluginPart[];
+  readonly #teacher: EmaTeacherPart | null;
 
   /**
    * Creates the loss (and, with `teacher`, builds the teacher when a trainer attaches it).
@@ -134,48 +134,16 @@ export class InterpolationConsistency implements ConsistencyLoss {
     this.#fold = foldLambda;
     this.#detach = detachTarget;
     this.#pairing = pairing;
-    this.#teacherOptions = teacher === true ? {} : teacher === false ? null : { ...teacher };
-    this.requires = this.#teacherOptions ? ["batch-pairs", "teacher"] : ["batch-pairs"];
+    this.#teacher = teacher === false
+      ? null
+      : new EmaTeacherPart(this.name, teacher === true ? {} : teacher);
+    this.parts = this.#teacher ? [this.#teacher] : [];
+    this.requires = this.#teacher ? ["batch-pairs", "teacher"] : ["batch-pairs"];
   }
 
   /** The EMA teacher (with the `teacher` option, once attached), else `null`. */
   get teacher(): EmaTeacher | null {
-    return this.#teacher;
-  }
-
-  /**
-   * Builds the EMA teacher when the `teacher` option is set; otherwise does nothing.
-   * @throws {RangeError} When a teacher loss is already attached to a trainer.
-   */
-  attach(host: ConsistencyHost): void {
-    if (!this.#teacherOptions) return;
-    if (this.#teacher) {
-      throw new RangeError(
-        "Cannot attach the ict loss: it already belongs to a trainer (got a second attach)",
-      );
-    }
-    this.#teacher = new EmaTeacher(host, this.#teacherOptions);
-  }
-
-  /** Updates the EMA teacher (if any) after a student step. */
-  afterOptimizerStep(event: OptimizerStepEvent): void {
-    this.#teacher?.update(event);
-  }
-
-  /** The teacher's variables (for checkpoints); empty without a teacher. */
-  get variables(): readonly tf.Variable[] {
-    return this.#teacher?.variables ?? [];
-  }
-
-  /** Names of {@linkcode InterpolationConsistency.variables}. */
-  get variableNames(): readonly string[] {
-    return this.#teacher?.variableNames ?? [];
-  }
-
-  /** Frees the teacher, if any. Safe to call more than once. */
-  dispose(): void {
-    this.#teacher?.dispose();
-    this.#drawn = null;
+    return this.#teacher?.teacher ?? null;
   }
 
   /**
@@ -220,11 +188,7 @@ export class InterpolationConsistency implements ConsistencyLoss {
    * @throws {Error} With the `teacher` option, before the loss is attached to a trainer.
    */
   compute(ctx: ConsistencyContext): tf.Scalar {
-    if (this.#teacherOptions && !this.#teacher) {
-      throw new Error(
-        "Cannot compute the ict loss: it has no teacher yet (attach it to a trainer first)",
-      );
-    }
+    const teacher = this.#teacher?.require() ?? null;
     const n = ctx.images.shape[0];
     const { partner, lambda } = this.#mixing(ctx);
     return tf.tidy(() => {
@@ -241,7 +205,6 @@ export class InterpolationConsistency implements ConsistencyLoss {
         tf.mul(lam, ctx.images),
         tf.mul(oneMinus, pick(ctx.images)),
       ) as tf.Tensor4D;
-      const teacher = this.#teacher;
       const p = teacher
         ? tf.softmax(teacher.predict(ctx.images, ctx.path, ctx.rng))
         : tf.softmax(ctx.predict(ctx.images));

@@ -2,12 +2,11 @@ import * as tf from "@tensorflow/tfjs";
 import { addClippedNoise, checkNoise } from "./_teacher_noise.ts";
 import type {
   ConsistencyContext,
-  ConsistencyHost,
   ConsistencyLoss,
   ConsistencyRequirement,
-  OptimizerStepEvent,
+  PluginPart,
 } from "./consistency_loss.ts";
-import { EmaTeacher } from "./ema_teacher.ts";
+import { type EmaTeacher, EmaTeacherPart } from "./ema_teacher.ts";
 
 /** Options of {@linkcode MeanTeacher}. */
 export interface MeanTeacherOptions {
@@ -53,12 +52,12 @@ export class MeanTeacher implements ConsistencyLoss {
   readonly name: string = "mt";
   /** Keeps an EMA teacher. */
   readonly requires: readonly ConsistencyRequirement[] = ["teacher"];
-  readonly #decay: number;
+  /** The EMA teacher part, which the trainer attaches, updates, saves and frees. */
+  readonly parts: readonly PluginPart[];
   readonly #noiseStd: number;
   readonly #noiseClip: number;
   readonly #gate: number;
-  readonly #teacherTraining: boolean;
-  #teacher: EmaTeacher | null = null;
+  readonly #teacher: EmaTeacherPart;
 
   /**
    * Creates the loss; the teacher is built when a trainer attaches it.
@@ -83,40 +82,24 @@ export class MeanTeacher implements ConsistencyLoss {
         `Cannot create the MT loss: gateIterations must be >= 0 (got ${gateIterations})`,
       );
     }
-    this.#decay = decay;
     this.#noiseStd = noiseStd;
     this.#noiseClip = noiseClip;
     this.#gate = gateIterations;
-    this.#teacherTraining = teacherTraining;
+    this.#teacher = new EmaTeacherPart(this.name, { decay, training: teacherTraining });
+    this.parts = [this.#teacher];
   }
 
   /** The EMA teacher, once attached to a trainer. */
   get teacher(): EmaTeacher | null {
-    return this.#teacher;
-  }
-
-  /**
-   * Builds the teacher from the trainer's networks.
-   * @throws {RangeError} When the loss is already attached to a trainer.
-   */
-  attach(host: ConsistencyHost): void {
-    if (this.#teacher) {
-      throw new RangeError(
-        `Cannot attach the ${this.name} loss: it already belongs to a trainer (got a second attach)`,
-      );
-    }
-    this.#teacher = new EmaTeacher(host, {
-      decay: this.#decay,
-      training: this.#teacherTraining,
-    });
+    return this.#teacher.teacher;
   }
 
   /**
    * Computes the MT consistency on `ctx.images` (a scalar).
-   * @throws {Error} Before {@linkcode MeanTeacher.attach}.
+   * @throws {Error} Before a trainer attached the loss.
    */
   compute(ctx: ConsistencyContext): tf.Scalar {
-    const teacher = this.#requireTeacher();
+    const teacher = this.#teacher.require();
     return tf.tidy(() => {
       const noisy = addClippedNoise(ctx.images, ctx.rng, this.#noiseStd, this.#noiseClip);
       const target = tf.softmax(teacher.predict(noisy, ctx.path, ctx.rng));
@@ -124,34 +107,5 @@ export class MeanTeacher implements ConsistencyLoss {
       const loss = tf.mean(tf.squaredDifference(p, target)) as tf.Scalar;
       return ctx.step < this.#gate ? tf.mul(loss, 0) as tf.Scalar : loss;
     });
-  }
-
-  /** Updates the teacher after a student step. */
-  afterOptimizerStep(event: OptimizerStepEvent): void {
-    this.#teacher?.update(event);
-  }
-
-  /** The teacher's variables (for checkpoints). */
-  get variables(): readonly tf.Variable[] {
-    return this.#teacher?.variables ?? [];
-  }
-
-  /** Names of {@linkcode MeanTeacher.variables}. */
-  get variableNames(): readonly string[] {
-    return this.#teacher?.variableNames ?? [];
-  }
-
-  /** Frees the teacher. Safe to call more than once. */
-  dispose(): void {
-    this.#teacher?.dispose();
-  }
-
-  #requireTeacher(): EmaTeacher {
-    if (!this.#teacher) {
-      throw new Error(
-        `Cannot compute the ${this.name} loss: it has no teacher yet (attach it to a trainer first)`,
-      );
-    }
-    return this.#teacher;
   }
 }

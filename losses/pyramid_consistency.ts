@@ -6,8 +6,21 @@ import type {
   ConsistencyHost,
   ConsistencyLoss,
   ConsistencyRequirement,
+  PluginPart,
   SupervisedContext,
 } from "./consistency_loss.ts";
+
+/**
+ * Checks that the host's segmentor has pyramid outputs.
+ * @throws {RangeError} For a segmentor without `applyPyramid`.
+ */
+function checkPyramid(host: ConsistencyHost): void {
+  if (!isMultiScaleSegmentor(host.segmentor)) {
+    throw new RangeError(
+      `Cannot attach the urpc loss: it needs a multi-scale segmentor with pyramid outputs, e.g. PyramidUNet (got ${host.segmentor.name}, which has none)`,
+    );
+  }
+}
 
 /** Options of {@linkcode PyramidConsistency}. */
 export interface PyramidConsistencyOptions {
@@ -49,6 +62,8 @@ export class PyramidConsistency implements ConsistencyLoss {
   readonly name: string = "urpc";
   /** Needs pyramid outputs. */
   readonly requires: readonly ConsistencyRequirement[] = ["pyramid"];
+  /** A check that the segmentor has pyramid outputs, run when a trainer attaches the loss. */
+  readonly parts: readonly PluginPart[] = [{ attach: checkPyramid }];
   readonly #detach: boolean;
   readonly #deep: boolean;
 
@@ -60,18 +75,6 @@ export class PyramidConsistency implements ConsistencyLoss {
     const { detachTarget = false, deepSupervision = true } = options;
     this.#detach = detachTarget;
     this.#deep = deepSupervision;
-  }
-
-  /**
-   * Checks that the segmentor has pyramid outputs.
-   * @throws {RangeError} For a segmentor without `applyPyramid`.
-   */
-  attach(host: ConsistencyHost): void {
-    if (!isMultiScaleSegmentor(host.segmentor)) {
-      throw new RangeError(
-        `Cannot attach the urpc loss: it needs a multi-scale segmentor with pyramid outputs, e.g. PyramidUNet (got ${host.segmentor.name}, which has none)`,
-      );
-    }
   }
 
   /**

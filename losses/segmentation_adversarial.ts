@@ -6,18 +6,14 @@ import {
   type PluginDiscriminatorOptions,
 } from "./_plugin_discriminator.ts";
 import type {
-  AuxiliaryContext,
   ConsistencyContext,
-  ConsistencyHost,
   ConsistencyLoss,
   ConsistencyRequirement,
+  PluginPart,
 } from "./consistency_loss.ts";
 
-/** Options of {@linkcode SegmentationAdversarial}. */
-export interface SegmentationAdversarialOptions extends PluginDiscriminatorOptions {
-  /** Seed of the discriminator's initial weights. @default {0} */
-  seed?: number;
-}
+/** Options of {@linkcode SegmentationAdversarial}: its discriminator's settings and seed. */
+export type SegmentationAdversarialOptions = PluginDiscriminatorOptions;
 
 /**
  * DAN, the deep adversarial network (Zhang et al., "Deep adversarial networks for biomedical
@@ -46,41 +42,32 @@ export class SegmentationAdversarial implements ConsistencyLoss {
   readonly name: string = "dan";
   /** No special needs. */
   readonly requires: readonly ConsistencyRequirement[] = [];
-  readonly #options: SegmentationAdversarialOptions;
-  #d: PluginDiscriminator | null = null;
+  /** The evaluation network `D` with its Adam, which the trainer attaches, steps and saves. */
+  readonly parts: readonly PluginPart[];
+  readonly #d: PluginDiscriminator;
 
   /**
-   * Creates the loss; the discriminator is built when a trainer attaches it.
+   * Creates the loss; the discriminator is built when a trainer attaches it (for the
+   * segmentor's classes and input channels).
    * @param options See {@linkcode SegmentationAdversarialOptions}.
    */
   constructor(options: SegmentationAdversarialOptions = {}) {
-    this.#options = options;
+    this.#d = new PluginDiscriminator({
+      owner: this.name,
+      lossKey: "lossDan",
+      channels: ({ segmentor: s }) => s.numClasses + s.inChannels,
+      inputs: ({ segmentor: s, labeled, unlabeled }) => [
+        this.discriminatorInput(s.apply(labeled.images, { training: false }), labeled.images),
+        this.discriminatorInput(s.apply(unlabeled.images, { training: false }), unlabeled.images),
+      ],
+      options,
+    });
+    this.parts = [this.#d];
   }
 
   /** The evaluation network `D`, once attached. */
   get discriminator(): PatchGANDiscriminator | null {
-    return this.#d?.network ?? null;
-  }
-
-  /**
-   * Builds `D` for the segmentor's classes and input channels.
-   * @throws {RangeError} When already attached to a trainer.
-   */
-  attach(host: ConsistencyHost): void {
-    if (this.#d) {
-      throw new RangeError(
-        "Cannot attach the dan loss: it already belongs to a trainer (got a second attach)",
-      );
-    }
-    const s = host.segmentor;
-    this.#d = new PluginDiscriminator(
-      s.numClasses + s.inChannels,
-      {
-        ...this.#options,
-        discriminator: { seed: this.#options.seed ?? 0, ...this.#options.discriminator },
-      },
-      "dan_discriminator",
-    );
+    return this.#d.network;
   }
 
   /** `D`'s input: `[softmax(logits), images]` along the channel axis. */
@@ -90,57 +77,14 @@ export class SegmentationAdversarial implements ConsistencyLoss {
 
   /**
    * The adversarial term on unlabeled images: `mean BCE(D([softmax(z_u), x_u]), 1)`.
-   * @throws {Error} Before {@linkcode SegmentationAdversarial.attach}.
+   * @throws {Error} Before a trainer attached the loss.
    */
   compute(ctx: ConsistencyContext): tf.Scalar {
-    const d = this.#require();
     return tf.tidy(() =>
       patchCrossEntropy(
-        d.scores(this.discriminatorInput(ctx.predict(ctx.images), ctx.images), false),
+        this.#d.scores(this.discriminatorInput(ctx.predict(ctx.images), ctx.images), false),
         1,
       )
     );
-  }
-
-  /** One update of `D` (labeled = 1, unlabeled = 0); returns `{ lossDan }`. */
-  auxiliaryStep(ctx: AuxiliaryContext): Record<string, number> {
-    const d = this.#require();
-    const s = ctx.segmentor;
-    const [real, fake] = tf.tidy(() => [
-      this.discriminatorInput(s.apply(ctx.labeled.images, { training: false }), ctx.labeled.images),
-      this.discriminatorInput(
-        s.apply(ctx.unlabeled.images, { training: false }),
-        ctx.unlabeled.images,
-      ),
-    ]);
-    try {
-      return { lossDan: d.step(real!, fake!, ctx.step) };
-    } finally {
-      tf.dispose([real!, fake!]);
-    }
-  }
-
-  /** `D`'s weights and Adam moments (for checkpoints). */
-  get variables(): readonly tf.Variable[] {
-    return this.#d?.variables ?? [];
-  }
-
-  /** Names of {@linkcode SegmentationAdversarial.variables}. */
-  get variableNames(): readonly string[] {
-    return this.#d?.variableNames ?? [];
-  }
-
-  /** Frees `D` and its optimizer. Safe to call more than once. */
-  dispose(): void {
-    this.#d?.dispose();
-  }
-
-  #require(): PluginDiscriminator {
-    if (!this.#d) {
-      throw new Error(
-        "Cannot compute the dan loss: it has no discriminator yet (attach it to a trainer first)",
-      );
-    }
-    return this.#d;
   }
 }

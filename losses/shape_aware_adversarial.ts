@@ -8,11 +8,11 @@ import {
   type PluginDiscriminatorOptions,
 } from "./_plugin_discriminator.ts";
 import type {
-  AuxiliaryContext,
   ConsistencyContext,
   ConsistencyHost,
   ConsistencyLoss,
   ConsistencyRequirement,
+  PluginPart,
   SupervisedContext,
 } from "./consistency_loss.ts";
 import { mseLoss } from "./mse_loss.ts";
@@ -21,8 +21,6 @@ import { mseLoss } from "./mse_loss.ts";
 export interface ShapeAwareAdversarialOptions extends PluginDiscriminatorOptions {
   /** Weight `β` of the signed-distance regression in the supervised term. @default {0.3} */
   sdmWeight?: number;
-  /** Seed of the discriminator's initial weights. @default {0} */
-  seed?: number;
 }
 
 /**
@@ -54,10 +52,14 @@ export class ShapeAwareAdversarial implements ConsistencyLoss {
   readonly name: string = "sassnet";
   /** No requirement the trainer checks; `attach` checks for the signed-distance head. */
   readonly requires: readonly ConsistencyRequirement[] = [];
-  readonly #options: ShapeAwareAdversarialOptions;
+  /**
+   * A check of the host (a signed-distance head, no generator) that keeps its segmentor, and
+   * the discriminator `D` with its Adam; the trainer attaches, steps and saves them.
+   */
+  readonly parts: readonly PluginPart[];
   readonly #beta: number;
   #segmentor: SignedDistanceSegmentor | null = null;
-  #d: PluginDiscriminator | null = null;
+  readonly #d: PluginDiscriminator;
 
   /**
    * Creates the loss; the discriminator is built when a trainer attaches it.
@@ -72,22 +74,35 @@ export class ShapeAwareAdversarial implements ConsistencyLoss {
         `Cannot create the sassnet loss: sdmWeight must be a finite number >= 0 (got ${sdmWeight})`,
       );
     }
-    this.#options = options;
     this.#beta = sdmWeight;
+    this.#d = new PluginDiscriminator({
+      owner: this.name,
+      lossKey: "lossSassnet",
+      channels: () => this.#require().sdmChannels + this.#require().inChannels,
+      inputs: ({ labeled, unlabeled }) => {
+        const s = this.#require();
+        const map = (x: tf.Tensor4D) =>
+          this.discriminatorInput(s.applyWithSdm(x, { training: false }).sdm, x);
+        return [map(labeled.images), map(unlabeled.images)];
+      },
+      options,
+    });
+    this.parts = [{ attach: (host) => this.#adopt(host) }, this.#d];
   }
 
   /** The discriminator `D`, once attached. */
   get discriminator(): PatchGANDiscriminator | null {
-    return this.#d?.network ?? null;
+    return this.#d.network;
   }
 
   /**
-   * Checks the segmentor and builds `D`.
+   * Checks the host and keeps its segmentor (the first part's `attach`; `D` is built by the
+   * second).
    * @throws {RangeError} For a segmentor without a signed-distance head, a host with a
    *   generator, or a second attach.
    */
-  attach(host: ConsistencyHost): void {
-    if (this.#d) {
+  #adopt(host: ConsistencyHost): void {
+    if (this.#segmentor) {
       throw new RangeError(
         "Cannot attach the sassnet loss: it already belongs to a trainer (got a second attach)",
       );
@@ -104,14 +119,6 @@ export class ShapeAwareAdversarial implements ConsistencyLoss {
       );
     }
     this.#segmentor = s;
-    this.#d = new PluginDiscriminator(
-      s.sdmChannels + s.inChannels,
-      {
-        ...this.#options,
-        discriminator: { seed: this.#options.seed ?? 0, ...this.#options.discriminator },
-      },
-      "sassnet_discriminator",
-    );
   }
 
   /**
@@ -147,10 +154,10 @@ export class ShapeAwareAdversarial implements ConsistencyLoss {
   /**
    * The supervised term `L_base(z_l, y_l) + β·MSE(sdm_l, SDF(y_l))` (one training pass through
    * both heads).
-   * @throws {Error} Before {@linkcode ShapeAwareAdversarial.attach}.
+   * @throws {Error} Before a trainer attached the loss.
    */
   supervised(ctx: SupervisedContext): tf.Scalar {
-    const s = this.#require().segmentor;
+    const s = this.#require();
     return tf.tidy(() => {
       const { logits, sdm } = s.applyWithSdm(ctx.images, { training: true, rng: ctx.rng });
       const base = ctx.baseLoss(logits, ctx.labels);
@@ -162,54 +169,22 @@ export class ShapeAwareAdversarial implements ConsistencyLoss {
 
   /**
    * The adversarial term on unlabeled images: `mean BCE(D([sdm_u, x_u]), 1)`.
-   * @throws {Error} Before {@linkcode ShapeAwareAdversarial.attach}.
+   * @throws {Error} Before a trainer attached the loss.
    */
   compute(ctx: ConsistencyContext): tf.Scalar {
-    const { segmentor: s, d } = this.#require();
+    const s = this.#require();
     return tf.tidy(() => {
       const { sdm } = s.applyWithSdm(ctx.images, { training: true, rng: ctx.rng });
-      return patchCrossEntropy(d.scores(this.discriminatorInput(sdm, ctx.images), false), 1);
+      return patchCrossEntropy(this.#d.scores(this.discriminatorInput(sdm, ctx.images), false), 1);
     });
   }
 
-  /** One update of `D` on predicted maps (labeled = 1, unlabeled = 0); returns `{ lossSassnet }`. */
-  auxiliaryStep(ctx: AuxiliaryContext): Record<string, number> {
-    const { segmentor: s, d } = this.#require();
-    const [real, fake] = tf.tidy(() => {
-      const map = (x: tf.Tensor4D) => {
-        const out = s.applyWithSdm(x, { training: false });
-        return this.discriminatorInput(out.sdm, x);
-      };
-      return [map(ctx.labeled.images), map(ctx.unlabeled.images)];
-    });
-    try {
-      return { lossSassnet: d.step(real!, fake!, ctx.step) };
-    } finally {
-      tf.dispose([real!, fake!]);
-    }
-  }
-
-  /** `D`'s weights and Adam moments (for checkpoints). */
-  get variables(): readonly tf.Variable[] {
-    return this.#d?.variables ?? [];
-  }
-
-  /** Names of {@linkcode ShapeAwareAdversarial.variables}. */
-  get variableNames(): readonly string[] {
-    return this.#d?.variableNames ?? [];
-  }
-
-  /** Frees `D` and its optimizer. Safe to call more than once. */
-  dispose(): void {
-    this.#d?.dispose();
-  }
-
-  #require(): { segmentor: SignedDistanceSegmentor; d: PluginDiscriminator } {
-    if (!this.#d || !this.#segmentor) {
+  #require(): SignedDistanceSegmentor {
+    if (!this.#segmentor) {
       throw new Error(
         "Cannot compute the sassnet loss: it is not attached to a trainer yet (attach it first)",
       );
     }
-    return { segmentor: this.#segmentor, d: this.#d };
+    return this.#segmentor;
   }
 }

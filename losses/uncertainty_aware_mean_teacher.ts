@@ -3,12 +3,11 @@ import { sigmoidRampup } from "../engine/schedules.ts";
 import { addClippedNoise, checkNoise } from "./_teacher_noise.ts";
 import type {
   ConsistencyContext,
-  ConsistencyHost,
   ConsistencyLoss,
   ConsistencyRequirement,
-  OptimizerStepEvent,
+  PluginPart,
 } from "./consistency_loss.ts";
-import { EmaTeacher } from "./ema_teacher.ts";
+import { type EmaTeacher, EmaTeacherPart } from "./ema_teacher.ts";
 
 /** Options of {@linkcode UncertaintyAwareMeanTeacher}. */
 export interface UncertaintyAwareMeanTeacherOptions {
@@ -81,15 +80,15 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
   readonly name: string = "uamt";
   /** Keeps an EMA teacher. */
   readonly requires: readonly ConsistencyRequirement[] = ["teacher"];
-  readonly #decay: number;
+  /** The EMA teacher part, which the trainer attaches, updates, saves and frees. */
+  readonly parts: readonly PluginPart[];
   readonly #noiseStd: number;
   readonly #noiseClip: number;
   readonly #passes: number;
   readonly #ramp: (step: number) => number;
   readonly #correct: boolean;
   readonly #lnClasses: boolean;
-  readonly #teacherTraining: boolean;
-  #teacher: EmaTeacher | null = null;
+  readonly #teacher: EmaTeacherPart;
 
   /**
    * Creates the loss; the teacher is built when a trainer attaches it.
@@ -125,19 +124,19 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
         `Cannot create the UAMT loss: passes must be a positive integer (got ${passes})`,
       );
     }
-    this.#decay = decay;
     this.#noiseStd = noiseStd;
     this.#noiseClip = noiseClip;
     this.#passes = passes;
     this.#ramp = thresholdRamp;
     this.#correct = multiClassCorrection;
     this.#lnClasses = thresholdEntropy === "ln-classes";
-    this.#teacherTraining = teacherTraining;
+    this.#teacher = new EmaTeacherPart(this.name, { decay, training: teacherTraining });
+    this.parts = [this.#teacher];
   }
 
   /** The EMA teacher, once attached to a trainer. */
   get teacher(): EmaTeacher | null {
-    return this.#teacher;
+    return this.#teacher.teacher;
   }
 
   /**
@@ -177,33 +176,12 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
   }
 
   /**
-   * Builds the teacher from the trainer's networks.
-   * @throws {RangeError} When the loss is already attached to a trainer.
-   */
-  attach(host: ConsistencyHost): void {
-    if (this.#teacher) {
-      throw new RangeError(
-        `Cannot attach the ${this.name} loss: it already belongs to a trainer (got a second attach)`,
-      );
-    }
-    this.#teacher = new EmaTeacher(host, {
-      decay: this.#decay,
-      training: this.#teacherTraining,
-    });
-  }
-
-  /**
    * Computes the UAMT consistency on `ctx.images` (a scalar): `1 + T` teacher passes and one
    * student pass.
-   * @throws {Error} Before {@linkcode UncertaintyAwareMeanTeacher.attach}.
+   * @throws {Error} Before a trainer attached the loss.
    */
   compute(ctx: ConsistencyContext): tf.Scalar {
-    const teacher = this.#teacher;
-    if (!teacher) {
-      throw new Error(
-        `Cannot compute the ${this.name} loss: it has no teacher yet (attach it to a trainer first)`,
-      );
-    }
+    const teacher = this.#teacher.require();
     return tf.tidy(() => {
       const teacherProbs = () =>
         tf.softmax(
@@ -225,25 +203,5 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
         this.threshold(ctx.step, student.shape[3]),
       );
     });
-  }
-
-  /** Updates the teacher after a student step. */
-  afterOptimizerStep(event: OptimizerStepEvent): void {
-    this.#teacher?.update(event);
-  }
-
-  /** The teacher's variables (for checkpoints). */
-  get variables(): readonly tf.Variable[] {
-    return this.#teacher?.variables ?? [];
-  }
-
-  /** Names of {@linkcode UncertaintyAwareMeanTeacher.variables}. */
-  get variableNames(): readonly string[] {
-    return this.#teacher?.variableNames ?? [];
-  }
-
-  /** Frees the teacher. Safe to call more than once. */
-  dispose(): void {
-    this.#teacher?.dispose();
   }
 }

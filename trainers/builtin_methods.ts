@@ -5,7 +5,7 @@
  */
 import { augmentBatch } from "../data/augment.ts";
 import type { DiceLossOptions } from "../losses/dice_loss.ts";
-import type { ConsistencyLoss } from "../losses/consistency_loss.ts";
+import { type ConsistencyLoss, pluginParts } from "../losses/consistency_loss.ts";
 import {
   InterpolationConsistency,
   type InterpolationConsistencyOptions,
@@ -77,13 +77,14 @@ function trainer(options: GRNOptions): GRN {
   try {
     return new GRN(options);
   } catch (e) {
-    const owned: (Module | ConsistencyLoss | null | undefined)[] = [
+    const owned: (Module | null | undefined)[] = [
       options.segmentor,
       options.generator,
       options.discriminator,
-      options.consistency,
     ];
     for (const m of owned) m?.dispose?.();
+    const parts = options.consistency ? pluginParts(options.consistency) : [];
+    for (const part of parts) part.dispose?.();
     throw e;
   }
 }

@@ -4,10 +4,13 @@ import { withMemoryGuard } from "../engine/memory.ts";
 import { assignFromCheckpoint, readCheckpoint, writeCheckpoint } from "../engine/checkpoint.ts";
 import { Rng, type RngState } from "../engine/rng.ts";
 import { stopGradient } from "../engine/stop_gradient.ts";
-import type {
-  ConsistencyContext,
-  ConsistencyLoss,
-  PredictionPath,
+import {
+  type ConsistencyContext,
+  type ConsistencyLoss,
+  type OptimizerStepEvent,
+  type PluginPart,
+  pluginParts,
+  type PredictionPath,
 } from "../losses/consistency_loss.ts";
 import { crossEntropyLoss } from "../losses/cross_entropy.ts";
 import { diceLoss, type DiceLossOptions } from "../losses/dice_loss.ts";
@@ -248,6 +251,8 @@ export class GRN implements Trainable {
   readonly #trainS: boolean;
   readonly #trainD: boolean;
   readonly #parts: Map<"G" | "S" | "D", Part> = new Map();
+  /** The consistency loss's plug-in parts (teacher, discriminator, checks), in call order. */
+  readonly #pluginParts: readonly PluginPart[];
   #rng: Rng;
   #step = 0;
   #disposed = false;
@@ -356,7 +361,13 @@ export class GRN implements Trainable {
           );
         }
       }
-      this.consistency.attach?.({ segmentor, generator });
+    }
+    this.#pluginParts = this.consistency ? pluginParts(this.consistency) : [];
+    try {
+      for (const part of this.#pluginParts) part.attach?.({ segmentor, generator });
+    } catch (e) {
+      for (const part of this.#pluginParts) part.dispose?.();
+      throw e;
     }
     this.#parts.set("S", {
       key: "S",
@@ -497,15 +508,17 @@ export class GRN implements Trainable {
     if (this.mode === "ssl" && unlabeled && !combined) {
       Object.assign(losses, this.#unlabeledPhase(unlabeled));
     }
-    if (this.mode === "ssl" && unlabeled && this.consistency?.auxiliaryStep) {
-      const extra = this.consistency.auxiliaryStep({
-        labeled,
-        unlabeled,
-        segmentor: this.segmentor,
-        rng: this.#rng,
-        step: this.#step,
-      });
-      for (const [key, value] of Object.entries(extra)) losses[key] = value;
+    if (this.mode === "ssl" && unlabeled) {
+      for (const part of this.#pluginParts) {
+        const extra = part.auxiliaryStep?.({
+          labeled,
+          unlabeled,
+          segmentor: this.segmentor,
+          rng: this.#rng,
+          step: this.#step,
+        });
+        for (const [key, value] of Object.entries(extra ?? {})) losses[key] = value;
+      }
     }
     losses.learningRate = learningRate;
     return losses;
@@ -577,7 +590,7 @@ export class GRN implements Trainable {
     value.dispose();
     G.adam.apply(gVars.map((v) => grads[v.name] ?? null));
     for (const v of gVars) grads[v.name]?.dispose();
-    this.consistency?.afterOptimizerStep?.({ step: this.#step, updated: "generator" });
+    this.#afterOptimizerStep({ step: this.#step, updated: "generator" });
     const segmentorGrads = jointS ? sVars.map((v) => grads[v.name] ?? null) : null;
     return { fake: fake!, segmentorGrads };
   }
@@ -595,7 +608,7 @@ export class GRN implements Trainable {
     value.dispose();
     D.adam.apply(dVars.map((v) => grads[v.name] ?? null));
     for (const v of dVars) grads[v.name]?.dispose();
-    this.consistency?.afterOptimizerStep?.({ step: this.#step, updated: "discriminator" });
+    this.#afterOptimizerStep({ step: this.#step, updated: "discriminator" });
     return loss;
   }
 
@@ -618,8 +631,13 @@ export class GRN implements Trainable {
     for (const v of sVars) grads[v.name]?.dispose();
     for (const t of combined) t?.dispose();
     for (const t of extraGrads ?? []) t?.dispose();
-    this.consistency?.afterOptimizerStep?.({ step: this.#step, updated: "segmentor" });
+    this.#afterOptimizerStep({ step: this.#step, updated: "segmentor" });
     return result;
+  }
+
+  /** Tells every plug-in part (e.g. an EMA teacher) that an optimizer stepped. */
+  #afterOptimizerStep(event: OptimizerStepEvent): void {
+    for (const part of this.#pluginParts) part.afterOptimizerStep?.(event);
   }
 
   /**
@@ -832,12 +850,16 @@ export class GRN implements Trainable {
         variableNames: part.adam.stateNames,
       }]);
     }
-    const c = this.consistency;
-    if (c?.variables && c.variableNames) {
-      out.push([`consistency.${c.name}`, {
-        variables: c.variables,
-        variableNames: c.variableNames,
-      }]);
+    for (const part of this.#pluginParts) {
+      const variables = part.variables ?? [], variableNames = part.variableNames ?? [];
+      if (variables.length !== variableNames.length) {
+        throw new TypeError(
+          `Cannot list the state of consistency loss "${
+            this.consistency!.name
+          }": a part has ${variables.length} variables but ${variableNames.length} names (got ${variables.length} != ${variableNames.length})`,
+        );
+      }
+      out.push([`consistency.${this.consistency!.name}`, { variables, variableNames }]);
     }
     return out;
   }
@@ -846,7 +868,15 @@ export class GRN implements Trainable {
   namedState(): Map<string, tf.Variable> {
     const map = new Map<string, tf.Variable>();
     for (const [prefix, m] of this.#modules()) {
-      m.variables.forEach((v, i) => map.set(`${prefix}/${m.variableNames[i]}`, v));
+      m.variables.forEach((v, i) => {
+        const name = `${prefix}/${m.variableNames[i]}`;
+        if (map.has(name)) {
+          throw new TypeError(
+            `Cannot name the trainer's state: two variables are named ${name} (got a plug-in part whose names repeat another part's)`,
+          );
+        }
+        map.set(name, v);
+      });
     }
     return map;
   }
@@ -927,7 +957,7 @@ export class GRN implements Trainable {
       part.adam.dispose();
       part.module.dispose();
     }
-    this.consistency?.dispose?.();
+    for (const part of this.#pluginParts) part.dispose?.();
   }
 
   /** Same as {@linkcode GRN.dispose}. */

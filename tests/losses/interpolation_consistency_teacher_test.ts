@@ -5,6 +5,7 @@ import { Rng } from "../../engine/rng.ts";
 import type { ConsistencyContext } from "../../losses/consistency_loss.ts";
 import { InterpolationConsistency } from "../../losses/interpolation_consistency.ts";
 import { FakeSegmentor, p0 } from "./_fake_nets.ts";
+import { parts } from "./_parts.ts";
 
 await initEngine({ backend: "wasm", log: () => {} });
 
@@ -32,7 +33,7 @@ Deno.test("ICT with an EMA teacher: mixed student vs λ-mix of teacher predictio
   assert.deepEqual(ict.requires, ["batch-pairs", "teacher"]);
   assert.deepEqual(new InterpolationConsistency().requires, ["batch-pairs"], "default unchanged");
   assert.throws(() => ict.compute(context(student, 1)), /has no teacher yet/);
-  ict.attach({ segmentor: student, generator: null });
+  parts(ict).attach({ segmentor: student, generator: null });
   student.set([1.5, 0]); // teacher keeps [0.7, 0]
   const { partner, lambda } = ict.drawMixing(4, new Rng(11));
   assert.deepEqual(partner, [2, 3, 0, 1]);
@@ -53,20 +54,20 @@ Deno.test("ICT with an EMA teacher: mixed student vs λ-mix of teacher predictio
   const h = 1e-4;
   const numeric = (loss(1.5 + h) - loss(1.5 - h)) / (2 * h);
   assert.ok(Math.abs(grads[student.weight.name]!.dataSync()[0]! - numeric) < 1e-5);
-  ict.afterOptimizerStep({ step: 0, updated: "segmentor" });
+  parts(ict).afterOptimizerStep({ step: 0, updated: "segmentor" });
   assert.deepEqual((ict.teacher!.segmentor as FakeSegmentor).values(), [1.5, 0]);
-  assert.deepEqual(ict.variableNames, ["S/w"]);
+  assert.deepEqual(parts(ict).variableNames, ["S/w"]);
   tf.dispose([ctx.images, value, grads[student.weight.name]!]);
-  ict.dispose();
+  parts(ict).dispose();
   student.dispose();
 });
 
 Deno.test("ICT without a teacher: attach is a no-op and there is no state", () => {
   const student = new FakeSegmentor([0.7, 0]);
   const ict = new InterpolationConsistency();
-  ict.attach({ segmentor: student, generator: null });
-  ict.attach({ segmentor: student, generator: null });
+  parts(ict).attach({ segmentor: student, generator: null });
+  parts(ict).attach({ segmentor: student, generator: null });
   assert.equal(ict.teacher, null);
-  assert.deepEqual(ict.variables, []);
+  assert.deepEqual(parts(ict).variables, []);
   student.dispose();
 });

@@ -5,6 +5,7 @@ import { Rng } from "../../engine/rng.ts";
 import type { ConsistencyContext } from "../../losses/consistency_loss.ts";
 import { MeanTeacher } from "../../losses/mean_teacher.ts";
 import { FakeSegmentor, p0 } from "./_fake_nets.ts";
+import { parts } from "./_parts.ts";
 
 await initEngine({ backend: "wasm", log: () => {} });
 
@@ -25,7 +26,7 @@ Deno.test("MeanTeacher.compute(): mean((p_student(x) - p_teacher(x + clip(0.2ε,
   const student = new FakeSegmentor([0.7, -0.2]);
   const mt = new MeanTeacher();
   assert.deepEqual(mt.requires, ["teacher"]);
-  mt.attach({ segmentor: student, generator: null });
+  parts(mt).attach({ segmentor: student, generator: null });
   student.set([1, 0.1]); // the teacher keeps [0.7, -0.2]
   // SSL4MIS's 0.1 / ±0.2 on [0, 1] images, doubled for our [-1, 1] range.
   const noise = new Rng(3).normalArray(4, 0, 0.2).map((n) => Math.min(0.4, Math.max(-0.4, n)));
@@ -54,7 +55,7 @@ Deno.test("MeanTeacher.compute(): mean((p_student(x) - p_teacher(x + clip(0.2ε,
   const numeric = (loss([1 + h, 0.1]) - loss([1 - h, 0.1])) / (2 * h);
   assert.ok(Math.abs(grads[student.weight.name]!.dataSync()[0]! - numeric) < 1e-5);
   tf.dispose([ctx.images, value, grads[student.weight.name]!]);
-  mt.dispose();
+  parts(mt).dispose();
   student.dispose();
 });
 
@@ -62,21 +63,21 @@ Deno.test("MeanTeacher: gate, EMA update after a step, attach rules", () => {
   const student = new FakeSegmentor([0.7, -0.2]);
   const gated = new MeanTeacher({ gateIterations: 5, noiseStd: 0 });
   assert.throws(() => gated.compute(context(student, 1)), /has no teacher yet/);
-  gated.attach({ segmentor: student, generator: null });
+  parts(gated).attach({ segmentor: student, generator: null });
   assert.throws(
-    () => gated.attach({ segmentor: student, generator: null }),
+    () => parts(gated).attach({ segmentor: student, generator: null }),
     /already belongs to a trainer/,
   );
   student.set([3, 0]);
   const early = context(student, 1, 4), late = context(student, 1, 5);
   assert.equal(gated.compute(early).dataSync()[0], 0);
   assert.ok(gated.compute(late).dataSync()[0]! > 0);
-  gated.afterOptimizerStep({ step: 0, updated: "segmentor" });
+  parts(gated).afterOptimizerStep({ step: 0, updated: "segmentor" });
   assert.deepEqual((gated.teacher!.segmentor as FakeSegmentor).values(), [3, 0]);
   assert.equal(gated.compute(late).dataSync()[0], 0, "teacher = student and no noise: 0");
-  assert.deepEqual(gated.variableNames, ["S/w"]);
+  assert.deepEqual(parts(gated).variableNames, ["S/w"]);
   assert.throws(() => new MeanTeacher({ noiseStd: -1 }), /noiseStd must be a finite number >= 0/);
   tf.dispose([early.images, late.images]);
-  gated.dispose();
+  parts(gated).dispose();
   student.dispose();
 });

@@ -6,6 +6,7 @@ import type { ConsistencyContext, SupervisedContext } from "../../losses/consist
 import { PyramidConsistency } from "../../losses/pyramid_consistency.ts";
 import { PyramidUNet } from "../../networks/pyramid_unet.ts";
 import { UNet } from "../../networks/unet.ts";
+import { parts } from "./_parts.ts";
 
 await initEngine({ backend: "wasm", log: () => {} });
 
@@ -120,11 +121,11 @@ Deno.test("PyramidConsistency.attach() refuses a segmentor without pyramid outpu
   const urpc = new PyramidConsistency();
   const unet = new UNet({ channels: [2, 4], dropout: [0, 0], numClasses: 3 });
   assert.throws(
-    () => urpc.attach({ segmentor: unet, generator: null }),
+    () => parts(urpc).attach({ segmentor: unet, generator: null }),
     /needs a multi-scale segmentor with pyramid outputs, e\.g\. PyramidUNet \(got unet/,
   );
   const pyramid = new PyramidUNet({ channels: [2, 2, 2, 2, 2], numClasses: 3 });
-  urpc.attach({ segmentor: pyramid, generator: null });
+  parts(urpc).attach({ segmentor: pyramid, generator: null });
   unet.dispose();
   pyramid.dispose();
 });

@@ -5,6 +5,7 @@ import { Rng } from "../../engine/rng.ts";
 import { SegmentationAdversarial } from "../../losses/segmentation_adversarial.ts";
 import { UNet } from "../../networks/unet.ts";
 import { toyBands } from "../_toy_data.ts";
+import { parts } from "./_parts.ts";
 
 await initEngine({ backend: "wasm", log: () => {} });
 
@@ -19,7 +20,7 @@ Deno.test("DAN: discriminator on [softmax, image], labeled = real (1), unlabeled
     adam: { learningRate: 1e-2 }, // fast enough to see D learn in 25 steps
     seed: 2,
   });
-  dan.attach({ segmentor, generator: null });
+  parts(dan).attach({ segmentor, generator: null });
   assert.equal(dan.discriminator!.channels, 4, "C + 1 input channels");
   const data = toyBands(8, 16, 3, 1);
   const labeled = tf.tensor4d(data.images.subarray(0, 4 * 256), [4, 16, 16, 1]);
@@ -48,7 +49,7 @@ Deno.test("DAN: discriminator on [softmax, image], labeled = real (1), unlabeled
   const segBefore = segmentor.trainableVariables.map((v) => v.dataSync().slice());
   const losses: number[] = [];
   for (let step = 0; step < 25; step++) {
-    const out = dan.auxiliaryStep({
+    const out = parts(dan).auxiliaryStep({
       labeled: { images: labeled, labels },
       unlabeled: { images: unlabeled },
       segmentor,
@@ -67,12 +68,15 @@ Deno.test("DAN: discriminator on [softmax, image], labeled = real (1), unlabeled
   segmentor.trainableVariables.forEach((v, i) =>
     assert.deepEqual(v.dataSync(), segBefore[i], "the D step leaves S alone")
   );
-  assert.ok(dan.variableNames.some((n) => n.startsWith("D/conv0")));
-  assert.ok(dan.variableNames.some((n) => n.startsWith("D.adam/")));
-  assert.equal(dan.variables.length, dan.variableNames.length);
-  assert.throws(() => dan.attach({ segmentor, generator: null }), /already belongs to a trainer/);
+  assert.ok(parts(dan).variableNames.some((n) => n.startsWith("D/conv0")));
+  assert.ok(parts(dan).variableNames.some((n) => n.startsWith("D.adam/")));
+  assert.equal(parts(dan).variables.length, parts(dan).variableNames.length);
+  assert.throws(
+    () => parts(dan).attach({ segmentor, generator: null }),
+    /already belongs to a trainer/,
+  );
   tf.dispose([labeled, unlabeled, labels]);
-  dan.dispose();
-  dan.dispose();
+  parts(dan).dispose();
+  parts(dan).dispose();
   segmentor.dispose();
 });

@@ -8,6 +8,7 @@ import { ResUNetGenerator } from "../../networks/resunet_generator.ts";
 import { SdmUNet } from "../../networks/sdm_unet.ts";
 import { UNet } from "../../networks/unet.ts";
 import { assertClose } from "../_helpers.ts";
+import { parts } from "./_parts.ts";
 
 await initEngine({ backend: "wasm", log: () => {} });
 
@@ -40,12 +41,12 @@ Deno.test("SASSNet supervised term: base + 0.3·MSE(sdm, SDF(labels)); attach ru
   const sass = new ShapeAwareAdversarial({ discriminator: { ndf: 4, nLayers: 2 } });
   const plain = new UNet({ channels: [4, 8], dropout: [0, 0], numClasses: 3 });
   assert.throws(
-    () => sass.attach({ segmentor: plain, generator: null }),
+    () => parts(sass).attach({ segmentor: plain, generator: null }),
     /needs a segmentor with a signed-distance head, e\.g\. SdmUNet \(got unet/,
   );
   const g = new ResUNetGenerator({ ngf: 4, downsamplings: 2 });
-  assert.throws(() => sass.attach({ segmentor: net, generator: g }), /takes no generator/);
-  sass.attach({ segmentor: net, generator: null });
+  assert.throws(() => parts(sass).attach({ segmentor: net, generator: g }), /takes no generator/);
+  parts(sass).attach({ segmentor: net, generator: null });
   assert.equal(sass.discriminator!.channels, 3, "C - 1 maps + 1 image channel");
   const images = tf.randomUniform([2, 16, 16, 1], -1, 1, "float32", 4) as tf.Tensor4D;
   const lab = new Int32Array(2 * 256);
@@ -71,7 +72,7 @@ Deno.test("SASSNet supervised term: base + 0.3·MSE(sdm, SDF(labels)); attach ru
   assert.ok(Math.abs(got - expected) < 1e-5, `got ${got}, expected ${expected}`);
   const adv = sass.compute({ ...ctx, images }).dataSync()[0]!;
   assert.ok(Number.isFinite(adv) && adv > 0);
-  const aux = sass.auxiliaryStep({
+  const aux = parts(sass).auxiliaryStep({
     labeled: { images, labels },
     unlabeled: { images },
     segmentor: net,
@@ -81,6 +82,6 @@ Deno.test("SASSNet supervised term: base + 0.3·MSE(sdm, SDF(labels)); attach ru
   assert.ok(Number.isFinite(aux.lossSassnet!));
   assert.throws(() => new ShapeAwareAdversarial({ sdmWeight: -1 }), /sdmWeight must be/);
   tf.dispose([images, labels]);
-  sass.dispose();
+  parts(sass).dispose();
   for (const m of [net, plain, g]) m.dispose();
 });

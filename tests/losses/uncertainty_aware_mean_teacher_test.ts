@@ -4,6 +4,7 @@ import { initEngine } from "../../engine/init_engine.ts";
 import { Rng } from "../../engine/rng.ts";
 import { UncertaintyAwareMeanTeacher } from "../../losses/uncertainty_aware_mean_teacher.ts";
 import { FakeSegmentor, p0 } from "./_fake_nets.ts";
+import { parts } from "./_parts.ts";
 
 await initEngine({ backend: "wasm", log: () => {} });
 
@@ -73,7 +74,7 @@ Deno.test("UAMT mask: pixels whose MC entropy reaches τ drop out; sum / (2·Σm
 Deno.test("UAMT.compute(): T teacher passes set the mask, one pass is the target", () => {
   const student = new FakeSegmentor([1, 0]);
   const uamt = new UncertaintyAwareMeanTeacher({ noiseStd: 0, passes: 3 });
-  uamt.attach({ segmentor: student, generator: null });
+  parts(uamt).attach({ segmentor: student, generator: null });
   student.set([0.5, 0.5]); // student: p = [0.5, 0.5] everywhere
   (uamt.teacher!.segmentor as FakeSegmentor).set([4, -4]);
   // Teacher: p0 = sigmoid(8x); x = 1 is confident (kept), x = 0.05 is not (masked at t = 0).
@@ -94,6 +95,6 @@ Deno.test("UAMT.compute(): T teacher passes set the mask, one pass is the target
   const expected = 2 * (0.5 - t) ** 2 / 2;
   assert.ok(Math.abs(got - expected) < 1e-6, `got ${got}, expected ${expected}`);
   images.dispose();
-  uamt.dispose();
+  parts(uamt).dispose();
   student.dispose();
 });

@@ -266,7 +266,7 @@ Deno.test("GRN combined unlabeled phase: one segmentor update on L_sup + w(t)·L
   );
 });
 
-Deno.test("GRN supervisedLoss 'dice-ce' and plug-in hooks (supervised override, auxiliaryStep)", () => {
+Deno.test("GRN supervisedLoss 'dice-ce' and plug-in hooks (supervised override, a part's auxiliaryStep)", () => {
   const calls = { supervised: 0, auxiliary: 0 };
   const plugin: ConsistencyLoss = {
     name: "probe",
@@ -277,11 +277,13 @@ Deno.test("GRN supervisedLoss 'dice-ce' and plug-in hooks (supervised override, 
       calls.supervised++;
       return tf.tidy(() => tf.mul(ctx.baseLoss(ctx.predict(ctx.images), ctx.labels), 2));
     },
-    auxiliaryStep: (ctx) => {
-      calls.auxiliary++;
-      assert.equal(ctx.labeled.images.shape[0], BATCH);
-      return { lossAux: 0.25 };
-    },
+    parts: [{
+      auxiliaryStep: (ctx) => {
+        calls.auxiliary++;
+        assert.equal(ctx.labeled.images.shape[0], BATCH);
+        return { lossAux: 0.25 };
+      },
+    }],
   };
   const grn = new GRN({
     segmentor: networks().segmentor,
