@@ -1,9 +1,30 @@
 /**
- * The mean teacher's input perturbation (SSL4MIS MT/UAMT): clipped Gaussian noise.
+ * The mean teacher's input perturbation (SSL4MIS MT/UAMT): clipped Gaussian noise, and the
+ * noisy EMA teacher both losses compose.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng.ts";
+import { EmaTeacherPart, type NoisyTeacherOptions } from "./ema_teacher.ts";
+
+/** An EMA teacher part and the noise on its input, as MT and UAMT use them. */
+export interface NoisyTeacher {
+  /** The teacher part (for the loss's `parts`). */
+  part: EmaTeacherPart;
+  /** `x + clip(std·ε, ±clip)` with the options' noise (call inside `tf.tidy`). */
+  noise: (x: tf.Tensor4D, rng: Rng) => tf.Tensor4D;
+}
+
+/**
+ * Checks the options and builds the teacher part and its input noise.
+ * @throws {RangeError} When `decay`, `noiseStd` or `noiseClip` is out of range.
+ */
+export function noisyTeacher(owner: string, options: NoisyTeacherOptions): NoisyTeacher {
+  const { decay = 0.99, noiseStd = 0.2, noiseClip = 0.4, teacherTraining = true } = options;
+  const part = new EmaTeacherPart(owner, { decay, training: teacherTraining });
+  checkNoise(`the ${owner} loss`, noiseStd, noiseClip);
+  return { part, noise: (x, rng) => addClippedNoise(x, rng, noiseStd, noiseClip) };
+}
 
 /**
  * `x + clip(std·ε, -clip, clip)` with `ε ~ N(0, I)` drawn from `rng`; returns `x` itself when

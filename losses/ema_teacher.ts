@@ -13,6 +13,29 @@ import type {
   PredictionPath,
 } from "./consistency_loss.ts";
 
+/**
+ * Options of a noisy EMA teacher, shared by the MT and UAMT losses: its decay and mode, and the
+ * clipped Gaussian noise on its input.
+ */
+export interface NoisyTeacherOptions {
+  /** Upper bound of the EMA coefficient. @default {0.99} (SSL4MIS `--ema_decay`) */
+  decay?: number;
+  /**
+   * Standard deviation of the Gaussian noise on every teacher input. SSL4MIS uses 0.1 on
+   * images in `[0, 1]`; ours are in `[-1, 1]`, twice the range, hence 0.2.
+   * @default {0.2}
+   */
+  noiseStd?: number;
+  /** The noise is clipped to `±noiseClip` (SSL4MIS: ±0.2 on `[0, 1]`). @default {0.4} */
+  noiseClip?: number;
+  /**
+   * Run the teacher in training mode (dropout on, batch-norm batch statistics), as SSL4MIS
+   * does (see `EmaTeacher`).
+   * @default {true}
+   */
+  teacherTraining?: boolean;
+}
+
 /** Options of {@linkcode EmaTeacher}. */
 export interface EmaTeacherOptions {
   /** Upper bound of the EMA coefficient (`α_t = min(1 - 1/(t+1), decay)`). @default {0.99} */
@@ -204,8 +227,15 @@ export class EmaTeacherPart implements PluginPart {
    *
    * @param owner The name of the loss that owns the part (for error messages).
    * @param options See {@linkcode EmaTeacherOptions}.
+   * @throws {RangeError} When `decay` is outside `[0, 1]`.
    */
   constructor(owner: string, options: EmaTeacherOptions = {}) {
+    const { decay = 0.99 } = options;
+    if (!(decay >= 0 && decay <= 1)) {
+      throw new RangeError(
+        `Cannot create the ${owner} loss: decay must be in [0, 1] (got ${decay})`,
+      );
+    }
     this.#owner = owner;
     this.#options = { ...options };
   }

@@ -1,25 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
-import { addClippedNoise, checkNoise } from "./_teacher_noise.ts";
+import { type NoisyTeacher, noisyTeacher } from "./_teacher_noise.ts";
 import type {
   ConsistencyContext,
   ConsistencyLoss,
   ConsistencyRequirement,
   PluginPart,
 } from "./consistency_loss.ts";
-import { type EmaTeacher, EmaTeacherPart } from "./ema_teacher.ts";
+import type { EmaTeacher, NoisyTeacherOptions } from "./ema_teacher.ts";
 
-/** Options of {@linkcode MeanTeacher}. */
-export interface MeanTeacherOptions {
-  /** Upper bound of the EMA coefficient. @default {0.99} (SSL4MIS `--ema_decay`) */
-  decay?: number;
-  /**
-   * Standard deviation of the Gaussian noise on the teacher's input. SSL4MIS uses 0.1 on
-   * images in `[0, 1]`; ours are in `[-1, 1]`, twice the range, hence 0.2.
-   * @default {0.2}
-   */
-  noiseStd?: number;
-  /** The noise is clipped to `±noiseClip` (SSL4MIS: ±0.2 on `[0, 1]`). @default {0.4} */
-  noiseClip?: number;
+/** Options of {@linkcode MeanTeacher}: the noisy teacher's, and a gate. */
+export interface MeanTeacherOptions extends NoisyTeacherOptions {
   /**
    * The loss is multiplied by 0 before this iteration. SSL4MIS's 2-D MT script hard-codes
    * 1000 (of 30000) on top of the sigmoid ramp; its 3-D MT and its UAMT have no gate, and the
@@ -27,8 +17,6 @@ export interface MeanTeacherOptions {
    * @default {0}
    */
   gateIterations?: number;
-  /** Run the teacher in training mode, as SSL4MIS does (see `EmaTeacher`). @default {true} */
-  teacherTraining?: boolean;
 }
 
 /**
@@ -54,10 +42,8 @@ export class MeanTeacher implements ConsistencyLoss {
   readonly requires: readonly ConsistencyRequirement[] = ["teacher"];
   /** The EMA teacher part, which the trainer attaches, updates, saves and frees. */
   readonly parts: readonly PluginPart[];
-  readonly #noiseStd: number;
-  readonly #noiseClip: number;
   readonly #gate: number;
-  readonly #teacher: EmaTeacherPart;
+  readonly #teacher: NoisyTeacher;
 
   /**
    * Creates the loss; the teacher is built when a trainer attaches it.
@@ -66,32 +52,20 @@ export class MeanTeacher implements ConsistencyLoss {
    * @throws {RangeError} When an option is out of range.
    */
   constructor(options: MeanTeacherOptions = {}) {
-    const {
-      decay = 0.99,
-      noiseStd = 0.2,
-      noiseClip = 0.4,
-      gateIterations = 0,
-      teacherTraining = true,
-    } = options;
-    if (!(decay >= 0 && decay <= 1)) {
-      throw new RangeError(`Cannot create the MT loss: decay must be in [0, 1] (got ${decay})`);
-    }
-    checkNoise("the MT loss", noiseStd, noiseClip);
+    const { gateIterations = 0 } = options;
+    this.#teacher = noisyTeacher(this.name, options);
     if (!(gateIterations >= 0)) {
       throw new RangeError(
-        `Cannot create the MT loss: gateIterations must be >= 0 (got ${gateIterations})`,
+        `Cannot create the ${this.name} loss: gateIterations must be >= 0 (got ${gateIterations})`,
       );
     }
-    this.#noiseStd = noiseStd;
-    this.#noiseClip = noiseClip;
     this.#gate = gateIterations;
-    this.#teacher = new EmaTeacherPart(this.name, { decay, training: teacherTraining });
-    this.parts = [this.#teacher];
+    this.parts = [this.#teacher.part];
   }
 
   /** The EMA teacher, once attached to a trainer. */
   get teacher(): EmaTeacher | null {
-    return this.#teacher.teacher;
+    return this.#teacher.part.teacher;
   }
 
   /**
@@ -99,9 +73,9 @@ export class MeanTeacher implements ConsistencyLoss {
    * @throws {Error} Before a trainer attached the loss.
    */
   compute(ctx: ConsistencyContext): tf.Scalar {
-    const teacher = this.#teacher.require();
+    const teacher = this.#teacher.part.require();
     return tf.tidy(() => {
-      const noisy = addClippedNoise(ctx.images, ctx.rng, this.#noiseStd, this.#noiseClip);
+      const noisy = this.#teacher.noise(ctx.images, ctx.rng);
       const target = tf.softmax(teacher.predict(noisy, ctx.path, ctx.rng));
       const p = tf.softmax(ctx.predict(ctx.images));
       const loss = tf.mean(tf.squaredDifference(p, target)) as tf.Scalar;

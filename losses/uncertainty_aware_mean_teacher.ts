@@ -1,26 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
 import { sigmoidRampup } from "../engine/schedules.ts";
-import { addClippedNoise, checkNoise } from "./_teacher_noise.ts";
+import { type NoisyTeacher, noisyTeacher } from "./_teacher_noise.ts";
 import type {
   ConsistencyContext,
   ConsistencyLoss,
   ConsistencyRequirement,
   PluginPart,
 } from "./consistency_loss.ts";
-import { type EmaTeacher, EmaTeacherPart } from "./ema_teacher.ts";
+import type { EmaTeacher, NoisyTeacherOptions } from "./ema_teacher.ts";
 
-/** Options of {@linkcode UncertaintyAwareMeanTeacher}. */
-export interface UncertaintyAwareMeanTeacherOptions {
-  /** Upper bound of the EMA coefficient. @default {0.99} */
-  decay?: number;
-  /**
-   * Standard deviation of the Gaussian noise on every teacher input. SSL4MIS uses 0.1 on
-   * images in `[0, 1]`; ours are in `[-1, 1]`, twice the range, hence 0.2.
-   * @default {0.2}
-   */
-  noiseStd?: number;
-  /** The noise is clipped to `±noiseClip` (SSL4MIS: ±0.2 on `[0, 1]`). @default {0.4} */
-  noiseClip?: number;
+/** Options of {@linkcode UncertaintyAwareMeanTeacher}: the noisy teacher's, and UAMT's own. */
+export interface UncertaintyAwareMeanTeacherOptions extends NoisyTeacherOptions {
   /** Monte-Carlo teacher passes `T` for the uncertainty. @default {8} */
   passes?: number;
   /**
@@ -52,8 +42,6 @@ export interface UncertaintyAwareMeanTeacherOptions {
    * @default {"ln-classes" with multiClassCorrection, else "ln2"}
    */
   thresholdEntropy?: "ln2" | "ln-classes";
-  /** Run the teacher in training mode (dropout on), as SSL4MIS does. @default {true} */
-  teacherTraining?: boolean;
 }
 
 /**
@@ -82,13 +70,11 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
   readonly requires: readonly ConsistencyRequirement[] = ["teacher"];
   /** The EMA teacher part, which the trainer attaches, updates, saves and frees. */
   readonly parts: readonly PluginPart[];
-  readonly #noiseStd: number;
-  readonly #noiseClip: number;
   readonly #passes: number;
   readonly #ramp: (step: number) => number;
   readonly #correct: boolean;
   readonly #lnClasses: boolean;
-  readonly #teacher: EmaTeacherPart;
+  readonly #teacher: NoisyTeacher;
 
   /**
    * Creates the loss; the teacher is built when a trainer attaches it.
@@ -98,45 +84,35 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
    */
   constructor(options: UncertaintyAwareMeanTeacherOptions = {}) {
     const {
-      decay = 0.99,
-      noiseStd = 0.2,
-      noiseClip = 0.4,
       passes = 8,
       thresholdRamp = (t: number) => sigmoidRampup(t, 30000),
       multiClassCorrection = false,
-      teacherTraining = true,
     } = options;
     const thresholdEntropy = options.thresholdEntropy ??
       (multiClassCorrection ? "ln-classes" : "ln2");
     if (thresholdEntropy !== "ln2" && thresholdEntropy !== "ln-classes") {
       throw new RangeError(
-        `Cannot create the UAMT loss: thresholdEntropy must be "ln2" or "ln-classes" (got ${
+        `Cannot create the ${this.name} loss: thresholdEntropy must be "ln2" or "ln-classes" (got ${
           JSON.stringify(thresholdEntropy)
         })`,
       );
     }
-    if (!(decay >= 0 && decay <= 1)) {
-      throw new RangeError(`Cannot create the UAMT loss: decay must be in [0, 1] (got ${decay})`);
-    }
-    checkNoise("the UAMT loss", noiseStd, noiseClip);
+    this.#teacher = noisyTeacher(this.name, options);
     if (!Number.isInteger(passes) || passes < 1) {
       throw new RangeError(
-        `Cannot create the UAMT loss: passes must be a positive integer (got ${passes})`,
+        `Cannot create the ${this.name} loss: passes must be a positive integer (got ${passes})`,
       );
     }
-    this.#noiseStd = noiseStd;
-    this.#noiseClip = noiseClip;
     this.#passes = passes;
     this.#ramp = thresholdRamp;
     this.#correct = multiClassCorrection;
     this.#lnClasses = thresholdEntropy === "ln-classes";
-    this.#teacher = new EmaTeacherPart(this.name, { decay, training: teacherTraining });
-    this.parts = [this.#teacher];
+    this.parts = [this.#teacher.part];
   }
 
   /** The EMA teacher, once attached to a trainer. */
   get teacher(): EmaTeacher | null {
-    return this.#teacher.teacher;
+    return this.#teacher.part.teacher;
   }
 
   /**
@@ -181,12 +157,12 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
    * @throws {Error} Before a trainer attached the loss.
    */
   compute(ctx: ConsistencyContext): tf.Scalar {
-    const teacher = this.#teacher.require();
+    const teacher = this.#teacher.part.require();
     return tf.tidy(() => {
       const teacherProbs = () =>
         tf.softmax(
           teacher.predict(
-            addClippedNoise(ctx.images, ctx.rng, this.#noiseStd, this.#noiseClip),
+            this.#teacher.noise(ctx.images, ctx.rng),
             ctx.path,
             ctx.rng,
           ),
