@@ -96,9 +96,9 @@ export function registerMethod(
       })`,
     );
   }
-  for (const [table, paths] of Object.entries(paperRows)) {
-    const bad = (paths ?? []).find((p: unknown) => p !== "plain" && p !== "sge");
-    if (!Array.isArray(paths) || bad !== undefined) {
+  for (const [table, paths] of Object.entries(paperRows) as [string, unknown][]) {
+    if (paths === undefined) continue;
+    if (!Array.isArray(paths) || paths.some((p: unknown) => p !== "plain" && p !== "sge")) {
       throw new RangeError(
         `Cannot register method "${name}": paperRows.${table} must list "plain" and/or "sge" (got ${
           JSON.stringify(paths)

@@ -185,4 +185,13 @@ Deno.test("registerMethod() refuses an empty label and paper rows of unknown pat
       })),
     /Cannot register method "user-bad-rows": paperRows\.table4 must list "plain" and\/or "sge" \(got \["plain","S\(G\(x\)\)"\]\)/,
   );
+  assert.throws(
+    () =>
+      registerMethod(userMethod({
+        name: "user-string-rows",
+        paperRows: { table6: "plain" as never },
+      })),
+    /^RangeError: Cannot register method "user-string-rows": paperRows\.table6 must list "plain" and\/or "sge" \(got "plain"\)$/,
+  );
+  registerMethod(userMethod({ name: "user-no-rows", paperRows: { table6: undefined } }));
 });
