@@ -5,7 +5,6 @@
 import {
   describeProtocol,
   type Entry,
-  findEntry,
   type PairedComparison,
   type TableCell,
   type TableProtocol,
@@ -15,9 +14,6 @@ import {
 
 /** Significance level of the tables' bold and verdicts. */
 export const ALPHA = 0.05;
-
-/** The entry of a method, prediction path and fraction, if any (see `findEntry`). */
-export const find: typeof findEntry = findEntry;
 
 /** Rows (method, variant) in grid order: each method, then its SGE path when it has one. */
 export function rowKeys(

@@ -14,7 +14,6 @@
 import {
   ALPHA,
   capitalize,
-  find,
   methodOrder,
   protocolOf,
   rowKeys,
@@ -33,6 +32,7 @@ import {
   describeProtocol,
   type Entry,
   entryStat,
+  findEntry,
   type ScoreColumn,
   type TableCell,
   type TableProtocol,
@@ -118,7 +118,7 @@ export function table2(entries: readonly Entry[], methods?: readonly string[]): 
     method: m,
     variant: v,
     cells: fractions.map((f, j) => {
-      const e = find(inTable, m, v, f);
+      const e = findEntry(inTable, m, v, f);
       if (!e) return null;
       const cell = entryStat(e);
       const ref = best[j];
@@ -164,7 +164,7 @@ export function table3(
   const columns: ScoreColumn[] = [...classNames.map((c) => c.label), "overall"];
   const best = columns.map((c) => bestBaseline(inTable, fraction, c));
   const rows: TableRow[] = rowKeys(inTable, methodOrder(inTable, methods)).map(([m, v]) => {
-    const e = find(inTable, m, v, fraction)!;
+    const e = findEntry(inTable, m, v, fraction)!;
     return {
       label: methodLabel(m, v),
       method: m,
@@ -217,14 +217,14 @@ export function table4(entries: readonly Entry[]): BenchTable | null {
     ),
   ].sort((a, b) => a - b);
   if (fractions.length < 2) return null; // one fraction: Table 2 has it all
-  const ref = find(entries, "supervised", "plain", 1) ?? null;
+  const ref = findEntry(entries, "supervised", "plain", 1) ?? null;
   const refLabel = `${methodLabel("supervised", "plain")} at 100%`;
   const rows: TableRow[] = present.map(([m, v]) => ({
     label: methodLabel(m, v),
     method: m,
     variant: v,
     cells: fractions.map((f) => {
-      const e = find(entries, m, v, f);
+      const e = findEntry(entries, m, v, f);
       if (!e) return null;
       const cell = entryStat(e);
       if (!ref) return cell;
@@ -277,8 +277,8 @@ export function table5(entries: readonly Entry[]): BenchTable | null {
   const used = new Set<number>();
   for (const eff of EFFECTS) {
     const cells = fractions.map((f) => {
-      const a = find(entries, eff.a[0], eff.a[1], f);
-      const b = find(entries, eff.b[0], eff.b[1], f);
+      const a = findEntry(entries, eff.a[0], eff.a[1], f);
+      const b = findEntry(entries, eff.b[0], eff.b[1], f);
       if (!a || !b) return null;
       const cmp = compareEntries(a, b);
       if (!cmp) return null;
@@ -323,12 +323,12 @@ export function table6(entries: readonly Entry[]): BenchTable | null {
   const fractions = [...new Set(entries.map((e) => e.fraction))].sort((a, b) => a - b);
   const fraction = fractions[0];
   if (fraction === undefined) return null;
-  const ref = find(entries, "supervised", "plain", fraction);
+  const ref = findEntry(entries, "supervised", "plain", fraction);
   if (!ref) return null;
-  const present = paperTableRows("table6").filter(([m, v]) => find(entries, m, v, fraction));
+  const present = paperTableRows("table6").filter(([m, v]) => findEntry(entries, m, v, fraction));
   if (present.length < 2) return null;
   const rows: TableRow[] = present.map(([m, v]) => {
-    const e = find(entries, m, v, fraction)!;
+    const e = findEntry(entries, m, v, fraction)!;
     const cell = entryStat(e);
     if (e === ref) {
       return {
@@ -401,8 +401,8 @@ export function tableEntries(entries: readonly Entry[]): {
   const otherUnit = entries.filter((e) => e.split === "test" && e.unit !== unit);
   const validation = entries.filter((e) => e.split === "validation" && e.unit === unit);
   const lowest = Math.min(...main.map((e) => e.fraction));
-  const rows = paperTableRows("table6").filter(([m, v]) => find(validation, m, v, lowest));
-  const ref = find(validation, "supervised", "plain", lowest);
+  const rows = paperTableRows("table6").filter(([m, v]) => findEntry(validation, m, v, lowest));
+  const ref = findEntry(validation, "supervised", "plain", lowest);
   const useValidation = ref !== undefined && ref.scans.length >= 2 && rows.length >= 2;
   return { main, table6: useValidation ? validation : main, otherUnit };
 }
