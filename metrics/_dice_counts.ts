@@ -2,7 +2,7 @@
  * Private helpers: label counting and Dice from counts.
  * @module
  */
-import type { DiceResult } from "./dice.ts";
+import type { DiceResult } from "./dice_result.ts";
 import { badLabel, nanMean } from "./_labels.ts";
 
 /** Label counts: `[intersection(c), predicted(c), truth(c)]` for each class, flattened. */

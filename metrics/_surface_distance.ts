@@ -7,7 +7,7 @@ import { squaredEdtInPlace } from "./_edt.ts";
 import { type Grid, stridesOf } from "./_grid.ts";
 import { quantileSorted } from "./_quantile.ts";
 import { innerBoundary } from "./_surface.ts";
-import type { HausdorffOptions } from "./hausdorff_distance_95.ts";
+import type { HausdorffOptions } from "./hausdorff_options.ts";
 
 /** How the two directed distance sets are combined. */
 export type SurfaceDistanceMode = "max" | "pooled";

@@ -3,6 +3,9 @@
  * @module
  */
 import { countLabels, diceFromCounts } from "./_dice_counts.ts";
+import type { DiceResult } from "./dice_result.ts";
+
+export type { DiceResult } from "./dice_result.ts";
 import { resolveClasses } from "./_labels.ts";
 
 /** Options of {@linkcode dicePerClass} (also used by `dicePerSlice` and `evaluateScan`). */
@@ -28,16 +31,6 @@ export interface DiceOptions {
    * @default {NaN}
    */
   emptyScore?: number;
-}
-
-/** Per-class Dice scores. */
-export interface DiceResult {
-  /** The scored labels, in the order of `dice`. */
-  classes: number[];
-  /** Dice `2|P∩T| / (|P| + |T|)` per class, in `[0, 1]`, or `emptyScore` for an absent class. */
-  dice: number[];
-  /** Mean of `dice` over the classes whose score is not `NaN` (`NaN` if none). */
-  mean: number;
 }
 
 /**
