@@ -33,7 +33,6 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { writeFileAtomic } from "../engine/atomic_write.ts";
 import { initEngine } from "../engine/init_engine.ts";
-import { BatchStream } from "../data/batches.ts";
 import { iteratePhantomCohort } from "../data/phantom/cohort.ts";
 import { LAYER_NAMES, NUM_LAYER_CLASSES } from "../data/phantom/labels.ts";
 import {
@@ -47,9 +46,8 @@ import {
 } from "../data/phantom/options.ts";
 import { phantomToScanRecord } from "../data/phantom/to_scan_record.ts";
 import { predictVolume } from "../data/predict_volume.ts";
+import { prepareTrainingData } from "../data/prepare_training_data.ts";
 import type { ScanRecord } from "../data/scan.ts";
-import { extractSlices } from "../data/slices_extract.ts";
-import { splitParticipants } from "../data/splits.ts";
 import { dicePerClass } from "../metrics/dice.ts";
 import { dicePerSlice } from "../metrics/dice_per_slice.ts";
 import { UNet } from "../networks/unet.ts";
@@ -232,19 +230,21 @@ log(
   `generated ${scans.length} scans of ${shape.join("x")} in ${generationSeconds.toFixed(1)} s`,
 );
 
-// 2. Participant split and slices.
-const split = splitParticipants(scans, { seed, test: testSide, validation: validationSide });
+// 2. Participant split, slices and streams: every training participant labeled.
+const prepared = prepareTrainingData(scans, {
+  splitSeed: seed,
+  test: testSide,
+  validation: validationSide,
+  slices: { inputSize, every, validationEvery: valEvery },
+});
+const { split } = prepared;
 if (split.validation.length === 0 || split.test.length === 0) {
   fail(
     `Cannot calibrate: validation and test need at least one participant each (got ${split.participants.validation.length} and ${split.participants.test.length})`,
   );
 }
-const trainSlices = extractSlices(split.train, { inputSize, every, labels: "require" });
-const validationSlices = extractSlices(split.validation, {
-  inputSize,
-  every: valEvery,
-  labels: "require",
-});
+const trainSlices = prepared.slices.labeled;
+const validationSlices = prepared.slices.validation!;
 log(
   `split ${split.participants.train.length}/${split.participants.validation.length}/${split.participants.test.length} participants ` +
     `(${split.train.length}/${split.validation.length}/${split.test.length} scans); ` +
@@ -254,8 +254,7 @@ log(
 // 3. Supervised UNet: GRN without generator, Dice loss, Adam (betas 0.5/0.999 as in the paper).
 const segmentor = new UNet({ seed, numClasses: NUM_LAYER_CLASSES });
 const trainer = new GRN({ segmentor, generator: null, adam: { learningRate: lr }, seed });
-const labeled = new BatchStream(trainSlices, { seed, name: "labeled" });
-const validation = new BatchStream(validationSlices, { seed, name: "validation" });
+const { labeled, validation } = prepared.streams;
 t0 = performance.now();
 const progress = (e: ProgressEvent) => {
   if (e.kind === "epoch" && e.validation) {

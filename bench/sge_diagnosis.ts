@@ -33,9 +33,8 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { BatchStream } from "../data/batches.ts";
 import { loadDataset } from "../data/dataset_load.ts";
+import { prepareTrainingData } from "../data/prepare_training_data.ts";
 import { extractSlices } from "../data/slices_extract.ts";
-import { splitParticipants } from "../data/splits.ts";
-import { chooseLabeled } from "../data/splits_labeled.ts";
 import { writeFileAtomic } from "../engine/atomic_write.ts";
 import { initEngine } from "../engine/init_engine.ts";
 import { Rng } from "../engine/rng.ts";
@@ -99,22 +98,7 @@ const inputSize: [number, number] = [Number(sizeMatch[1]), Number(sizeMatch[2])]
 
 await initEngine({ log: (line) => console.error(line) });
 const { scans } = await loadDataset(values.dataset);
-const split = splitParticipants(scans, {
-  seed,
-  test: Number(values.test),
-  validation: Number(values.validation),
-});
 const directions = ["coronal", "sagittal"] as const;
-const choice = chooseLabeled(split.train, {
-  fraction,
-  seed,
-  slices: { directions: [...directions], every },
-});
-const slice = (list: typeof scans, n: number, labels: "require" | "drop") =>
-  extractSlices(list, { inputSize, directions: [...directions], every: n, labels });
-const labeled = slice(choice.labeled, every, "require");
-const validation = slice(split.validation, 1, "require");
-const test = slice(split.test, 2, "require");
 const method = createMethod(
   values.method,
   runMethodOptions({
@@ -129,7 +113,27 @@ const method = createMethod(
 const trainer: GRN = method.trainer;
 if (!trainer.generator) fail(`Cannot diagnose SGE: method ${values.method} has no generator`);
 const generator = trainer.generator;
-const validationSource = new BatchStream(validation, { seed, name: "validation" });
+// Split, labeled subset, slices and streams as `grn train` makes them; every validation slice.
+const prepared = prepareTrainingData(scans, {
+  splitSeed: seed,
+  test: Number(values.test),
+  validation: Number(values.validation),
+  labeledFraction: fraction,
+  unlabeled: method.usesUnlabeled,
+  slices: { inputSize, directions: [...directions], every, validationEvery: 1 },
+});
+const labeled = prepared.slices.labeled;
+if (!prepared.streams.validation) {
+  fail(`Cannot diagnose SGE: no labeled validation scan (got --validation ${values.validation})`);
+}
+const validationSource = prepared.streams.validation;
+// Test slices: every second one.
+const test = extractSlices(prepared.split.test, {
+  inputSize,
+  directions: [...directions],
+  every: 2,
+  labels: "require",
+});
 const testSource = new BatchStream(test, { seed, name: "test" });
 const recalSource = new BatchStream(labeled, { seed: seed + 5, name: "recalibration" });
 const bnRng = new Rng(seed + 7);
@@ -220,18 +224,7 @@ function inferenceL1(source: BatchStream): number {
 }
 
 const rows: Record<string, number>[] = [];
-await method.fit({
-  labeled: new BatchStream(labeled, { seed, name: "labeled" }),
-  ...(method.usesUnlabeled
-    ? {
-      unlabeled: new BatchStream(slice(choice.unlabeled, every, "drop"), {
-        seed,
-        name: "unlabeled",
-      }),
-    }
-    : {}),
-  validation: validationSource,
-}, {
+await method.fit(prepared.streams, {
   batchSize: 4,
   maxEpochs: epochs,
   iterationsPerEpoch: iterations,

@@ -35,4 +35,5 @@ export * from "./splits_labeled.ts";
 export * from "./augment_params.ts";
 export * from "./augment.ts";
 export * from "./batches.ts";
+export * from "./prepare_training_data.ts";
 export * from "./predict_volume.ts";

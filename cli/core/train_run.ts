@@ -5,18 +5,15 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join, resolve } from "node:path";
-import { BatchStream } from "../../data/batches.ts";
 import { datasetFingerprint } from "../../data/dataset_fingerprint.ts";
 import { loadDataset } from "../../data/dataset_load.ts";
+import { prepareTrainingData } from "../../data/prepare_training_data.ts";
 import type { FitMode } from "../../data/slices_fit.ts";
-import { extractSlices } from "../../data/slices_extract.ts";
 import type { SliceDirection } from "../../data/slices_geometry.ts";
-import { splitParticipants } from "../../data/splits.ts";
-import { chooseLabeled } from "../../data/splits_labeled.ts";
 import { type BackendChoice, initEngine } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
 import { writeJsonAtomic } from "../../metrics/write_json_atomic.ts";
-import type { FitData, ProgressEvent } from "../../trainers/fit.ts";
+import type { ProgressEvent } from "../../trainers/fit.ts";
 import { createMethod } from "../../trainers/method_registry.ts";
 import type { MethodOptions } from "../../trainers/method.ts";
 import { runMethodOptions } from "./_method_options.ts";
@@ -399,63 +396,29 @@ async function trainInRunFolder(options: TrainRunOptions, folder: RunFolder): Pr
     const { manifest, scans } = await loadDataset(datasetDir, { allowExternalLinks });
     config.dataset.name = manifest.name;
     config.dataset.depthAxis = manifest.depthAxis ?? 2;
-    const split = splitParticipants(scans, {
-      seed: config.splitSeed,
+    // Split, labeled subset, slices and streams (batches seeded with the run's seed).
+    const prepared = prepareTrainingData(scans, {
+      splitSeed: config.splitSeed,
+      streamSeed: config.seed,
       test: config.split.test,
       validation: config.split.validation,
-    });
-    const sliceOptions = {
-      inputSize: config.slices.inputSize,
-      directions: config.slices.directions,
-      every: config.slices.every,
-      fit: config.slices.fit,
-    };
-    const choice = chooseLabeled(split.train, {
-      fraction: config.fraction,
-      seed: config.splitSeed,
-      slices: { directions: config.slices.directions, every: config.slices.every },
-    });
-    const labeledSlices = extractSlices(choice.labeled, { ...sliceOptions, labels: "require" });
-    let unlabeledSource: RunSplit["unlabeledSource"] = "none";
-    let unlabeledSlices = null;
-    if (method.usesUnlabeled) {
-      if (choice.unlabeled.length > 0) {
-        unlabeledSlices = extractSlices(choice.unlabeled, { ...sliceOptions, labels: "drop" });
-        unlabeledSource = "pool";
-      } else {
-        unlabeledSlices = labeledSlices.withoutLabels();
-        unlabeledSource = "labeled-images";
-        log(
-          `grn train: no unlabeled training participants at fraction ${config.fraction}; ` +
-            "the unlabeled stream uses the labeled images without their labels",
-        );
-      }
-    }
-    const validationScans = split.validation.filter((s) => s.label !== undefined);
-    const validationSlices = validationScans.length > 0
-      ? extractSlices(validationScans, { ...sliceOptions, labels: "require" })
-      : null;
-    const runSplit: RunSplit = {
-      seed: config.splitSeed,
-      participants: split.participants,
-      scans: {
-        train: split.train.map((s) => s.id),
-        validation: split.validation.map((s) => s.id),
-        test: split.test.map((s) => s.id),
-        labeled: choice.labeled.map((s) => s.id),
-        unlabeled: choice.unlabeled.map((s) => s.id),
-      },
-      labeledParticipants: choice.labeledParticipants,
-      unlabeledParticipants: choice.unlabeledParticipants,
-      participantFraction: choice.participantFraction,
-      sliceFraction: choice.sliceFraction,
+      labeledFraction: config.fraction,
+      unlabeled: method.usesUnlabeled,
       slices: {
-        labeled: labeledSlices.size,
-        unlabeled: unlabeledSlices?.size ?? 0,
-        validation: validationSlices?.size ?? 0,
+        inputSize: config.slices.inputSize,
+        directions: config.slices.directions,
+        every: config.slices.every,
+        fit: config.slices.fit,
       },
-      unlabeledSource,
-    };
+    });
+    const { split, choice } = prepared;
+    if (prepared.unlabeledSource === "labeled-images") {
+      log(
+        `grn train: no unlabeled training participants at fraction ${config.fraction}; ` +
+          "the unlabeled stream uses the labeled images without their labels",
+      );
+    }
+    const runSplit: RunSplit = prepared.record;
     if (stored && folder.hasCheckpoint) {
       // The recorded files first: their changes name the file, a changed split only says so.
       await checkRunDataset(out, {
@@ -487,26 +450,11 @@ async function trainInRunFolder(options: TrainRunOptions, folder: RunFolder): Pr
     log(
       `grn train: ${config.method} on ${manifest.name}: ${split.participants.train.length} train ` +
         `(${choice.labeledParticipants.length} labeled), ${split.participants.validation.length} validation, ` +
-        `${split.participants.test.length} test participants; ${labeledSlices.size} labeled, ` +
-        `${unlabeledSlices?.size ?? 0} unlabeled, ${validationSlices?.size ?? 0} validation slices`,
+        `${split.participants.test.length} test participants; ${runSplit.slices.labeled} labeled, ` +
+        `${runSplit.slices.unlabeled} unlabeled, ${runSplit.slices.validation} validation slices`,
     );
 
-    const data: FitData = {
-      labeled: new BatchStream(labeledSlices, {
-        seed: config.seed,
-        name: "labeled",
-      }),
-    };
-    if (unlabeledSlices) {
-      data.unlabeled = new BatchStream(unlabeledSlices, { seed: config.seed, name: "unlabeled" });
-    }
-    if (validationSlices) {
-      data.validation = new BatchStream(validationSlices, {
-        seed: config.seed,
-        name: "validation",
-      });
-    }
-    const result = await method.fit(data, {
+    const result = await method.fit(prepared.streams, {
       batchSize: config.training.batchSize,
       maxEpochs: config.training.epochs,
       ...(config.training.iterationsPerEpoch !== null
