@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { fusedAdamStep } from "./native/adam.ts";
+import type { AnyTensor, AnyVariable } from "./tensor_types.ts";
 
 /** Options of {@linkcode Adam}. */
 export interface AdamOptions {
@@ -43,7 +44,7 @@ export class Adam {
    * @throws {RangeError} When a hyper-parameter is out of range or the lists differ in length.
    */
   constructor(
-    variables: readonly tf.Variable[],
+    variables: readonly AnyVariable[],
     names: readonly string[],
     options: AdamOptions = {},
   ) {
@@ -102,7 +103,7 @@ export class Adam {
    * moments are left untouched, as PyTorch does for parameters without a gradient).
    * The gradients are not disposed.
    */
-  apply(grads: readonly (tf.Tensor | null | undefined)[]): void {
+  apply(grads: readonly (AnyTensor | null | undefined)[]): void {
     if (this.#disposed) throw new Error("Cannot apply Adam: the optimizer was disposed");
     if (grads.length !== this.#vars.length) {
       throw new RangeError(
@@ -145,7 +146,7 @@ export class Adam {
   }
 
   /** The optimizer's state variables (first then second moments) for checkpoints. */
-  get stateVariables(): readonly tf.Variable[] {
+  get stateVariables(): readonly AnyVariable[] {
     return [...this.#m, ...this.#v];
   }
 

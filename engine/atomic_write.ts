@@ -22,6 +22,8 @@ export class FileWriteError extends Error {
   readonly reason: string;
 
   /**
+   * Names the destination and what went wrong.
+   *
    * @param path The destination.
    * @param reason What went wrong.
    * @param cause The underlying error.

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
 import { writeFileAtomic } from "./atomic_write.ts";
+import type { AnyTensor, AnyVariable } from "./tensor_types.ts";
 
 /** One tensor as stored in a checkpoint. */
 export interface StoredTensor {
@@ -46,6 +47,8 @@ export class NonFiniteTensorError extends Error {
   readonly count: number;
 
   /**
+   * Names the checkpoint, the tensor and its first non-finite value.
+   *
    * @param path The checkpoint path.
    * @param tensor The tensor name.
    * @param count Non-finite values in it.
@@ -87,7 +90,7 @@ export class NonFiniteTensorError extends Error {
  */
 export async function writeCheckpoint(
   path: string,
-  tensors: ReadonlyMap<string, tf.Tensor> | [string, tf.Tensor][],
+  tensors: ReadonlyMap<string, AnyTensor> | [string, AnyTensor][],
   meta: unknown,
 ): Promise<void> {
   const entries = tensors instanceof Map ? [...tensors.entries()] : [...tensors];
@@ -292,7 +295,7 @@ export async function readCheckpoint<M = unknown>(path: string): Promise<Checkpo
  */
 export function assignFromCheckpoint(
   checkpoint: Checkpoint,
-  variables: readonly tf.Variable[],
+  variables: readonly AnyVariable[],
   names: readonly string[],
   source = "checkpoint",
 ): void {

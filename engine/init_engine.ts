@@ -7,7 +7,7 @@ import {
   type NativeChoice,
   type NativeInfo,
 } from "./native/provider.ts";
-import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
+import { registerWasmTrainingKernels } from "./_wasm_kernels.ts";
 import { configureWasmThreads, wasmThreadsActive } from "./wasm_threads.ts";
 
 export type { NativeChoice, NativeInfo } from "./native/provider.ts";

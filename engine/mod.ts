@@ -6,12 +6,25 @@
 export * from "./adam.ts";
 export * from "./atomic_write.ts";
 export * from "./checkpoint.ts";
-export * from "./init_engine.ts";
-export * from "./memory.ts";
+export {
+  type BackendChoice,
+  type BackendName,
+  currentEngine,
+  type EngineInfo,
+  type EngineOptions,
+  initEngine,
+  type NativeChoice,
+  type NativeInfo,
+} from "./init_engine.ts";
+export {
+  WASM_HEAP_LIMIT_BYTES,
+  wasmHeapBytes,
+  withMemoryGuard,
+  withMemoryGuardAsync,
+} from "./memory.ts";
 export * from "./memory_limit_error.ts";
 export * from "./ops/mod.ts";
 export * from "./rng.ts";
 export * from "./stop_gradient.ts";
 export * from "./tensor_types.ts";
-export * from "./wasm_kernels.ts";
 export * from "./wasm_threads.ts";

@@ -2,5 +2,5 @@
  * Tensor ops with hand-written gradients, fast on every backend.
  * @module
  */
-export * from "./dropout.ts";
+export { dropout, dropoutMask } from "./dropout.ts";
 export * from "./normalize.ts";

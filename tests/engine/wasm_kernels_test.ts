@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../engine/init_engine.ts";
-import { registerWasmTrainingKernels } from "../../engine/wasm_kernels.ts";
+import { registerWasmTrainingKernels } from "../../engine/_wasm_kernels.ts";
 import { conv2DBackpropFilterConfig } from "../../engine/kernels/conv2d_backprop_filter.ts";
 import { conv2DBackpropInputConfig } from "../../engine/kernels/conv2d_backprop_input.ts";
 import { normalizeTrain } from "../../engine/ops/normalize.ts";
