@@ -5,15 +5,16 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng, type RngState } from "../engine/rng.ts";
+import type { ImageBatch, LabelBatch } from "../engine/tensor_types.ts";
 import type { AugmentBatch } from "./augment.ts";
 import type { SliceSet } from "./slices.ts";
 
 /** One batch of slices as tensors; the caller disposes `images` and `labels`. */
 export interface Batch {
   /** Images `[batch, height, width, 1]` float32 in `[-1, 1]`. */
-  images: tf.Tensor4D;
+  images: ImageBatch;
   /** Class indices `[batch, height, width]` int32, when the set is labeled. */
-  labels?: tf.Tensor3D;
+  labels?: LabelBatch;
   /** Indices of the batch items in the slice set. */
   indices: number[];
 }

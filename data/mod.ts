@@ -27,7 +27,14 @@ export * from "./dataset_fingerprint.ts";
 export * from "./scan.ts";
 export * from "./slices.ts";
 export * from "./slices_geometry.ts";
-export * from "./slices_fit.ts";
+export {
+  fitImageSlice,
+  fitLabelSlice,
+  type FitMode,
+  resizeBilinear,
+  resizeNearest,
+  unfitChannels,
+} from "./slices_fit.ts";
 export * from "./slices_normalize.ts";
 export * from "./slices_extract.ts";
 export * from "./splits.ts";
@@ -37,3 +44,7 @@ export * from "./augment.ts";
 export * from "./batches.ts";
 export * from "./prepare_training_data.ts";
 export * from "./predict_volume.ts";
+
+// Types of other packages that the data signatures use.
+export { Rng, type RngState } from "../engine/rng.ts";
+export type { ImageBatch, LabelBatch, LogitBatch } from "../engine/tensor_types.ts";

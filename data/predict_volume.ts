@@ -4,6 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { ImageBatch, LogitBatch } from "../engine/tensor_types.ts";
 import { fitImageSlice, type FitMode, unfitChannels } from "./slices_fit.ts";
 import {
   readSlice,
@@ -16,7 +17,7 @@ import { applyWindow, DEFAULT_PERCENTILES, robustWindow } from "./slices_normali
 import type { Volume } from "./volume.ts";
 
 /** A segmentation network's forward pass: images `[B, H, W, 1]` to logits `[B, H, W, C]`. */
-export type SlicePredictor = (batch: tf.Tensor4D) => tf.Tensor4D;
+export type SlicePredictor = (batch: ImageBatch) => LogitBatch;
 
 /** Options of {@linkcode predictVolume}. */
 export interface PredictVolumeOptions {

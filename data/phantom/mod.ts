@@ -22,3 +22,9 @@ export * from "./palette.ts";
 export * from "./participant.ts";
 export * from "./to_scan_record.ts";
 export * from "./write_phantom_dataset.ts";
+
+// Types of other packages that the phantom's signatures use.
+export { Rng, type RngState } from "../../engine/rng.ts";
+export type { DatasetFileEnding, DatasetManifest, DatasetScanEntry } from "../dataset_manifest.ts";
+export type { ScanRecord } from "../scan.ts";
+export type { Axis, Volume, VolumeArray } from "../volume.ts";
