@@ -11,7 +11,10 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng.ts";
 import { dropout as seededDropout } from "../engine/ops/dropout.ts";
 import { normalizeInference, normalizeTrain } from "../engine/ops/normalize.ts";
-import type { ParamScope } from "./_module_base.ts";
+import type { ParamScope } from "./module_base.ts";
+import { NORM_KINDS, type NormKind } from "./norm_kind.ts";
+
+export { NORM_KINDS, type NormKind };
 
 /** Padding of a convolution: TensorFlow's `"same"`/`"valid"`, or `p` zeros on every side. */
 export type Padding = "same" | "valid" | number;
@@ -185,9 +188,6 @@ export class ConvTranspose2d {
   }
 }
 
-/** Normalisation kinds: batch norm, instance norm (per sample and channel), or none. */
-export type NormKind = "batch" | "instance" | "none";
-
 /** Options of {@linkcode Norm2d}. */
 export interface Norm2dOptions {
   /** Kind of normalisation. */
@@ -197,9 +197,6 @@ export interface Norm2dOptions {
   /** Added to the variance. @default {1e-5} */
   epsilon?: number;
 }
-
-/** The normalisation kinds accepted by the networks, for option checks. */
-export const NORM_KINDS: readonly NormKind[] = ["batch", "instance", "none"];
 
 /**
  * Batch or instance normalisation with a learned scale `gamma` and shift `beta` per channel.

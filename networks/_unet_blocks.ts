@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng.ts";
 import { Conv2d, ConvTranspose2d, dropout, leakyRelu, Norm2d, type NormKind } from "./_layers.ts";
-import type { ParamScope } from "./_module_base.ts";
+import type { ParamScope } from "./module_base.ts";
 
 /** Layer settings shared by every block of a UNet. */
 export interface BlockSettings {

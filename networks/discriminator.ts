@@ -1,4 +1,4 @@
-import type * as tf from "@tensorflow/tfjs";
+import type { FeatureBatch } from "../engine/tensor_types.ts";
 import type { ForwardOptions, Module } from "./module.ts";
 
 /**
@@ -16,7 +16,7 @@ export interface Discriminator extends Module {
    * @param x Images `[batch, height, width, channels]`.
    * @returns Patch scores `[batch, h', w', 1]`.
    */
-  apply(x: tf.Tensor4D, options?: ForwardOptions): tf.Tensor4D;
+  apply(x: FeatureBatch, options?: ForwardOptions): FeatureBatch;
   /** Throws a `RangeError` naming the nearest valid sizes when the size cannot be taken. */
   checkInputSize(height: number, width: number): void;
 }

@@ -1,4 +1,4 @@
-import type * as tf from "@tensorflow/tfjs";
+import type { ImageBatch } from "../engine/tensor_types.ts";
 import type { ForwardOptions, Module } from "./module.ts";
 
 /**
@@ -16,7 +16,7 @@ export interface Generator extends Module {
    * @returns Generated images `[batch, height, width, channels]` in `[-1, 1]`.
    * @throws {RangeError} When the input size cannot be taken (names the nearest sizes).
    */
-  apply(x: tf.Tensor4D, options?: ForwardOptions): tf.Tensor4D;
+  apply(x: ImageBatch, options?: ForwardOptions): ImageBatch;
   /** Throws a `RangeError` naming the nearest valid sizes when the size cannot be taken. */
   checkInputSize(height: number, width: number): void;
   /** A new generator with the same architecture and a copy of every variable. */

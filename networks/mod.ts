@@ -7,6 +7,8 @@
 export * from "./discriminator.ts";
 export * from "./generator.ts";
 export * from "./module.ts";
+export * from "./module_base.ts";
+export * from "./norm_kind.ts";
 export * from "./patchgan_discriminator.ts";
 export * from "./pyramid_unet.ts";
 export * from "./resnet_generator.ts";
@@ -14,3 +16,7 @@ export * from "./resunet_generator.ts";
 export * from "./sdm_unet.ts";
 export * from "./segmentor.ts";
 export * from "./unet.ts";
+
+// Types of other packages that the networks' signatures use.
+export { Rng, type RngState } from "../engine/rng.ts";
+export type { AnyVariable, FeatureBatch, ImageBatch, LogitBatch } from "../engine/tensor_types.ts";

@@ -1,5 +1,5 @@
-import type * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng.ts";
+import type { AnyVariable } from "../engine/tensor_types.ts";
 
 /**
  * Options of every network forward pass.
@@ -32,14 +32,14 @@ export interface Module extends Disposable {
   /** Name of the module; prefixes its variable names. */
   readonly name: string;
   /** Every variable the module owns (weights and state), in a stable order. */
-  readonly variables: readonly tf.Variable[];
+  readonly variables: readonly AnyVariable[];
   /**
    * Stable logical names of `variables`, index for index (e.g. `"enc0.conv1.kernel"`),
    * independent of tfjs's global variable names, so clones and checkpoints pair up.
    */
   readonly variableNames: readonly string[];
   /** The variables an optimizer updates (a subset of `variables`). */
-  readonly trainableVariables: readonly tf.Variable[];
+  readonly trainableVariables: readonly AnyVariable[];
   /** Whether {@linkcode Module.dispose} has run. */
   readonly isDisposed: boolean;
   /** Frees every variable. Safe to call more than once. */

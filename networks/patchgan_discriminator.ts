@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
+import type { FeatureBatch } from "../engine/tensor_types.ts";
 import { checkAtLeast, checkImageInput } from "./_input_size.ts";
 import { Conv2d, leakyRelu, Norm2d, NORM_KINDS, type NormKind } from "./_layers.ts";
-import { ModuleBase } from "./_module_base.ts";
+import { ModuleBase } from "./module_base.ts";
 import type { Discriminator } from "./discriminator.ts";
 import type { ForwardOptions } from "./module.ts";
 
@@ -168,7 +169,7 @@ export class PatchGANDiscriminator extends ModuleBase implements Discriminator {
    * @throws {RangeError} When the size cannot be taken (names the nearest size).
    * @throws {TypeError} When `x` is not a float32 4-D tensor with `channels` channels.
    */
-  apply(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor4D {
+  apply(x: FeatureBatch, options: ForwardOptions = {}): FeatureBatch {
     this.assertUsable(`run ${this.kind}`);
     checkImageInput(this.kind, x, this.channels, (h, w) => this.checkInputSize(h, w));
     const training = options.training ?? false;

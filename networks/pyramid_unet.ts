@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { ImageBatch, LogitBatch } from "../engine/tensor_types.ts";
 import { featureDropout, featureNoise } from "./_feature_perturbations.ts";
 import { Conv2d, dropout, upsample } from "./_layers.ts";
 import type { ForwardOptions } from "./module.ts";
@@ -120,7 +121,7 @@ export class PyramidUNet extends UNet implements MultiScaleSegmentor {
    * @returns `[main, 1/2, 1/4, 1/8]` logits, each `[batch, height, width, numClasses]`.
    * @throws {RangeError} When the size cannot be taken (names the nearest sizes).
    */
-  applyPyramid(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor4D[] {
+  applyPyramid(x: ImageBatch, options: ForwardOptions = {}): LogitBatch[] {
     this.assertUsable(`run ${this.kind}`);
     this.checkInput(x);
     const training = options.training ?? false;

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
+import type { ImageBatch } from "../engine/tensor_types.ts";
 import { checkImageInput, checkMultipleOf } from "./_input_size.ts";
 import { Conv2d, ConvTranspose2d, Norm2d, NORM_KINDS, type NormKind } from "./_layers.ts";
-import { ModuleBase, type ParamScope } from "./_module_base.ts";
+import { ModuleBase, type ParamScope } from "./module_base.ts";
 import type { Generator } from "./generator.ts";
 import type { ForwardOptions } from "./module.ts";
 
@@ -239,7 +240,7 @@ export class ResUNetGenerator extends ModuleBase implements Generator {
    * @throws {RangeError} When the size cannot be taken (names the nearest sizes).
    * @throws {TypeError} When `x` is not a float32 4-D tensor with `channels` channels.
    */
-  apply(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor4D {
+  apply(x: ImageBatch, options: ForwardOptions = {}): ImageBatch {
     this.assertUsable(`run ${this.kind}`);
     checkImageInput(this.kind, x, this.channels, (h, w) => this.checkInputSize(h, w));
     const training = options.training ?? false;

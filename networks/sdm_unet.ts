@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { FeatureBatch, ImageBatch, LogitBatch } from "../engine/tensor_types.ts";
 import { Conv2d } from "./_layers.ts";
 import type { ForwardOptions } from "./module.ts";
 import type { Segmentor } from "./segmentor.ts";
@@ -7,9 +8,9 @@ import { UNet, type UNetConfig, type UNetOptions } from "./unet.ts";
 /** Output of {@linkcode SignedDistanceSegmentor.applyWithSdm}. */
 export interface SegmentationWithSdm {
   /** Segmentation logits `[batch, height, width, numClasses]`. */
-  logits: tf.Tensor4D;
+  logits: LogitBatch;
   /** Signed-distance maps `[batch, height, width, numClasses - 1]` in `[-1, 1]` (tanh). */
-  sdm: tf.Tensor4D;
+  sdm: FeatureBatch;
 }
 
 /**
@@ -24,7 +25,7 @@ export interface SignedDistanceSegmentor extends Segmentor {
    * @param x Images `[batch, height, width, inChannels]`.
    * @returns Logits `[b, h, w, numClasses]` and signed-distance maps `[b, h, w, sdmChannels]`.
    */
-  applyWithSdm(x: tf.Tensor4D, options?: ForwardOptions): SegmentationWithSdm;
+  applyWithSdm(x: ImageBatch, options?: ForwardOptions): SegmentationWithSdm;
 }
 
 /** Whether a segmentor has a signed-distance head. */
@@ -89,7 +90,7 @@ export class SdmUNet extends UNet implements SignedDistanceSegmentor {
    * @returns Logits `[b, h, w, numClasses]` and `tanh` maps `[b, h, w, numClasses - 1]`.
    * @throws {RangeError} When the size cannot be taken (names the nearest sizes).
    */
-  applyWithSdm(x: tf.Tensor4D, options: ForwardOptions = {}): SegmentationWithSdm {
+  applyWithSdm(x: ImageBatch, options: ForwardOptions = {}): SegmentationWithSdm {
     this.assertUsable(`run ${this.kind}`);
     this.checkInput(x);
     const training = options.training ?? false;

@@ -1,4 +1,4 @@
-import type * as tf from "@tensorflow/tfjs";
+import type { ImageBatch, LogitBatch } from "../engine/tensor_types.ts";
 import type { ForwardOptions, Module } from "./module.ts";
 
 /**
@@ -20,7 +20,7 @@ export interface Segmentor extends Module {
    * @throws {RangeError} When the input size cannot be taken; the message names the nearest
    *   sizes that work.
    */
-  apply(x: tf.Tensor4D, options?: ForwardOptions): tf.Tensor4D;
+  apply(x: ImageBatch, options?: ForwardOptions): LogitBatch;
   /**
    * Throws a `RangeError` naming the nearest valid sizes when `[height, width]` cannot be
    * taken by the architecture.
@@ -44,7 +44,7 @@ export interface MultiScaleSegmentor extends Segmentor {
    * @param x Images `[batch, height, width, inChannels]`.
    * @returns `numScales` logit tensors `[batch, height, width, numClasses]`, main first.
    */
-  applyPyramid(x: tf.Tensor4D, options?: ForwardOptions): tf.Tensor4D[];
+  applyPyramid(x: ImageBatch, options?: ForwardOptions): LogitBatch[];
 }
 
 /** Whether a segmentor provides pyramid outputs. */

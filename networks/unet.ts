@@ -1,8 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng.ts";
+import type { FeatureBatch, ImageBatch, LogitBatch } from "../engine/tensor_types.ts";
 import { checkImageInput, checkMultipleOf } from "./_input_size.ts";
 import { Conv2d, maxPool2x2, NORM_KINDS, type NormKind } from "./_layers.ts";
-import { ModuleBase } from "./_module_base.ts";
+import { ModuleBase } from "./module_base.ts";
 import { type BlockSettings, ConvBlock, UpBlock } from "./_unet_blocks.ts";
 import type { ForwardOptions } from "./module.ts";
 import type { Segmentor } from "./segmentor.ts";
@@ -227,7 +228,7 @@ export class UNet extends ModuleBase implements Segmentor {
    * @throws {RangeError} When the size cannot be taken (names the nearest sizes).
    * @throws {TypeError} When `x` is not a float32 4-D tensor with `inChannels` channels.
    */
-  apply(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor4D {
+  apply(x: ImageBatch, options: ForwardOptions = {}): LogitBatch {
     this.assertUsable(`run ${this.kind}`);
     this.checkInput(x);
     const training = options.training ?? false;
@@ -244,7 +245,7 @@ export class UNet extends ModuleBase implements Segmentor {
   }
 
   /** Checks rank, dtype, channels and size of an input batch. */
-  protected checkInput(x: tf.Tensor4D): void {
+  protected checkInput(x: ImageBatch): void {
     checkImageInput(this.kind, x, this.inChannels, (h, w) => this.checkInputSize(h, w));
   }
 
@@ -252,7 +253,7 @@ export class UNet extends ModuleBase implements Segmentor {
    * Runs encoder and decoder and returns the output of every up block, deepest first
    * (`[b, h/2^(L-2), w/2^(L-2), c(L-2)]` … `[b, h, w, c0]`). Call inside `tf.tidy`.
    */
-  protected decoderFeatures(x: tf.Tensor4D, training: boolean, rng: Rng): tf.Tensor4D[] {
+  protected decoderFeatures(x: ImageBatch, training: boolean, rng: Rng): FeatureBatch[] {
     const skips: tf.Tensor4D[] = [];
     let y = x;
     this.#encoder.forEach((block, i) => {
@@ -269,7 +270,7 @@ export class UNet extends ModuleBase implements Segmentor {
   }
 
   /** The output head on full-resolution features `[b, h, w, c0]`. Call inside `tf.tidy`. */
-  protected head(features: tf.Tensor4D): tf.Tensor4D {
+  protected head(features: FeatureBatch): LogitBatch {
     return this.#head.apply(features);
   }
 }

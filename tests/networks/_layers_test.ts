@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { initEngine } from "../../engine/init_engine.ts";
 import { Rng } from "../../engine/rng.ts";
 import { Conv2d, ConvTranspose2d, Norm2d, upsample } from "../../networks/_layers.ts";
-import type { ParamScope } from "../../networks/_module_base.ts";
+import type { ParamScope } from "../../networks/module_base.ts";
 import { assertClose } from "../_helpers.ts";
 
 /** A scope that just collects variables (the module base is tested through the networks). */

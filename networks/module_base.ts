@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng.ts";
+import type { AnyVariable } from "../engine/tensor_types.ts";
 import type { ForwardOptions, Module } from "./module.ts";
 
 /** Counter that keeps tfjs variable names unique among live variables. */
@@ -20,9 +21,9 @@ export interface ParamScope {
   /** A scope whose names are prefixed with `prefix.`. */
   child(prefix: string): ParamScope;
   /** Registers a trainable variable `[...shape]` holding `values`. */
-  weight(name: string, shape: number[], values: Float32Array): tf.Variable;
+  weight(name: string, shape: number[], values: Float32Array): AnyVariable;
   /** Registers a non-trainable state variable (e.g. batch-norm running averages). */
-  state(name: string, shape: number[], values: Float32Array): tf.Variable;
+  state(name: string, shape: number[], values: Float32Array): AnyVariable;
 }
 
 /** Options every network takes. */
@@ -52,6 +53,14 @@ export abstract class ModuleBase implements Module {
   #rng: Rng;
   #initRng: Rng;
 
+  /**
+   * Checks the name and seed and seeds the module's generators (subclasses then register
+   * their variables through {@linkcode ModuleBase.params}).
+   *
+   * @param options The module's name and seed.
+   * @throws {TypeError} When `name` is not a non-empty string.
+   * @throws {RangeError} When `seed` is not a finite number.
+   */
   protected constructor(options: ModuleBaseOptions) {
     const { name, seed } = options;
     if (typeof name !== "string" || name.length === 0) {
@@ -91,7 +100,7 @@ export abstract class ModuleBase implements Module {
   }
 
   /** Every variable the module owns (weights and state), in registration order. */
-  get variables(): readonly tf.Variable[] {
+  get variables(): readonly AnyVariable[] {
     return this.#variables;
   }
 
@@ -101,7 +110,7 @@ export abstract class ModuleBase implements Module {
   }
 
   /** The variables an optimizer updates. */
-  get trainableVariables(): readonly tf.Variable[] {
+  get trainableVariables(): readonly AnyVariable[] {
     return this.#trainable;
   }
 

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initEngine } from "../../engine/init_engine.ts";
-import { ModuleBase } from "../../networks/_module_base.ts";
+import { ModuleBase } from "../../networks/module_base.ts";
 
 class Toy extends ModuleBase {
   constructor(name: string, seed: number, extra = false) {
