@@ -38,3 +38,8 @@ export * from "./summarize_class_scores.ts";
 export * from "./to_csv.ts";
 export * from "./write_csv_atomic.ts";
 export * from "./write_json_atomic.ts";
+
+// Types of other packages that the metrics' signatures use.
+export { Rng, type RngState } from "../engine/rng.ts";
+export type { SliceDirection } from "../data/slices_geometry.ts";
+export type { Axis, Volume, VolumeArray } from "../data/volume.ts";
