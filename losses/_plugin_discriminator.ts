@@ -5,26 +5,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { Adam, type AdamOptions } from "../engine/adam.ts";
-import {
-  PatchGANDiscriminator,
-  type PatchGANDiscriminatorOptions,
-} from "../networks/patchgan_discriminator.ts";
+import { Adam } from "../engine/adam.ts";
+import { PatchGANDiscriminator } from "../networks/patchgan_discriminator.ts";
 import type { AuxiliaryContext, ConsistencyHost, PluginPart } from "./consistency_loss.ts";
+import type { PluginDiscriminatorOptions } from "./plugin_discriminator_options.ts";
 
-/** Settings of a plug-in's discriminator. */
-export interface PluginDiscriminatorOptions {
-  /**
-   * The PatchGAN (its input channels are set by the plug-in).
-   * @default {{ ndf: 64, nLayers: 3, norm: "none" }} (DAN's width and, like DAN's
-   *   FCDiscriminator, no normalisation)
-   */
-  discriminator?: Omit<PatchGANDiscriminatorOptions, "channels">;
-  /** Its Adam. @default {{ learningRate: 1e-4, beta1: 0.9, beta2: 0.99 }} (DAN, SASSNet) */
-  adam?: AdamOptions;
-  /** Seed of the discriminator's initial weights (unless `discriminator.seed` is set). @default {0} */
-  seed?: number;
-}
+export type { PluginDiscriminatorOptions };
 
 /** What a plug-in tells its {@linkcode PluginDiscriminator} part. */
 export interface PluginDiscriminatorConfig {

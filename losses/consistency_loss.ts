@@ -1,5 +1,11 @@
-import type * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng.ts";
+import type {
+  AnyVariable,
+  ImageBatch,
+  LabelBatch,
+  LogitBatch,
+  Scalar,
+} from "../engine/tensor_types.ts";
 import type { Generator } from "../networks/generator.ts";
 import type { Segmentor } from "../networks/segmentor.ts";
 
@@ -22,15 +28,15 @@ export type PredictionPath = "segmentor" | "generator-segmentor";
 /** Everything a consistency loss sees for one evaluation. */
 export interface ConsistencyContext {
   /** Unlabeled images `[batch, height, width, channels]` in `[-1, 1]`. */
-  images: tf.Tensor4D;
+  images: ImageBatch;
   /**
    * The prediction path being trained: `S(x)` or `S(G(x))` (GRN's segmentation path), as
    * logits `[batch, height, width, classes]`. Gradients flow through it to the variables the
    * trainer is updating.
    */
-  predict: (x: tf.Tensor4D) => tf.Tensor4D;
+  predict: (x: ImageBatch) => LogitBatch;
   /** Pyramid logits of the same path, main first (present when the loss requires "pyramid"). */
-  predictPyramid?: (x: tf.Tensor4D) => tf.Tensor4D[];
+  predictPyramid?: (x: ImageBatch) => LogitBatch[];
   /** Which path `predict` is, so a teacher can mirror it. */
   path: PredictionPath;
   /** Which network's update this term is part of. */
@@ -47,11 +53,11 @@ export interface ConsistencyContext {
  */
 export interface SupervisedContext extends Omit<ConsistencyContext, "images"> {
   /** Labeled images `[batch, height, width, channels]` in `[-1, 1]`. */
-  images: tf.Tensor4D;
+  images: ImageBatch;
   /** Class indices `[batch, height, width]` (int32). */
-  labels: tf.Tensor3D;
+  labels: LabelBatch;
   /** The trainer's supervised loss on logits `[batch, height, width, classes]` (e.g. Dice). */
-  baseLoss: (logits: tf.Tensor4D, labels: tf.Tensor3D) => tf.Scalar;
+  baseLoss: (logits: LogitBatch, labels: LabelBatch) => Scalar;
 }
 
 /**
@@ -61,9 +67,9 @@ export interface SupervisedContext extends Omit<ConsistencyContext, "images"> {
  */
 export interface AuxiliaryContext {
   /** The labeled batch: images `[batch, height, width, channels]`, labels `[batch, height, width]`. */
-  labeled: { images: tf.Tensor4D; labels: tf.Tensor3D };
+  labeled: { images: ImageBatch; labels: LabelBatch };
   /** The unlabeled batch: images `[batch, height, width, channels]`. */
-  unlabeled: { images: tf.Tensor4D };
+  unlabeled: { images: ImageBatch };
   /** The student segmentor (inference or training passes as the plug-in needs). */
   segmentor: Segmentor;
   /** Generator of every random draw of the step. */
@@ -110,7 +116,7 @@ export interface PluginPart {
    */
   auxiliaryStep?(ctx: AuxiliaryContext): Record<string, number>;
   /** State the part owns (e.g. teacher weights), saved in checkpoints. */
-  readonly variables?: readonly tf.Variable[];
+  readonly variables?: readonly AnyVariable[];
   /** Stable names of `variables`, index for index. */
   readonly variableNames?: readonly string[];
   /** Frees the part's state. Safe to call more than once. */
@@ -154,13 +160,13 @@ export interface ConsistencyLoss {
    * Computes the loss.
    * @returns A scalar; lower means more consistent.
    */
-  compute(ctx: ConsistencyContext): tf.Scalar;
+  compute(ctx: ConsistencyContext): Scalar;
   /**
    * Replaces the trainer's supervised term on labeled data (e.g. URPC's deep supervision over
    * every pyramid output, SASSNet's extra signed-distance regression). Runs inside the
    * trainer's gradient tape, like `compute`.
    */
-  supervised?(ctx: SupervisedContext): tf.Scalar;
+  supervised?(ctx: SupervisedContext): Scalar;
   /** The stateful parts the trainer drives (teacher, discriminator, host checks). @default {[]} */
   readonly parts?: readonly PluginPart[];
 }

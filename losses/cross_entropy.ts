@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { AnyTensor, LogitBatch, Scalar } from "../engine/tensor_types.ts";
 import { assertLabelsMatch } from "./_checks.ts";
 import { oneHotLabels } from "./one_hot.ts";
 
@@ -11,7 +12,7 @@ import { oneHotLabels } from "./one_hot.ts";
  * @returns A scalar.
  * @throws {TypeError} When shapes do not match.
  */
-export function crossEntropyLoss(logits: tf.Tensor4D, labels: tf.Tensor): tf.Scalar {
+export function crossEntropyLoss(logits: LogitBatch, labels: AnyTensor): Scalar {
   assertLabelsMatch("cross-entropy", logits, labels);
   return tf.tidy(() => {
     const g = oneHotLabels(labels, logits.shape[3]);

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { AnyTensor, LogitBatch, Scalar } from "../engine/tensor_types.ts";
 import { assertLabelsMatch } from "./_checks.ts";
 import { oneHotLabels } from "./one_hot.ts";
 
@@ -45,10 +46,10 @@ export interface DiceLossOptions {
  * ```
  */
 export function diceLoss(
-  logits: tf.Tensor4D,
-  labels: tf.Tensor,
+  logits: LogitBatch,
+  labels: AnyTensor,
   options: DiceLossOptions = {},
-): tf.Scalar {
+): Scalar {
   const {
     includeBackground = true,
     smooth = 1e-5,

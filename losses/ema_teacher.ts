@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { AnyVariable, ImageBatch, LogitBatch } from "../engine/tensor_types.ts";
 import type { Rng } from "../engine/rng.ts";
 import { stopGradient } from "../engine/stop_gradient.ts";
 import type { Generator } from "../networks/generator.ts";
@@ -136,7 +137,7 @@ export class EmaTeacher {
    * @param rng Generator of the teacher's dropout (the trainer's).
    * @returns Logits `[batch, height, width, classes]` (no gradient flows through them).
    */
-  predict(x: tf.Tensor4D, path: PredictionPath, rng: Rng): tf.Tensor4D {
+  predict(x: ImageBatch, path: PredictionPath, rng: Rng): LogitBatch {
     this.#check("predict with an EMA teacher");
     const options = { training: this.#training, rng };
     return withoutTape(() =>
@@ -169,7 +170,7 @@ export class EmaTeacher {
   }
 
   /** Every variable of the teacher networks (weights and batch-norm state). */
-  get variables(): readonly tf.Variable[] {
+  get variables(): readonly AnyVariable[] {
     return [...this.segmentor.variables, ...(this.generator?.variables ?? [])];
   }
 
@@ -278,7 +279,7 @@ export class EmaTeacherPart implements PluginPart {
   }
 
   /** The teacher's variables (for checkpoints); empty before attach. */
-  get variables(): readonly tf.Variable[] {
+  get variables(): readonly AnyVariable[] {
     return this.#teacher?.variables ?? [];
   }
 

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { Scalar } from "../engine/tensor_types.ts";
 import { stopGradient } from "../engine/stop_gradient.ts";
 import type {
   ConsistencyContext,
@@ -187,7 +188,7 @@ export class InterpolationConsistency implements ConsistencyLoss {
    * Computes the interpolation consistency loss (a scalar).
    * @throws {Error} With the `teacher` option, before the loss is attached to a trainer.
    */
-  compute(ctx: ConsistencyContext): tf.Scalar {
+  compute(ctx: ConsistencyContext): Scalar {
     const teacher = this.#teacher?.require() ?? null;
     const n = ctx.images.shape[0];
     const { partner, lambda } = this.#mixing(ctx);

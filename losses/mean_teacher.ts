@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { Scalar } from "../engine/tensor_types.ts";
 import { type NoisyTeacher, noisyTeacher } from "./_teacher_noise.ts";
 import type {
   ConsistencyContext,
@@ -72,7 +73,7 @@ export class MeanTeacher implements ConsistencyLoss {
    * Computes the MT consistency on `ctx.images` (a scalar).
    * @throws {Error} Before a trainer attached the loss.
    */
-  compute(ctx: ConsistencyContext): tf.Scalar {
+  compute(ctx: ConsistencyContext): Scalar {
     const teacher = this.#teacher.part.require();
     return tf.tidy(() => {
       const noisy = this.#teacher.noise(ctx.images, ctx.rng);

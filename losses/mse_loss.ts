@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { AnyTensor, Scalar } from "../engine/tensor_types.ts";
 import { assertSameShape } from "./_checks.ts";
 
 /**
@@ -9,7 +10,7 @@ import { assertSameShape } from "./_checks.ts";
  * @returns A scalar.
  * @throws {TypeError} When shapes differ.
  */
-export function mseLoss(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
+export function mseLoss(a: AnyTensor, b: AnyTensor): Scalar {
   assertSameShape("MSE loss", a, b);
   return tf.tidy(() => tf.mean(tf.squaredDifference(a, b)) as tf.Scalar);
 }

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { LogitBatch, Scalar } from "../engine/tensor_types.ts";
 import { stopGradient } from "../engine/stop_gradient.ts";
 import { isMultiScaleSegmentor } from "../networks/segmentor.ts";
 import type {
@@ -84,7 +85,7 @@ export class PyramidConsistency implements ConsistencyLoss {
    * @returns The scalar `(1/S) Σ_s L_s`.
    * @throws {RangeError} With fewer than 2 outputs.
    */
-  rectifiedLoss(logits: readonly tf.Tensor4D[]): tf.Scalar {
+  rectifiedLoss(logits: readonly LogitBatch[]): Scalar {
     if (logits.length < 2) {
       throw new RangeError(
         `Cannot compute the URPC loss: need at least 2 pyramid outputs (got ${logits.length})`,
@@ -110,7 +111,7 @@ export class PyramidConsistency implements ConsistencyLoss {
    * Computes the URPC consistency on `ctx.images`.
    * @throws {RangeError} When the context has no pyramid outputs.
    */
-  compute(ctx: ConsistencyContext): tf.Scalar {
+  compute(ctx: ConsistencyContext): Scalar {
     const pyramid = this.#pyramid(ctx.predictPyramid);
     return tf.tidy(() => this.rectifiedLoss(pyramid(ctx.images)));
   }
@@ -119,7 +120,7 @@ export class PyramidConsistency implements ConsistencyLoss {
    * Deep supervision: the trainer's supervised loss averaged over every pyramid output.
    * @throws {RangeError} When the context has no pyramid outputs.
    */
-  supervised(ctx: SupervisedContext): tf.Scalar {
+  supervised(ctx: SupervisedContext): Scalar {
     if (!this.#deep) return ctx.baseLoss(ctx.predict(ctx.images), ctx.labels);
     const pyramid = this.#pyramid(ctx.predictPyramid);
     return tf.tidy(() => {

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { LogitBatch, Scalar } from "../engine/tensor_types.ts";
 import type {
   ConsistencyContext,
   ConsistencyLoss,
@@ -57,7 +58,7 @@ export class RegularizedDropout implements ConsistencyLoss {
    * @param z2 Logits of the same shape.
    * @returns `mean_{b,h,w} 0.5·Σ_c (p1 - p2)(ln p1 - ln p2)`.
    */
-  divergence(z1: tf.Tensor4D, z2: tf.Tensor4D): tf.Scalar {
+  divergence(z1: LogitBatch, z2: LogitBatch): Scalar {
     return tf.tidy(() => {
       const diff = tf.sub(tf.softmax(z1), tf.softmax(z2));
       const logDiff = tf.sub(tf.logSoftmax(z1), tf.logSoftmax(z2));
@@ -66,12 +67,12 @@ export class RegularizedDropout implements ConsistencyLoss {
   }
 
   /** Two dropout passes of `ctx.images` and their symmetric KL (a scalar). */
-  compute(ctx: ConsistencyContext): tf.Scalar {
+  compute(ctx: ConsistencyContext): Scalar {
     return tf.tidy(() => this.divergence(ctx.predict(ctx.images), ctx.predict(ctx.images)));
   }
 
   /** The supervised loss averaged over two dropout passes (or one pass). */
-  supervised(ctx: SupervisedContext): tf.Scalar {
+  supervised(ctx: SupervisedContext): Scalar {
     if (!this.#twoPass) return ctx.baseLoss(ctx.predict(ctx.images), ctx.labels);
     return tf.tidy(() =>
       tf.mul(

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import type { PatchGANDiscriminator } from "../networks/patchgan_discriminator.ts";
+import type { FeatureBatch, ImageBatch, LogitBatch, Scalar } from "../engine/tensor_types.ts";
+import type { Discriminator } from "../networks/discriminator.ts";
 import {
   patchCrossEntropy,
   PluginDiscriminator,
@@ -66,12 +67,12 @@ export class SegmentationAdversarial implements ConsistencyLoss {
   }
 
   /** The evaluation network `D`, once attached. */
-  get discriminator(): PatchGANDiscriminator | null {
+  get discriminator(): Discriminator | null {
     return this.#d.network;
   }
 
   /** `D`'s input: `[softmax(logits), images]` along the channel axis. */
-  discriminatorInput(logits: tf.Tensor4D, images: tf.Tensor4D): tf.Tensor4D {
+  discriminatorInput(logits: LogitBatch, images: ImageBatch): FeatureBatch {
     return tf.tidy(() => tf.concat([tf.softmax(logits), images], 3) as tf.Tensor4D);
   }
 
@@ -79,7 +80,7 @@ export class SegmentationAdversarial implements ConsistencyLoss {
    * The adversarial term on unlabeled images: `mean BCE(D([softmax(z_u), x_u]), 1)`.
    * @throws {Error} Before a trainer attached the loss.
    */
-  compute(ctx: ConsistencyContext): tf.Scalar {
+  compute(ctx: ConsistencyContext): Scalar {
     return tf.tidy(() =>
       patchCrossEntropy(
         this.#d.scores(this.discriminatorInput(ctx.predict(ctx.images), ctx.images), false),

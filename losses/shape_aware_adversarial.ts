@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
+import type { FeatureBatch, ImageBatch, LabelBatch, Scalar } from "../engine/tensor_types.ts";
 import { signedDistanceMap } from "../metrics/signed_distance_map.ts";
-import type { PatchGANDiscriminator } from "../networks/patchgan_discriminator.ts";
+import type { Discriminator } from "../networks/discriminator.ts";
 import { hasSignedDistanceHead, type SignedDistanceSegmentor } from "../networks/sdm_unet.ts";
 import {
   patchCrossEntropy,
@@ -91,7 +92,7 @@ export class ShapeAwareAdversarial implements ConsistencyLoss {
   }
 
   /** The discriminator `D`, once attached. */
-  get discriminator(): PatchGANDiscriminator | null {
+  get discriminator(): Discriminator | null {
     return this.#d.network;
   }
 
@@ -129,7 +130,7 @@ export class ShapeAwareAdversarial implements ConsistencyLoss {
    * @param numClasses Number of classes `C` (background included).
    * @returns `[batch, height, width, C - 1]`, foreground class `c` in channel `c - 1`.
    */
-  sdfTargets(labels: tf.Tensor3D, numClasses: number): tf.Tensor4D {
+  sdfTargets(labels: LabelBatch, numClasses: number): FeatureBatch {
     const [b, h, w] = labels.shape;
     const values = labels.dataSync();
     const k = numClasses - 1;
@@ -147,7 +148,7 @@ export class ShapeAwareAdversarial implements ConsistencyLoss {
   }
 
   /** `D`'s input: `[sdm, images]` along the channel axis. */
-  discriminatorInput(sdm: tf.Tensor4D, images: tf.Tensor4D): tf.Tensor4D {
+  discriminatorInput(sdm: FeatureBatch, images: ImageBatch): FeatureBatch {
     return tf.tidy(() => tf.concat([sdm, images], 3) as tf.Tensor4D);
   }
 
@@ -156,7 +157,7 @@ export class ShapeAwareAdversarial implements ConsistencyLoss {
    * both heads).
    * @throws {Error} Before a trainer attached the loss.
    */
-  supervised(ctx: SupervisedContext): tf.Scalar {
+  supervised(ctx: SupervisedContext): Scalar {
     const s = this.#require();
     return tf.tidy(() => {
       const { logits, sdm } = s.applyWithSdm(ctx.images, { training: true, rng: ctx.rng });
@@ -171,7 +172,7 @@ export class ShapeAwareAdversarial implements ConsistencyLoss {
    * The adversarial term on unlabeled images: `mean BCE(D([sdm_u, x_u]), 1)`.
    * @throws {Error} Before a trainer attached the loss.
    */
-  compute(ctx: ConsistencyContext): tf.Scalar {
+  compute(ctx: ConsistencyContext): Scalar {
     const s = this.#require();
     return tf.tidy(() => {
       const { sdm } = s.applyWithSdm(ctx.images, { training: true, rng: ctx.rng });

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { LogitBatch, Scalar } from "../engine/tensor_types.ts";
 import { sigmoidRampup } from "../engine/schedules.ts";
 import { type NoisyTeacher, noisyTeacher } from "./_teacher_noise.ts";
 import type {
@@ -137,11 +138,11 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
    * @returns `Σ m·(student - target)² / (k·Σ m + 1e-16)` with `k = 2` (or `C`).
    */
   maskedConsistency(
-    student: tf.Tensor4D,
-    target: tf.Tensor4D,
-    meanProbs: tf.Tensor4D,
+    student: LogitBatch,
+    target: LogitBatch,
+    meanProbs: LogitBatch,
     threshold: number,
-  ): tf.Scalar {
+  ): Scalar {
     return tf.tidy(() => {
       const entropy = tf.neg(tf.sum(tf.mul(meanProbs, tf.log(tf.add(meanProbs, 1e-6))), 3, true));
       const mask = tf.cast(tf.less(entropy, threshold), "float32");
@@ -156,7 +157,7 @@ export class UncertaintyAwareMeanTeacher implements ConsistencyLoss {
    * student pass.
    * @throws {Error} Before a trainer attached the loss.
    */
-  compute(ctx: ConsistencyContext): tf.Scalar {
+  compute(ctx: ConsistencyContext): Scalar {
     const teacher = this.#teacher.part.require();
     return tf.tidy(() => {
       const teacherProbs = () =>
