@@ -108,8 +108,7 @@ export function applyAugment<L extends Uint8Array | Int32Array>(
  *
  * @example Augment two 4x4 slices
  * ```ts
- * import { Rng } from "../engine/rng.ts";
- * import { augmentBatch } from "./augment.ts";
+ * import { augmentBatch, Rng } from "./mod.ts";
  * const batch = { images: new Float32Array(32), labels: new Uint8Array(32), size: 2, height: 4, width: 4 };
  * const out = augmentBatch(batch, new Rng(1), { rotation: 10 });
  * console.assert(out.images.length === 32);

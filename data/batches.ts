@@ -71,11 +71,31 @@ export interface BatchStreamState {
  * with the same batch size; the unlabeled stream cycles independently of the labeled epoch.
  *
  * @example Two batches of two
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initEngine } from "../mod.ts";
+ * import { BatchStream, disposeBatch, SliceSet } from "./mod.ts";
+ *
+ * await initEngine();
+ * // Three labeled 4 x 4 slices (as extractSlices makes them).
+ * const trainSlices = new SliceSet({
+ *   images: new Float32Array(3 * 16),
+ *   labels: new Uint8Array(3 * 16),
+ *   height: 4,
+ *   width: 4,
+ *   info: [0, 1, 2].map((index) => ({
+ *     scanId: "s1", participant: "p1", direction: "coronal" as const, index, rows: 4, cols: 4,
+ *   })),
+ * });
  * const stream = new BatchStream(trainSlices, { seed: 1, name: "labeled" });
- * const { images, labels } = stream.next(2); // [2, H, W, 1] float32, [2, H, W] int32
+ * const { images, labels, indices } = stream.next(2); // [2, H, W, 1] float32, [2, H, W] int32
+ * assert.deepEqual([images.shape, labels?.shape], [[2, 4, 4, 1], [2, 4, 4]]);
  * images.dispose();
  * labels?.dispose();
+ * const second = stream.next(2); // the last slice of the first pass, then the next pass
+ * assert.equal(stream.pass, 1);
+ * assert.ok(!indices.includes(second.indices[0]!)); // every slice once per pass
+ * disposeBatch(second);
  * ```
  */
 export class BatchStream {

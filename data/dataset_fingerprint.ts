@@ -87,13 +87,24 @@ function sha256(text: string): string {
  * participants, paths) and every file's bytes are equal.
  *
  * @example Record the fingerprint of a run's scans, then check it before evaluating
- * ```ts ignore
- * import { compareDatasetFingerprints, datasetFingerprint } from "./dataset_fingerprint.ts";
- * const recorded = await datasetFingerprint("datasets/Lumbar", { ids: ["s01", "s02"] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compareDatasetFingerprints, datasetFingerprint } from "./mod.ts";
+ * import { writePhantomDataset } from "./phantom/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir(); // your folder, e.g. "datasets/Lumbar"
+ * const cohort = { participants: 2, scansPerParticipant: 1, shape: [8, 8, 128] as [number, number, number] };
+ * await writePhantomDataset(dir, cohort);
+ * const recorded = await datasetFingerprint(dir, { ids: ["p00_s00", "p01_s00"] });
  * // ... later (eval, --resume):
- * const now = await datasetFingerprint("datasets/Lumbar", { ids: Object.keys(recorded.scans) });
+ * const now = await datasetFingerprint(dir, { ids: Object.keys(recorded.scans) });
  * const changes = compareDatasetFingerprints(recorded, now);
  * if (changes.length > 0) throw new Error(`The dataset changed: ${changes.join("; ")}`);
+ * // Other scans under the same ids are a change.
+ * await writePhantomDataset(dir, { ...cohort, seed: 1, overwrite: true });
+ * const after = await datasetFingerprint(dir, { ids: Object.keys(recorded.scans) });
+ * assert.ok(compareDatasetFingerprints(recorded, after).length > 0);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @param dir The dataset folder.

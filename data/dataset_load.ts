@@ -44,13 +44,19 @@ export interface LoadScanOptions {
  * `depthAxis` (default 2).
  *
  * @example Load every labeled scan
- * ```ts ignore
- * import { loadDatasetManifest } from "./dataset_manifest.ts";
- * import { loadScan } from "./dataset_load.ts";
- * const manifest = await loadDatasetManifest("datasets/Lumbar");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadDatasetManifest, loadScan } from "./mod.ts";
+ * import { writePhantomDataset } from "./phantom/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir(); // your folder, e.g. "datasets/Lumbar"
+ * await writePhantomDataset(dir, { participants: 2, scansPerParticipant: 1, shape: [8, 8, 128] });
+ * const manifest = await loadDatasetManifest(dir);
  * for (const s of manifest.scans.filter((s) => s.label)) {
- *   const scan = await loadScan("datasets/Lumbar", manifest, s.id);
+ *   const scan = await loadScan(dir, manifest, s.id);
+ *   assert.deepEqual(scan.label?.shape, scan.image.shape);
  * }
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @param dir The dataset folder.

@@ -263,10 +263,16 @@ export const DATASET_MANIFEST_MAX_BYTES = 64 * 1024 * 1024;
  * {@linkcode DATASET_MANIFEST_MAX_BYTES} is read (a FIFO or `/dev/zero` is refused).
  *
  * @example List the labeled scans
- * ```ts ignore
- * import { loadDatasetManifest } from "./dataset_manifest.ts";
- * const manifest = await loadDatasetManifest("datasets/Lumbar");
- * console.log(manifest.scans.filter((s) => s.label).map((s) => s.id));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadDatasetManifest } from "./mod.ts";
+ * import { writePhantomDataset } from "./phantom/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir(); // your folder, e.g. "datasets/Lumbar"
+ * await writePhantomDataset(dir, { participants: 2, scansPerParticipant: 1, shape: [8, 8, 128] });
+ * const manifest = await loadDatasetManifest(dir);
+ * assert.deepEqual(manifest.scans.filter((s) => s.label).map((s) => s.id), ["p00_s00", "p01_s00"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @param dir The dataset folder.

@@ -76,10 +76,19 @@ const PARTIAL_MARKER = ".grn-dataset-partial";
  * the manifest is written last, so an interrupted run leaves no manifest. Scans are consumed
  * one at a time, so a generator can stream volumes without holding them all in memory.
  *
- * @example Save two scans
- * ```ts ignore
- * import { writeDataset } from "./dataset_write.ts";
- * await writeDataset("datasets/Demo", { name: "Demo" }, [labeledScan, unlabeledScan]);
+ * @example Save two scans, one labeled and one unlabeled
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeDataset } from "./mod.ts";
+ * import { generatePhantomCohort, phantomToScanRecord } from "./phantom/mod.ts";
+ *
+ * const { scans } = generatePhantomCohort({ participants: 2, scansPerParticipant: 1, shape: [8, 8, 128] });
+ * const labeledScan = phantomToScanRecord(scans[0]!);
+ * const unlabeledScan = phantomToScanRecord(scans[1]!, false);
+ * const dir = await Deno.makeTempDir(); // e.g. "datasets/Demo"
+ * const manifest = await writeDataset(dir, { name: "Demo" }, [labeledScan, unlabeledScan]);
+ * assert.deepEqual(manifest.scans.map((s) => s.label !== undefined), [true, false]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @param dir The dataset folder (created when missing).

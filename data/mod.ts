@@ -3,11 +3,18 @@
  * folder (manifest, loading, writing, validation).
  *
  * @example Validate and load a dataset folder
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { loadDataset, validateDataset } from "./mod.ts";
- * const report = await validateDataset("datasets/Lumbar");
+ * import { writePhantomDataset } from "./phantom/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir(); // your folder, e.g. "datasets/Lumbar"
+ * await writePhantomDataset(dir, { participants: 2, scansPerParticipant: 1, shape: [8, 8, 128] });
+ * const report = await validateDataset(dir);
  * if (!report.ok) throw new Error(report.problems.join("\n"));
- * const { manifest, scans } = await loadDataset("datasets/Lumbar");
+ * const { manifest, scans } = await loadDataset(dir);
+ * assert.equal(scans.length, manifest.scans.length);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module

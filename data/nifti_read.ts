@@ -310,10 +310,19 @@ export async function readNiftiFile(
  * decompression stops at the size the header implies plus {@linkcode NIFTI_SIZE_MARGIN}.
  *
  * @example Read a label volume
- * ```ts ignore
- * import { readNifti } from "./nifti_read.ts";
- * const label = await readNifti("labelsTr/case01.nii.gz");
- * console.log(label.shape, label.spacing);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { affineFromSpacing, readNifti, writeNifti } from "./mod.ts";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".nii.gz" }); // e.g. "labelsTr/case01.nii.gz"
+ * const shape: [number, number, number] = [4, 3, 2];
+ * const spacing: [number, number, number] = [0.1, 0.5, 0.1];
+ * const data = Uint8Array.from({ length: 24 }, (_, i) => i % 7);
+ * await writeNifti(path, { data, shape, spacing, affine: affineFromSpacing(spacing) });
+ * const label = await readNifti(path);
+ * assert.deepEqual([label.shape, label.spacing], [shape, spacing]);
+ * assert.deepEqual(label.data, data);
+ * await Deno.remove(path);
  * ```
  *
  * @param path Path of the `.nii` or `.nii.gz` file.

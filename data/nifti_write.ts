@@ -80,9 +80,23 @@ export interface NiftiWriteOptions {
  * volume becomes 3-D) and NIfTI version (raised to 2 when a size needs it).
  *
  * @example Write a segmentation with the input's conventions
- * ```ts ignore
- * const { volume, header } = await readNiftiFile("scan.nii.gz");
- * await writeNifti("labels.nii.gz", labels, { datatype: "uint8", ...niftiWriteOptionsFromHeader(header) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { affineFromSpacing, niftiWriteOptionsFromHeader, readNiftiFile, writeNifti } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const spacing: [number, number, number] = [0.3, 0.3, 0.1];
+ * const scan = { data: new Float32Array(24), shape: [4, 3, 2] as [number, number, number], spacing };
+ * await writeNifti(`${dir}/scan.nii.gz`, { ...scan, affine: affineFromSpacing(spacing) });
+ *
+ * const { volume, header } = await readNiftiFile(`${dir}/scan.nii.gz`);
+ * const labels = { ...volume, data: new Uint8Array(volume.data.length) }; // a segmentation
+ * const options = { datatype: "uint8" as const, ...niftiWriteOptionsFromHeader(header) };
+ * await writeNifti(`${dir}/labels.nii.gz`, labels, options);
+ * const written = await readNiftiFile(`${dir}/labels.nii.gz`);
+ * assert.deepEqual([written.header.qformCode, written.header.sformCode], [header.qformCode, header.sformCode]);
+ * assert.deepEqual(written.volume.affine, volume.affine);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @param header The header of the input (from `readNiftiFile` or `decodeNifti`).
@@ -355,9 +369,20 @@ function encode(volume: Volume, options: NiftiWriteOptions, what: string): Uint8
  * folder, fsync, rename, fsync of the folder). A path ending in `.gz` is gzipped. See {@linkcode encodeNifti} for the header.
  *
  * @example Save a label volume
- * ```ts ignore
- * import { writeNifti } from "./nifti_write.ts";
- * await writeNifti("labelsTr/case01.nii.gz", labelVolume);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { affineFromSpacing, readNifti, writeNifti } from "./mod.ts";
+ *
+ * const labelVolume = {
+ *   data: new Uint8Array(4 * 3 * 2).fill(6),
+ *   shape: [4, 3, 2] as [number, number, number],
+ *   spacing: [0.2, 0.2, 0.1] as [number, number, number],
+ *   affine: affineFromSpacing([0.2, 0.2, 0.1]),
+ * };
+ * const dir = await Deno.makeTempDir(); // e.g. "labelsTr"
+ * await writeNifti(`${dir}/case01.nii.gz`, labelVolume); // gzipped: the name ends in .gz
+ * assert.deepEqual((await readNifti(`${dir}/case01.nii.gz`)).data, labelVolume.data);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @param path Destination `.nii` or `.nii.gz` path; its folder must exist.

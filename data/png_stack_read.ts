@@ -222,9 +222,24 @@ function toGray(bytes: Uint8Array, path: string): GraySlice {
  * is the spacing diagonal, and `depthAxis` is the axis the PNG rows map to.
  *
  * @example Read B-mode frames exported from a scanner
- * ```ts ignore
- * import { readPngStack } from "./png_stack_read.ts";
- * const volume = await readPngStack("scan01_png", { spacing: [0.1, 0.5, 0.1] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { affineFromSpacing, readPngStack, writePngStack } from "./mod.ts";
+ *
+ * // Frames as a scanner would export them: 8-bit gray PNGs in one folder.
+ * const dir = await Deno.makeTempDir(); // e.g. "scan01_png"
+ * const frames = {
+ *   data: Uint8Array.from({ length: 4 * 3 * 5 }, (_, i) => 4 * i),
+ *   shape: [4, 3, 5] as [number, number, number],
+ *   spacing: [0.1, 0.5, 0.1] as [number, number, number],
+ *   affine: affineFromSpacing([0.1, 0.5, 0.1]),
+ * };
+ * await writePngStack(dir, frames);
+ * await Deno.remove(`${dir}/spacing.json`); // scanners write none: give the spacing
+ * const volume = await readPngStack(dir, { spacing: [0.1, 0.5, 0.1] });
+ * assert.deepEqual(volume.shape, [4, 3, 5]);
+ * assert.deepEqual(volume.data, frames.data);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @param dir Folder holding the PNG slices.

@@ -47,9 +47,20 @@ export interface PngStackWriteOptions {
  * `readPngStack`.
  *
  * @example Save a label volume as coloured slices
- * ```ts ignore
- * import { writePngStack } from "./png_stack_write.ts";
- * await writePngStack("out/case01_labels", labelVolume, { mode: "labels" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { affineFromSpacing, writePngStack } from "./mod.ts";
+ *
+ * const labelVolume = {
+ *   data: Uint8Array.from({ length: 4 * 3 * 5 }, (_, i) => i % 7),
+ *   shape: [4, 3, 5] as [number, number, number],
+ *   spacing: [0.2, 0.5, 0.1] as [number, number, number],
+ *   affine: affineFromSpacing([0.2, 0.5, 0.1]),
+ * };
+ * const dir = await Deno.makeTempDir(); // e.g. "out/case01_labels"
+ * const files = await writePngStack(dir, labelVolume, { mode: "labels" }); // one per y (stackAxis 1)
+ * assert.deepEqual(files, ["slice_0000.png", "slice_0001.png", "slice_0002.png"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @param dir Destination folder (created when missing).

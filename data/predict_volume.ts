@@ -56,9 +56,21 @@ export interface PredictVolumeOptions {
  * @returns A label volume with the input's shape, spacing, affine and depth axis.
  * @throws {RangeError} On invalid options, logits of the wrong shape, or more than 256 classes.
  *
- * @example Segment with a trained network
- * ```ts ignore
- * const labels = await predictVolume(scan.image, (x) => segmentor.apply(x), { inputSize: [128, 128] });
+ * @example Segment with a network
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initEngine, UNet } from "../mod.ts";
+ * import { generatePhantomCohort, phantomToScanRecord } from "./phantom/mod.ts";
+ * import { predictVolume } from "./mod.ts";
+ *
+ * await initEngine();
+ * const { scans } = generatePhantomCohort({ participants: 1, scansPerParticipant: 1, shape: [8, 8, 128] });
+ * const scan = phantomToScanRecord(scans[0]!);
+ * const segmentor = new UNet({ channels: [4, 8], dropout: [0, 0], seed: 1 }); // trained, in practice
+ * const labels = await predictVolume(scan.image, (x) => segmentor.apply(x), { inputSize: [64, 16] });
+ * assert.deepEqual(labels.shape, scan.image.shape);
+ * assert.ok(labels.data.every((c) => c < 7));
+ * segmentor.dispose();
  * ```
  */
 export async function predictVolume(

@@ -153,7 +153,12 @@ export interface TrainingData<S extends ScanRecord = ScanRecord> {
  * } from "../mod.ts";
  *
  * await initEngine();
- * const { scans } = generatePhantomCohort({ participants: 3, scansPerParticipant: 1, seed: 1 });
+ * const { scans } = generatePhantomCohort({
+ *   participants: 3,
+ *   scansPerParticipant: 1,
+ *   seed: 1,
+ *   shape: [16, 16, 128], // small scans (the default is a full-size volume)
+ * });
  * const data = prepareTrainingData(scans.map((s) => phantomToScanRecord(s)), {
  *   splitSeed: 0,
  *   validation: 1,

@@ -41,7 +41,7 @@ export interface SliceSetInit {
  *
  * @example Two tiny slices
  * ```ts
- * import { SliceSet } from "./slices.ts";
+ * import { SliceSet } from "./mod.ts";
  * const set = new SliceSet({
  *   images: new Float32Array(8), height: 2, width: 2,
  *   info: [0, 1].map((index) => ({

@@ -52,8 +52,7 @@ export interface SliceOptions {
  *
  * @example Slice a small volume
  * ```ts
- * import { extractSlices } from "./slices_extract.ts";
- * import { affineFromSpacing } from "./volume.ts";
+ * import { affineFromSpacing, extractSlices } from "./mod.ts";
  * const image = {
  *   data: Float32Array.from({ length: 4 * 3 * 5 }, (_, i) => i),
  *   shape: [4, 3, 5] as [number, number, number],

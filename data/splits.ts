@@ -51,8 +51,26 @@ export function participantsOf(scans: readonly ScanRecord[]): string[] {
  *   training participant.
  *
  * @example Paper-like split: 11 test and 2 validation participants out of 29
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { affineFromSpacing, type ScanRecord, splitParticipants } from "./mod.ts";
+ *
+ * const image = {
+ *   data: new Float32Array(8),
+ *   shape: [2, 2, 2] as [number, number, number],
+ *   spacing: [1, 1, 1] as [number, number, number],
+ *   affine: affineFromSpacing([1, 1, 1]),
+ * };
+ * // 29 participants with two scans each.
+ * const scans: ScanRecord[] = Array.from({ length: 58 }, (_, i) => ({
+ *   id: `s${i}`,
+ *   participant: `p${i % 29}`,
+ *   image,
+ * }));
  * const split = splitParticipants(scans, { seed: 1, test: 11, validation: 2 });
+ * assert.equal(split.participants.test.length, 11);
+ * assert.equal(split.participants.validation.length, 2);
+ * assert.equal(split.train.length, 2 * 16); // no participant on two sides
  * ```
  */
 export function splitParticipants<S extends ScanRecord>(

@@ -66,10 +66,28 @@ export interface LabeledChoice<S extends ScanRecord = ScanRecord> {
  *   participant is eligible.
  *
  * @example Nested labeled sets
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { affineFromSpacing, chooseLabeled, type ScanRecord } from "./mod.ts";
+ *
+ * const volume = <T extends Float32Array | Uint8Array>(data: T) => ({
+ *   data,
+ *   shape: [2, 2, 2] as [number, number, number],
+ *   spacing: [1, 1, 1] as [number, number, number],
+ *   affine: affineFromSpacing([1, 1, 1]),
+ * });
+ * const train: ScanRecord[] = Array.from({ length: 40 }, (_, i) => ({
+ *   id: `s${i}`,
+ *   participant: `p${i}`,
+ *   image: volume(new Float32Array(8)),
+ *   label: volume(new Uint8Array(8)),
+ * }));
  * const five = chooseLabeled(train, { fraction: 0.05, seed: 7 });
  * const ten = chooseLabeled(train, { fraction: 0.1, seed: 7 });
+ * assert.equal(five.labeledParticipants.length, 2);
  * // five.labeledParticipants is a prefix of ten.labeledParticipants
+ * assert.deepEqual(ten.labeledParticipants.slice(0, 2), five.labeledParticipants);
+ * assert.equal(ten.unlabeled.length, 36);
  * ```
  */
 export function chooseLabeled<S extends ScanRecord>(

@@ -67,10 +67,20 @@ const MAX_VALUES_LISTED = 5;
  * implies are reported without being read in full.
  *
  * @example Check a folder before training
- * ```ts ignore
- * import { validateDataset } from "./validate_dataset.ts";
- * const report = await validateDataset("datasets/Lumbar");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateDataset } from "./mod.ts";
+ * import { writePhantomDataset } from "./phantom/mod.ts";
+ *
+ * const dir = await Deno.makeTempDir(); // your folder, e.g. "datasets/Lumbar"
+ * await writePhantomDataset(dir, { participants: 2, scansPerParticipant: 1, shape: [8, 8, 128] });
+ * const report = await validateDataset(dir);
  * if (!report.ok) throw new Error(report.problems.join("\n"));
+ * assert.equal(report.labeled, 2);
+ * // A missing label file is reported, naming the file.
+ * await Deno.remove(`${dir}/labelsTr/p01_s00.nii.gz`);
+ * assert.match((await validateDataset(dir)).problems.join("\n"), /labelsTr\/p01_s00\.nii\.gz/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @param dir The dataset folder.

@@ -103,7 +103,7 @@ function* scansOf(
  *
  * @example A small cohort
  * ```ts
- * import { generatePhantomCohort } from "./cohort.ts";
+ * import { generatePhantomCohort } from "./mod.ts";
  * const cohort = generatePhantomCohort({ participants: 2, scansPerParticipant: 1, shape: [8, 8, 128] });
  * console.assert(cohort.scans[1]!.id === "p01_s00");
  * ```

@@ -58,9 +58,7 @@ export interface GeneratePhantomScanOptions extends PhantomOptions {
  *
  * @example Generate a scan
  * ```ts
- * import { Rng } from "../../engine/rng.ts";
- * import { drawParticipant } from "./participant.ts";
- * import { generatePhantomScan } from "./generate_scan.ts";
+ * import { drawParticipant, generatePhantomScan, Rng } from "./mod.ts";
  * const rng = new Rng(7);
  * const shape: [number, number, number] = [16, 16, 128];
  * const scan = generatePhantomScan(drawParticipant(rng, { shape }), { shape }, rng);

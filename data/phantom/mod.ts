@@ -5,10 +5,20 @@
  * montage renderer and the label palette.
  *
  * @example A cohort and a montage
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeRgbaPng, generatePhantomCohort, renderPhantomMontage } from "./mod.ts";
- * const cohort = generatePhantomCohort({ participants: 3, scansPerParticipant: 2, seed: 1 });
+ *
+ * // Small scans (the default shape is a full-size volume).
+ * const cohort = generatePhantomCohort({
+ *   participants: 3,
+ *   scansPerParticipant: 2,
+ *   seed: 1,
+ *   shape: [16, 16, 128],
+ * });
+ * assert.deepEqual(cohort.scans.map((s) => s.id).slice(0, 3), ["p00_s00", "p00_s01", "p01_s00"]);
  * const png = encodeRgbaPng(renderPhantomMontage(cohort.scans.slice(0, 3)));
+ * assert.equal(new TextDecoder().decode(png.subarray(1, 4)), "PNG");
  * ```
  *
  * @module

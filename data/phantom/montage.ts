@@ -107,8 +107,15 @@ function drawPanels(
  * @throws {RangeError} When there is no scan, a pixel size is not positive, or shapes differ.
  *
  * @example Render and encode
- * ```ts ignore
- * const png = encodeRgbaPng(renderPhantomMontage(cohort.scans.slice(0, 3)));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeRgbaPng, generatePhantomCohort, renderPhantomMontage } from "./mod.ts";
+ *
+ * const cohort = generatePhantomCohort({ participants: 3, scansPerParticipant: 1, shape: [16, 16, 128] });
+ * const montage = renderPhantomMontage(cohort.scans.slice(0, 3)); // one row per scan
+ * assert.equal(montage.data.length, 4 * montage.width * montage.height);
+ * const png = encodeRgbaPng(montage);
+ * assert.equal(new TextDecoder().decode(png.subarray(1, 4)), "PNG");
  * ```
  */
 export function renderPhantomMontage(

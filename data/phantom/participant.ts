@@ -57,8 +57,7 @@ export interface DrawParticipantOptions extends PhantomOptions {
  *
  * @example Draw a participant
  * ```ts
- * import { Rng } from "../../engine/rng.ts";
- * import { drawParticipant } from "./participant.ts";
+ * import { drawParticipant, Rng } from "./mod.ts";
  * const p = drawParticipant(new Rng(1), { id: "p01" });
  * console.assert(p.thicknessMm.dermis >= 1.5 && p.thicknessMm.dermis <= 2.5);
  * ```
