@@ -88,7 +88,7 @@ export async function syncDir(dir: string): Promise<void> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { writeFileAtomic } from "./atomic_write.ts";
+ * import { writeFileAtomic } from "./mod.ts";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/a.txt`, "hello");
  * assert.equal(await Deno.readTextFile(`${dir}/a.txt`), "hello");

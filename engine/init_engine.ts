@@ -122,10 +122,13 @@ async function activate(name: BackendName): Promise<void> {
  *   message says how to install it), or when `threads` conflicts with a running wasm backend.
  *
  * @example Start the default engine
- * ```ts ignore
- * import { initEngine } from "../mod.ts";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initEngine } from "./mod.ts";
+ *
  * const engine = await initEngine({ backend: "auto" });
- * console.log(engine.backend); // "wasm" on a machine without tfjs-node
+ * assert.ok(["tensorflow", "wasm", "cpu"].includes(engine.backend)); // "wasm" without tfjs-node
+ * assert.equal((await initEngine()).backend, engine.backend); // again: the running engine
  * ```
  */
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {

@@ -209,11 +209,24 @@ function convert(error: unknown, context: MemoryGuardContext): MemoryLimitError 
  * @throws {RangeError} When `context` has a non-positive or non-integer size.
  *
  * @example Guard a training step
- * ```ts ignore
- * import { withMemoryGuard } from "./memory.ts";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { initEngine, withMemoryGuard } from "./mod.ts";
+ *
+ * await initEngine();
+ * const w = tf.variable(tf.zeros([16, 1]));
+ * const x = tf.ones([4, 16]);
+ * const optimizer = tf.train.sgd(0.01);
+ * const stepLoss = () => tf.mean(tf.square(tf.sub(tf.matMul(x, w), 1))) as tf.Scalar;
  * const loss = withMemoryGuard(() => optimizer.minimize(stepLoss, true), {
  *   batchSize: 4, height: 128, width: 128, what: "run a training step",
  * });
+ * assert.equal(loss?.dataSync()[0], 1); // the loss before the step
+ * // Errors other than running out of memory pass through unchanged.
+ * const guarded = () =>
+ *   withMemoryGuard(() => { throw new TypeError("not memory"); }, { batchSize: 4, height: 8, width: 8 });
+ * assert.throws(guarded, TypeError);
  * ```
  */
 export function withMemoryGuard<T>(fn: () => T, context: MemoryGuardContext): T {

@@ -47,7 +47,7 @@ function rotl(x: number, k: number): number {
  *
  * @example Same seed, same numbers
  * ```ts
- * import { Rng } from "./rng.ts";
+ * import { Rng } from "./mod.ts";
  * const a = new Rng(42), b = new Rng(42);
  * console.assert(a.float() === b.float());
  * ```

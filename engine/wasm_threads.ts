@@ -161,12 +161,15 @@ async function startThreaded(threads: number, timeoutMs: number): Promise<number
  *   backend already runs with another thread count.
  *
  * @example Start the wasm backend with two threads
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { configureWasmThreads } from "./wasm_threads.ts";
+ * import { configureWasmThreads } from "./mod.ts";
+ *
  * const threads = await configureWasmThreads(2);
  * await tf.setBackend("wasm");
- * console.log(threads); // 2 on a machine with at least 2 logical cores
+ * assert.equal(threads, Math.min(2, navigator.hardwareConcurrency)); // 2 with 2 logical cores
+ * assert.equal(tf.getBackend(), "wasm");
  * ```
  */
 export async function configureWasmThreads(

@@ -90,8 +90,18 @@ function rotl(x: number, k: number): number {
  * @throws {RangeError} When `rate` is out of range.
  *
  * @example Drop 10 % of the activations
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { dropout, initEngine, Rng } from "../mod.ts";
+ *
+ * await initEngine();
+ * const rng = new Rng(1);
+ * const x = tf.ones([2, 16, 16, 8]); // NHWC activations
  * const y = dropout(x, 0.1, rng.seed());
+ * const kept = tf.mean(tf.cast(tf.notEqual(y, 0), "float32")).dataSync()[0]!;
+ * assert.ok(Math.abs(kept - 0.9) < 0.03); // about 90 % kept ...
+ * assert.ok(Math.abs(tf.max(y).dataSync()[0]! - 1 / 0.9) < 1e-6); // ... and scaled by 1 / 0.9
  * ```
  */
 export function dropout<T extends AnyTensor>(x: T, rate: number, seed: number): T {

@@ -72,8 +72,19 @@ function checkChannelVector(what: string, t: tf.Tensor, channels: number, fn: st
  * @throws {Error} When the axes, epsilon or parameter shapes are invalid.
  *
  * @example Batch norm of NHWC activations
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { initEngine, normalizeTrain } from "../mod.ts";
+ *
+ * await initEngine();
+ * const x = tf.randomNormal([4, 8, 8, 3], 5, 2, "float32", 1); // NHWC, mean 5, sd 2
+ * const gamma = tf.ones([3]), beta = tf.zeros([3]);
  * const { y, mean, variance } = normalizeTrain(x, gamma, beta, { axes: [0, 1, 2] });
+ * assert.ok(Array.from(mean.dataSync()).every((m) => Math.abs(m - 5) < 0.5));
+ * assert.ok(Array.from(variance.dataSync()).every((v) => Math.abs(v - 4) < 1));
+ * const yMean = tf.mean(y, [0, 1, 2]).dataSync(); // per channel, after normalisation
+ * assert.ok(Array.from(yMean).every((m) => Math.abs(m) < 1e-4));
  * ```
  */
 export function normalizeTrain<T extends AnyTensor>(
