@@ -87,12 +87,16 @@ function resolveOptions(options: PatchGANDiscriminatorOptions): PatchGANDiscrimi
  * the defaults).
  *
  * @example Score a batch
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { PatchGANDiscriminator } from "./patchgan_discriminator.ts";
+ * import { initEngine, PatchGANDiscriminator } from "../mod.ts";
+ *
+ * await initEngine();
  * const d = new PatchGANDiscriminator();
  * const scores = tf.tidy(() => d.apply(tf.zeros([2, 128, 128, 1])));
- * console.log(scores.shape); // [2, 14, 14, 1]
+ * assert.deepEqual(scores.shape, [2, 14, 14, 1]); // one score per 70 x 70 patch
+ * d.dispose();
  * ```
  */
 export class PatchGANDiscriminator extends ModuleBase implements Discriminator {

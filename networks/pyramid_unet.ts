@@ -67,12 +67,16 @@ function resolvePyramidOptions(options: PyramidUNetOptions): PyramidConfig {
  * `applyPyramid` returns `[main, 1/2, 1/4, 1/8]`, each `[batch, height, width, numClasses]`.
  *
  * @example Pyramid outputs
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { PyramidUNet } from "./pyramid_unet.ts";
+ * import { initEngine, PyramidUNet } from "../mod.ts";
+ *
+ * await initEngine();
  * const net = new PyramidUNet({ numClasses: 4 });
  * const outs = tf.tidy(() => net.applyPyramid(tf.zeros([1, 64, 64, 1]), { training: true }));
- * console.log(outs.map((o) => o.shape)); // 4 x [1, 64, 64, 4]
+ * assert.deepEqual(outs.map((o) => o.shape), Array(4).fill([1, 64, 64, 4])); // 4 x [1, 64, 64, 4]
+ * net.dispose();
  * ```
  */
 export class PyramidUNet extends UNet implements MultiScaleSegmentor {

@@ -111,12 +111,16 @@ interface ConvNorm {
  * `2^downsamplings` and at least `2^(downsamplings + 1)`; output of the same shape in `[-1, 1]`.
  *
  * @example Translate a batch
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { ResNetGenerator } from "./resnet_generator.ts";
+ * import { initEngine, ResNetGenerator } from "../mod.ts";
+ *
+ * await initEngine();
  * const g = new ResNetGenerator();
  * const out = tf.tidy(() => g.apply(tf.zeros([2, 64, 64, 1])));
- * console.log(out.shape); // [2, 64, 64, 1]
+ * assert.deepEqual(out.shape, [2, 64, 64, 1]); // an image like the input, in [-1, 1]
+ * g.dispose();
  * ```
  */
 export class ResNetGenerator extends ModuleBase implements Generator {

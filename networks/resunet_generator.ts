@@ -141,12 +141,16 @@ interface DecoderStage {
  * `2^downsamplings`; output of the same shape in `[-1, 1]`.
  *
  * @example Enhance a batch
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { ResUNetGenerator } from "./resunet_generator.ts";
+ * import { initEngine, ResUNetGenerator } from "../mod.ts";
+ *
+ * await initEngine();
  * const g = new ResUNetGenerator({ ngf: 32 });
  * const out = tf.tidy(() => g.apply(tf.zeros([2, 64, 64, 1])));
- * console.log(out.shape); // [2, 64, 64, 1]
+ * assert.deepEqual(out.shape, [2, 64, 64, 1]);
+ * g.dispose();
  * ```
  */
 export class ResUNetGenerator extends ModuleBase implements Generator {

@@ -48,12 +48,16 @@ export function hasSignedDistanceHead(s: Segmentor): s is SignedDistanceSegmento
  * does; `applyWithSdm` returns both outputs.
  *
  * @example Both outputs
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { SdmUNet } from "./sdm_unet.ts";
- * const net = new SdmUNet({ numClasses: 4, channels: [8, 16] });
- * const { logits, sdm } = tf.tidy(() => net.applyWithSdm(tf.zeros([1, 32, 32, 1])));
- * console.log(logits.shape, sdm.shape); // [1, 32, 32, 4] [1, 32, 32, 3]
+ * import { initEngine, SdmUNet } from "../mod.ts";
+ *
+ * await initEngine();
+ * const net = new SdmUNet({ numClasses: 4, channels: [8, 16], dropout: [0, 0.1] }); // one rate per level
+ * const { logits, sdm } = net.applyWithSdm(tf.zeros([1, 32, 32, 1]));
+ * assert.deepEqual([logits.shape, sdm.shape], [[1, 32, 32, 4], [1, 32, 32, 3]]); // no background SDM
+ * net.dispose();
  * ```
  */
 export class SdmUNet extends UNet implements SignedDistanceSegmentor {

@@ -135,12 +135,15 @@ function resolveUNetOptions(kind: string, defaultName: string, options: UNetOpti
  * `2^(channels.length - 1)`; output logits `[batch, height, width, numClasses]`.
  *
  * @example Segment a batch
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { UNet } from "./unet.ts";
+ * import { initEngine, UNet } from "../mod.ts";
+ *
+ * await initEngine();
  * const net = new UNet({ numClasses: 7, seed: 1 });
  * const logits = tf.tidy(() => net.apply(tf.zeros([2, 64, 64, 1])));
- * console.log(logits.shape); // [2, 64, 64, 7]
+ * assert.deepEqual(logits.shape, [2, 64, 64, 7]);
  * net.dispose();
  * ```
  */
