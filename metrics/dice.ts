@@ -51,7 +51,7 @@ export interface DiceOptions {
  * @example Two 4x4 squares overlapping by half
  * ```ts
  * import assert from "node:assert/strict";
- * import { dicePerClass } from "./dice.ts";
+ * import { dicePerClass } from "./mod.ts";
  * const pred = new Uint8Array(8 * 8), truth = new Uint8Array(8 * 8);
  * for (let y = 0; y < 4; y++) {
  *   for (let x = 0; x < 4; x++) {

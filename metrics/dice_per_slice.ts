@@ -40,7 +40,7 @@ export interface DicePerSliceOptions extends DiceOptions {
  * @example Two slices of 2x2
  * ```ts
  * import assert from "node:assert/strict";
- * import { dicePerSlice } from "./dice_per_slice.ts";
+ * import { dicePerSlice } from "./mod.ts";
  * const truth = new Uint8Array([1, 1, 0, 0, 1, 1, 1, 1]);
  * const pred = new Uint8Array([1, 1, 0, 0, 1, 1, 0, 0]);
  * const r = dicePerSlice(pred, truth, [2, 2, 2], { numClasses: 2 });

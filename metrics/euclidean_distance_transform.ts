@@ -41,7 +41,7 @@ export interface EuclideanDistanceTransformOptions {
  * @example A row of three foreground pixels with 0.5 mm spacing
  * ```ts
  * import assert from "node:assert/strict";
- * import { euclideanDistanceTransform } from "./euclidean_distance_transform.ts";
+ * import { euclideanDistanceTransform } from "./mod.ts";
  * const d = euclideanDistanceTransform(new Uint8Array([0, 1, 1, 1, 0]), [5], [0.5]);
  * assert.deepEqual(Array.from(d), [0, 0.5, 1, 0.5, 0]);
  * ```

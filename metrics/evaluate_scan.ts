@@ -63,8 +63,8 @@ export interface ScanEvaluation {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { evaluateScan } from "./evaluate_scan.ts";
- * import { affineFromSpacing } from "../data/volume.ts";
+ * import { evaluateScan } from "./mod.ts";
+ * import { affineFromSpacing } from "../data/mod.ts";
  * const spacing: [number, number, number] = [0.2, 0.2, 0.1];
  * const vol = (data: number[]) => ({
  *   data: Uint8Array.from(data),

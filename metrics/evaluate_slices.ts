@@ -67,8 +67,8 @@ export interface SliceScore {
  * @example Two coronal slices of a 2x2x2 volume
  * ```ts
  * import assert from "node:assert/strict";
- * import { evaluateSlices } from "./evaluate_slices.ts";
- * import { affineFromSpacing } from "../data/volume.ts";
+ * import { evaluateSlices } from "./mod.ts";
+ * import { affineFromSpacing } from "../data/mod.ts";
  * const vol = (data: number[]) => ({
  *   data: Uint8Array.from(data),
  *   shape: [2, 2, 2] as [number, number, number],

@@ -41,7 +41,7 @@ export type { HausdorffOptions } from "./hausdorff_options.ts";
  * @example Two 4x4 squares, one shifted by 2 columns of 0.5 mm
  * ```ts
  * import assert from "node:assert/strict";
- * import { hausdorffDistance95 } from "./hausdorff_distance_95.ts";
+ * import { hausdorffDistance95 } from "./mod.ts";
  * const a = new Uint8Array(10 * 10), b = new Uint8Array(10 * 10);
  * for (let y = 2; y < 6; y++) {
  *   for (let x = 2; x < 6; x++) {

@@ -60,7 +60,7 @@ export interface Hd95Result {
  * @example A label shifted by one row of 2 mm
  * ```ts
  * import assert from "node:assert/strict";
- * import { hd95PerClass } from "./hd95_per_class.ts";
+ * import { hd95PerClass } from "./mod.ts";
  * const truth = new Uint8Array([1, 1, 2, 2, 0, 0]);
  * const pred = new Uint8Array([0, 0, 1, 1, 2, 2]);
  * const r = hd95PerClass(pred, truth, [3, 2], [2, 1], { numClasses: 3 });

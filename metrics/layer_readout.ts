@@ -111,8 +111,8 @@ export interface ScanReadout {
  * @example A two-layer column volume
  * ```ts
  * import assert from "node:assert/strict";
- * import { layerReadout } from "./layer_readout.ts";
- * import { affineFromSpacing } from "../data/volume.ts";
+ * import { layerReadout } from "./mod.ts";
+ * import { affineFromSpacing } from "../data/mod.ts";
  * const spacing: [number, number, number] = [0.2, 0.2, 0.1];
  * // 1 x 1 x 5 column: 2 voxels of dermis, 3 of superficial fat.
  * const labels = {

@@ -80,7 +80,7 @@ export interface MeanCI {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { meanCI } from "./mean_ci.ts";
+ * import { meanCI } from "./mod.ts";
  * const ci = meanCI([1, 2, 3, 4, 5]);
  * // 3 ± t_{0.975,4} · √2.5 / √5 = 3 ± 2.776445 · 0.707107
  * assert.equal(ci.lower.toFixed(4), "1.0368");

@@ -9,13 +9,37 @@
  * `Volume` with `shape [nx, ny, nz]`, `spacing [sx, sy, sz]`). Background (label 0) is excluded
  * from every per-class score by default.
  *
- * @example Score a scan and summarise
- * ```ts ignore
+ * @example Score scans and summarise
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { affineFromSpacing } from "../data/mod.ts";
  * import { evaluateScan, summarizeClassScores, writeJsonAtomic } from "./mod.ts";
- * const scans = pairs.map(([pred, truth]) => evaluateScan(pred, truth, { sliceAxis: 1 }));
- * const slices = scans.flatMap((s) => s.sliceDice!);
+ *
+ * // Label volumes [4, 3, 6] (F order) with layers 0, 1, 2 along depth z.
+ * const spacing: [number, number, number] = [0.2, 0.5, 0.1];
+ * const layers = (layerOf: (z: number) => number) => ({
+ *   data: Uint8Array.from({ length: 4 * 3 * 6 }, (_, i) => layerOf(Math.floor(i / 12))),
+ *   shape: [4, 3, 6] as [number, number, number],
+ *   spacing,
+ *   affine: affineFromSpacing(spacing),
+ * });
+ * const truth = layers((z) => Math.floor(z / 2));
+ * const deeper = layers((z) => Math.min(2, Math.floor((z + 1) / 2))); // boundaries one voxel up
+ * const pairs = [[deeper, truth], [truth, truth]] as const;
+ *
+ * const scans = pairs.map(([pred, truth]) =>
+ *   evaluateScan(pred, truth, { numClasses: 3, sliceAxis: 1 })
+ * );
+ * const slices = scans.flatMap((s) => s.sliceDice!); // one per y of each scan
  * const table = summarizeClassScores(slices[0]!.classes, slices.map((s) => s.dice));
- * await writeJsonAtomic("runs/eval/dice.json", table);
+ * assert.deepEqual(slices[0]!.dice, [2 * 1 / 4, 2 * 2 / 5]); // layers 1 and 2 of the first scan
+ * assert.deepEqual(table.classes, [1, 2]);
+ * assert.equal(table.perClass[0]!.n, 6);
+ * assert.equal(table.perClass[0]!.mean, (3 * 0.5 + 3 * 1) / 6); // with a 95 % t interval
+ * const dir = await Deno.makeTempDir(); // e.g. "runs/eval"
+ * await writeJsonAtomic(`${dir}/dice.json`, table);
+ * assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/dice.json`)).perClass.length, 2);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module

@@ -41,7 +41,7 @@ export interface PairedTTestResult {
  * @example Student's (1908) sleep data: extra hours of sleep with two drugs, 10 patients
  * ```ts
  * import assert from "node:assert/strict";
- * import { pairedTTest } from "./paired_t_test.ts";
+ * import { pairedTTest } from "./mod.ts";
  * const drug2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4];
  * const drug1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0];
  * const r = pairedTTest(drug2, drug1);

@@ -36,9 +36,8 @@ export const READOUT_CSV_COLUMNS: readonly string[] = Object.freeze([
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { layerReadout } from "./layer_readout.ts";
- * import { readoutToCsv } from "./readout_to_csv.ts";
- * import { affineFromSpacing } from "../data/volume.ts";
+ * import { layerReadout, readoutToCsv } from "./mod.ts";
+ * import { affineFromSpacing } from "../data/mod.ts";
  * const spacing: [number, number, number] = [1, 1, 0.5];
  * const labels = {
  *   data: new Uint8Array([1, 1, 6]),

@@ -48,7 +48,7 @@ export interface SignedDistanceMapOptions {
  * @example A 3-pixel object on a 7-pixel line
  * ```ts
  * import assert from "node:assert/strict";
- * import { signedDistanceMap } from "./signed_distance_map.ts";
+ * import { signedDistanceMap } from "./mod.ts";
  * const sdf = signedDistanceMap(new Uint8Array([0, 0, 1, 1, 1, 0, 0]), [7]);
  * // outside: distances 2, 1 | 1, 2 normalised by 2; inside: centre distance 2 normalised by 2
  * assert.deepEqual(Array.from(sdf), [1, 0.5, 0, -1, 0, 0.5, 1]);

@@ -27,7 +27,7 @@ function checkDf(what: string, df: number): void {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { studentTCdf } from "./student_t.ts";
+ * import { studentTCdf } from "./mod.ts";
  * assert.equal(studentTCdf(0, 5), 0.5);
  * assert.ok(Math.abs(studentTCdf(1, 1) - 0.75) < 1e-14); // Cauchy: 1/2 + atan(1)/π
  * ```
@@ -52,7 +52,7 @@ export function studentTCdf(t: number, df: number): number {
  * @example Two-sided 95% critical values
  * ```ts
  * import assert from "node:assert/strict";
- * import { studentTQuantile } from "./student_t.ts";
+ * import { studentTQuantile } from "./mod.ts";
  * assert.equal(studentTQuantile(0.975, 10).toFixed(4), "2.2281");
  * assert.equal(studentTQuantile(0.975, Infinity).toFixed(4), "1.9600");
  * ```

@@ -55,7 +55,7 @@ function summary(values: number[], options: MeanCIOptions): MeanCI {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { summarizeClassScores } from "./summarize_class_scores.ts";
+ * import { summarizeClassScores } from "./mod.ts";
  * const s = summarizeClassScores([1, 2], [[0.8, NaN], [0.6, 0.5], [0.7, 0.7]]);
  * assert.equal(s.perClass[0]!.mean.toFixed(2), "0.70");
  * assert.equal(s.perClass[1]!.n, 2);

@@ -36,7 +36,7 @@ function cell(value: unknown): string {
  * @example Quoting
  * ```ts
  * import assert from "node:assert/strict";
- * import { toCsv } from "./to_csv.ts";
+ * import { toCsv } from "./mod.ts";
  * const text = toCsv([{ method: 'GRN "SSL", SGE', dice: 0.689 }, { method: "MT", dice: NaN }]);
  * assert.equal(text, 'method,dice\n"GRN ""SSL"", SGE",0.689\nMT,NaN\n');
  * ```

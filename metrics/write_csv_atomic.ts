@@ -19,7 +19,7 @@ import { type CsvValue, toCsv } from "./to_csv.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { writeCsvAtomic } from "./write_csv_atomic.ts";
+ * import { writeCsvAtomic } from "./mod.ts";
  * const dir = await Deno.makeTempDir();
  * await writeCsvAtomic(`${dir}/dice.csv`, [{ class: 1, dice: 0.5 }]);
  * assert.equal(await Deno.readTextFile(`${dir}/dice.csv`), "class,dice\n1,0.5\n");

@@ -32,7 +32,7 @@ export interface WriteJsonOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { writeJsonAtomic } from "./write_json_atomic.ts";
+ * import { writeJsonAtomic } from "./mod.ts";
  * const dir = await Deno.makeTempDir();
  * await writeJsonAtomic(`${dir}/r.json`, { dice: [0.5, NaN] }, { space: 0 });
  * assert.equal(await Deno.readTextFile(`${dir}/r.json`), '{"dice":[0.5,null]}\n');
