@@ -139,7 +139,12 @@ export interface PluginPart {
  * those members into an object listed in `parts` (same checkpoint names).
  *
  * @example A custom loss: predictions should not change under a horizontal flip
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { type ConsistencyLoss, initEngine, Rng, UNet } from "../mod.ts";
+ *
+ * await initEngine();
  * const flipConsistency: ConsistencyLoss = {
  *   name: "flip",
  *   requires: [],
@@ -149,6 +154,19 @@ export interface PluginPart {
  *     return tf.mean(tf.squaredDifference(p, q));
  *   }),
  * };
+ * // What the trainer passes it: unlabeled images and the prediction path S(x) it trains.
+ * const segmentor = new UNet({ channels: [4, 8], dropout: [0, 0], seed: 1 });
+ * const loss = flipConsistency.compute({
+ *   images: tf.randomUniform([2, 32, 32, 1], -1, 1, "float32", 1) as tf.Tensor4D,
+ *   predict: (x) => segmentor.apply(x),
+ *   path: "segmentor",
+ *   update: "segmentor",
+ *   rng: new Rng(1),
+ *   step: 0,
+ * });
+ * assert.equal(loss.rank, 0);
+ * assert.ok(loss.dataSync()[0]! > 0); // an untrained UNet is not flip-invariant
+ * segmentor.dispose();
  * ```
  */
 export interface ConsistencyLoss {

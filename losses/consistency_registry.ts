@@ -108,9 +108,27 @@ export function consistencyLossNames(): string[] {
  * @throws {RangeError} When the name is empty or taken (without `replace`).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import {
+ *   type ConsistencyLoss,
+ *   consistencyLossNames,
+ *   createConsistencyLoss,
+ *   registerConsistencyLoss,
+ * } from "./mod.ts";
+ *
+ * const flip: ConsistencyLoss = {
+ *   name: "flip",
+ *   requires: [],
+ *   compute: ({ images, predict }) =>
+ *     tf.tidy(() => tf.mean(tf.squaredDifference(predict(images), predict(tf.reverse(images, 2))))),
+ * };
  * registerConsistencyLoss({ name: "flip", description: "flip invariance", create: () => flip });
  * const loss = createConsistencyLoss("flip");
+ * assert.equal(loss, flip);
+ * assert.ok(consistencyLossNames().includes("flip")); // after the built-ins ("ict", "mt", ...)
+ * assert.throws(() => registerConsistencyLoss({ name: "flip", description: "", create: () => flip }));
  * ```
  */
 export function registerConsistencyLoss(

@@ -39,10 +39,18 @@ export interface DiceLossOptions {
  * @throws {TypeError} When shapes do not match.
  *
  * @example Perfect prediction gives ~0
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { diceLoss, initEngine } from "../mod.ts";
+ *
+ * await initEngine();
  * const labels = tf.tensor3d([[[0, 1], [1, 0]]], [1, 2, 2], "int32");
- * const logits = tf.oneHot(labels, 2).mul(100).toFloat();
- * diceLoss(logits, labels).print(); // ~0
+ * const logits = tf.oneHot(labels, 2).mul(100).toFloat() as tf.Tensor4D;
+ * assert.ok(diceLoss(logits, labels).dataSync()[0]! < 1e-6); // ~0
+ * const swapped = tf.tensor3d([[[1, 0], [0, 1]]], [1, 2, 2], "int32");
+ * const wrong = tf.oneHot(swapped, 2).mul(100).toFloat() as tf.Tensor4D;
+ * assert.ok(diceLoss(wrong, labels).dataSync()[0]! > 0.999); // ~1
  * ```
  */
 export function diceLoss(

@@ -201,14 +201,26 @@ export class EmaTeacher {
  * every optimizer step updates it, its variables (`S/...`, `G/...`) go into checkpoints as
  * `consistency.<loss>/S/...`, and `dispose` frees it.
  *
- * @example
- * ```ts ignore
+ * @example A loss of your own with an EMA teacher, in a GRN-SSL trainer
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import {
+ *   type ConsistencyContext,
+ *   type ConsistencyLoss,
+ *   EmaTeacherPart,
+ *   GRN,
+ *   initEngine,
+ *   type Scalar,
+ *   UNet,
+ * } from "../mod.ts";
+ *
  * class MyTeacherLoss implements ConsistencyLoss {
  *   readonly name = "mine";
  *   readonly requires = ["teacher"] as const;
  *   readonly #teacher = new EmaTeacherPart("mine", { decay: 0.99 });
  *   readonly parts = [this.#teacher];
- *   compute(ctx: ConsistencyContext): tf.Scalar {
+ *   compute(ctx: ConsistencyContext): Scalar {
  *     const teacher = this.#teacher.require();
  *     return tf.tidy(() => tf.mean(tf.squaredDifference(
  *       tf.softmax(ctx.predict(ctx.images)),
@@ -216,6 +228,18 @@ export class EmaTeacher {
  *     )));
  *   }
  * }
+ *
+ * await initEngine();
+ * const segmentor = new UNet({ channels: [4, 8], dropout: [0, 0], seed: 1 }); // a small UNet
+ * const trainer = new GRN({ mode: "ssl", segmentor, generator: null, consistency: new MyTeacherLoss() });
+ * const images = tf.randomUniform([2, 32, 32, 1], -1, 1, "float32", 1) as tf.Tensor4D;
+ * const labels = tf.zeros([2, 32, 32], "int32") as tf.Tensor3D;
+ * // The teacher starts as a copy of the student, then trails it.
+ * assert.equal(trainer.step({ images, labels }, { images }).consistencyReal, 0);
+ * assert.ok(trainer.step({ images, labels }, { images }).consistencyReal! > 0);
+ * // Its weights are saved with the trainer's.
+ * assert.ok(trainer.namedState().has("consistency.mine/S/enc0.conv1.kernel"));
+ * trainer.dispose();
  * ```
  */
 export class EmaTeacherPart implements PluginPart {
