@@ -3,7 +3,8 @@
  * ultrasound, with the semi-supervised methods it competes with, on TensorFlow.js for Deno.
  *
  * @example Train GRN-SSL on a batch and segment with SGE
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
  * import { GRN, initEngine, PatchGANDiscriminator, ResUNetGenerator, UNet } from "./mod.ts";
  *
@@ -14,8 +15,15 @@
  *   generator: new ResUNetGenerator(),
  *   discriminator: new PatchGANDiscriminator(),
  * });
+ * // Batches are NHWC: images [2, 32, 32, 1] in [-1, 1], labels [2, 32, 32] class indices.
+ * const images = tf.randomUniform([2, 32, 32, 1], -1, 1, "float32", 1) as tf.Tensor4D;
+ * const labels = tf.zeros([2, 32, 32], "int32") as tf.Tensor3D;
+ * const unlabeledImages = tf.randomUniform([2, 32, 32, 1], -1, 1, "float32", 2) as tf.Tensor4D;
  * const losses = grn.step({ images, labels }, { images: unlabeledImages });
+ * assert.ok(losses.consistencyReal !== undefined); // the unlabeled phase ran
  * const logits = grn.predict(images, { sge: true }); // S(G(x))
+ * assert.deepEqual(logits.shape, [2, 32, 32, 7]);
+ * grn.dispose();
  * ```
  *
  * @module

@@ -13,9 +13,34 @@ import type { BatchSource, SourceBatch } from "./batch_source.ts";
  * stream only (augmenting twice is not detected).
  *
  * @example Flip and jitter a labeled source
- * ```ts ignore
- * import { augmentBatch } from "../data/augment.ts";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { AugmentedSource, augmentBatch, BatchStream, initEngine, SliceSet } from "../mod.ts";
+ *
+ * await initEngine();
+ * // Four 8 x 8 slices, each a ramp from left (0) to right (7/8).
+ * const slices = new SliceSet({
+ *   images: Float32Array.from({ length: 4 * 8 * 8 }, (_, i) => (i % 8) / 8),
+ *   labels: new Uint8Array(4 * 8 * 8),
+ *   height: 8,
+ *   width: 8,
+ *   info: [0, 1, 2, 3].map((index) => ({
+ *     scanId: "s", participant: "p", direction: "coronal" as const, index, rows: 8, cols: 8,
+ *   })),
+ * });
+ * const labeled = new BatchStream(slices, { seed: 1, name: "labeled" });
  * const source = new AugmentedSource(labeled, (b, rng) => augmentBatch(b, rng), 1);
+ * const batch = source.next(2); // randomly flipped, rotated, scaled, shifted, jittered
+ * assert.deepEqual(batch.images.shape, [2, 8, 8, 1]);
+ *
+ * // Only flips: every image comes out mirrored, right to left.
+ * const flips = { flipProbability: 1, affineProbability: 0, intensityProbability: 0, noiseProbability: 0 };
+ * const stream = new BatchStream(slices, { seed: 1, name: "labeled" });
+ * const flipped = new AugmentedSource(stream, (b, rng) => augmentBatch(b, rng, flips), 1);
+ * const mirrored = tf.reverse(tf.tensor4d(slices.image(0), [1, 8, 8, 1]), 2);
+ * const { images } = flipped.next(2);
+ * assert.equal(tf.max(tf.abs(tf.sub(images, mirrored))).dataSync()[0], 0);
  * ```
  */
 export class AugmentedSource implements BatchSource {

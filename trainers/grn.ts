@@ -222,10 +222,27 @@ function scalarValue(t: tf.Tensor): number {
  * model selection, early stopping and checkpoints.
  *
  * @example Train GRN-SSL on one batch
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { GRN, initEngine, PatchGANDiscriminator, ResUNetGenerator, UNet } from "../mod.ts";
+ *
+ * await initEngine();
+ * // Small networks for a quick run; the paper's are the defaults (`new UNet()`, ...).
+ * const segmentor = new UNet({ channels: [4, 8], dropout: [0, 0], seed: 1 });
+ * const generator = new ResUNetGenerator({ ngf: 4, downsamplings: 2, seed: 2 });
+ * const discriminator = new PatchGANDiscriminator({ ndf: 4, seed: 3 });
+ * const images = tf.randomUniform([2, 32, 32, 1], -1, 1, "float32", 1) as tf.Tensor4D; // NHWC
+ * const labels = tf.zeros([2, 32, 32], "int32") as tf.Tensor3D;
+ * const unlabeled = tf.randomUniform([2, 32, 32, 1], -1, 1, "float32", 2) as tf.Tensor4D;
+ *
  * const grn = new GRN({ segmentor, generator, discriminator, mode: "ssl" });
  * const losses = grn.step({ images, labels }, { images: unlabeled });
- * const logits = grn.predict(images, { sge: true });
+ * assert.ok(losses.lossS! > 0 && losses.lossG! > 0); // a labeled and an unlabeled phase ran
+ * assert.ok(losses.lossDUnlabeled! > 0);
+ * const logits = grn.predict(images, { sge: true }); // S(G(x))
+ * assert.deepEqual(logits.shape, [2, 32, 32, 7]);
+ * grn.dispose();
  * ```
  */
 export class GRN implements Trainable {
