@@ -54,7 +54,19 @@ export function getMethodDefinition(name: string): MethodDefinition {
  * @throws {TypeError} When `build` is not a function.
  *
  * @example A supervised baseline with cross-entropy only
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   createMethod,
+ *   crossEntropyLoss,
+ *   GRN,
+ *   initEngine,
+ *   methodNames,
+ *   registerMethod,
+ *   UNet,
+ * } from "../mod.ts";
+ *
+ * await initEngine();
  * registerMethod({
  *   name: "supervised-ce",
  *   label: "Fully supervised (CE)", // its row in grn report's tables
@@ -69,6 +81,9 @@ export function getMethodDefinition(name: string): MethodDefinition {
  *     trainer: new GRN({ segmentor: new UNet({ numClasses: options.numClasses }), supervisedLoss: crossEntropyLoss }),
  *   }],
  * });
+ * assert.ok(methodNames().includes("supervised-ce"));
+ * using method = createMethod("supervised-ce", { numClasses: 7, seed: 1 });
+ * assert.equal(method.trainer.generator, null);
  * ```
  */
 export function registerMethod(
@@ -205,6 +220,8 @@ function resolve(options: MethodOptions): ResolvedMethodOptions {
  *
  * @example Compare MT and GRN-SSL on one budget
  * ```ts ignore
+ * // Not run by the doc tests: it trains two methods for up to 50 epochs on your streams
+ * // (labeled, unlabeled, validation: see prepareTrainingData).
  * for (const name of ["mt", "grn-ssl"]) {
  *   using method = createMethod(name, { numClasses: 7, seed: 1 });
  *   const result = await method.fit({ labeled, unlabeled, validation }, { maxEpochs: 50 });
