@@ -155,42 +155,21 @@ function keepingRunningStats<T>(body: () => T): T {
   }
 }
 
-/** Pooled foreground Dice of `S(G(x))` with G on batch statistics, and the mean `|G(x) - x|`. */
-function batchStatsSge(source: BatchStream): { meanDice: number; l1: number } {
-  return keepingRunningStats(() => {
-    const classes = trainer.segmentor.numClasses;
-    const inter = new Float64Array(classes), total = new Float64Array(classes);
-    let l1 = 0, n = 0;
-    for (const batch of source.batches(16)) {
-      const [i, t, d] = tf.tidy(() => {
-        const g = generator.apply(batch.images, { training: true, rng: bnRng });
-        const logits = trainer.segmentor.apply(g, { training: false });
-        const pred = tf.oneHot(tf.argMax(logits, -1), classes);
-        const truth = tf.oneHot(tf.cast(batch.labels!, "int32"), classes);
-        return [
-          tf.sum(tf.mul(pred, truth), [0, 1, 2]),
-          tf.add(tf.sum(pred, [0, 1, 2]), tf.sum(truth, [0, 1, 2])),
-          tf.mean(tf.abs(tf.sub(g, batch.images))),
-        ];
-      });
-      const iv = i!.dataSync(), tv = t!.dataSync();
-      for (let c = 0; c < classes; c++) {
-        inter[c]! += iv[c]!;
-        total[c]! += tv[c]!;
-      }
-      l1 += d!.dataSync()[0]! * batch.images.shape[0];
-      n += batch.images.shape[0];
-      tf.dispose([i!, t!, d!, batch.images, batch.labels!]);
-    }
-    let sum = 0, count = 0;
-    for (let c = 1; c < classes; c++) {
-      if (total[c]! > 0) {
-        sum += (2 * inter[c]!) / total[c]!;
-        count++;
-      }
-    }
-    return { meanDice: sum / count, l1: l1 / n };
-  });
+/** Pooled foreground Dice of `S(G(x))` with G's batch norm on the evaluated batch's statistics. */
+function batchStatsSge(source: BatchStream): number {
+  return keepingRunningStats(() =>
+    evaluateDice(
+      {
+        segmentor: trainer.segmentor,
+        predict: (x) =>
+          trainer.segmentor.apply(generator.apply(x, { training: true, rng: bnRng }), {
+            training: false,
+          }),
+      },
+      source,
+      { batchSize: 16 },
+    ).meanDice
+  );
 }
 
 /** `S(G(x))` in inference mode after re-estimating G's running statistics on training batches. */
@@ -234,7 +213,6 @@ await method.fit(prepared.streams, {
     if (e.kind !== "epoch") return;
     const plainVal = evaluateDice(trainer, validationSource, { sge: false, batchSize: 16 });
     const sgeVal = evaluateDice(trainer, validationSource, { sge: true, batchSize: 16 });
-    const batchStats = batchStatsSge(testSource);
     const row = {
       epoch: e.epoch,
       validationPlainLoss: plainVal.diceLoss,
@@ -244,10 +222,9 @@ await method.fit(prepared.streams, {
       validationSgeRecalibrated: recalibratedSge(validationSource),
       testPlain: evaluateDice(trainer, testSource, { sge: false, batchSize: 16 }).meanDice,
       testSge: evaluateDice(trainer, testSource, { sge: true, batchSize: 16 }).meanDice,
-      testSgeBatchStats: batchStats.meanDice,
+      testSgeBatchStats: batchStatsSge(testSource),
       testSgeRecalibrated: recalibratedSge(testSource),
       l1Inference: inferenceL1(testSource),
-      l1BatchStats: batchStats.l1,
     };
     rows.push(row);
     console.error(JSON.stringify(row));
