@@ -11,6 +11,7 @@ import {
   type Unit,
   type Variant,
 } from "./report_statistics.ts";
+import { fractionLabel, methodLabel } from "./report_labels.ts";
 
 /** Significance level of the tables' bold and verdicts. */
 export const ALPHA = 0.05;
@@ -58,4 +59,26 @@ export function methodOrder(entries: readonly Entry[], methods?: readonly string
 /** The text with its first letter upper-cased. */
 export function capitalize(s: string): string {
   return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
+}
+
+/**
+ * A note for tables whose rows average different seeds (a partial grid), naming each row's
+ * seeds; `[]` when every entry has the same seeds.
+ */
+export function partialSeedsNote(entries: readonly Entry[]): string[] {
+  const keys = new Set(entries.map((e) => e.seeds.join(",")));
+  if (keys.size <= 1) return [];
+  const groups = new Map<string, string[]>();
+  for (const e of entries) {
+    const k = e.seeds.join(", ");
+    const label = `${methodLabel(e.method, e.variant)} at ${fractionLabel(e.fraction)}`;
+    const list = groups.get(k) ?? [];
+    if (!list.includes(label)) list.push(label);
+    groups.set(k, list);
+  }
+  return [
+    "Partial grid: rows average different seeds (" +
+    [...groups].map(([k, labels]) => `seeds ${k}: ${labels.join(", ")}`).join("; ") +
+    "); each p pairs only the seeds both rows have.",
+  ];
 }

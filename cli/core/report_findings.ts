@@ -30,10 +30,12 @@
 import { pairedTTest } from "../../metrics/paired_t_test.ts";
 import { fractionLabel, methodLabel } from "./report_labels.ts";
 import {
+  commonSeeds,
   compareEntries,
   type Entry,
   findEntry,
   type PairedComparison,
+  restrictToSeeds,
   type Split,
   type Unit,
   type Variant,
@@ -109,19 +111,29 @@ export function verdictOf(ci: { lower: number | null; upper: number | null } | n
 
 function measured(
   base: Omit<Finding, "split" | "unit" | "difference" | "lower" | "upper" | "p" | "n" | "verdict">,
-  unitOf: Entry,
+  compared: readonly Entry[],
   cmp: PairedComparison | null,
 ): Finding {
+  const unitOf = compared[0]!;
+  const seeds = commonSeeds(...compared);
+  const join = (...parts: string[]) => parts.filter((x) => x).join("; ");
   if (cmp === null) {
-    return notMeasured({
-      ...base,
-      note: `fewer than two paired ${unitOf.split} ${unitOf.unit}s${
-        base.note ? `; ${base.note}` : ""
-      }`,
-    });
+    const why = seeds.length === 0
+      ? `no seed finished by every compared method (${
+        compared.map((e) => `${methodLabel(e.method, e.variant)}: ${seedList(e.seeds)}`).join(", ")
+      })`
+      : `fewer than two paired ${unitOf.split} ${unitOf.unit}s`;
+    return notMeasured({ ...base, note: join(why, base.note) });
   }
+  const partial = compared.some((e) => e.seeds.length !== cmp.seeds.length);
   return {
     ...base,
+    note: join(
+      base.note,
+      partial
+        ? `averaged over ${seedList(cmp.seeds)} only, the seeds every compared method has finished`
+        : "",
+    ),
     split: unitOf.split,
     unit: unitOf.unit,
     difference: cmp.difference,
@@ -131,6 +143,10 @@ function measured(
     n: cmp.n,
     verdict: verdictOf(cmp),
   };
+}
+
+function seedList(seeds: readonly number[]): string {
+  return `seed${seeds.length === 1 ? "" : "s"} ${seeds.join(", ")}`;
 }
 
 function notMeasured(
@@ -187,7 +203,7 @@ function pair(
   }
   return measured(
     { claim, statement, relation, fraction, note: "" },
-    ea,
+    [ea, eb],
     compareEntries(ea, eb),
   );
 }
@@ -231,7 +247,7 @@ function claimA(main: readonly Entry[], low: number): Finding[] {
         fraction: f,
         note: "best baseline: the non-GRN method with the highest mean at this fraction",
       },
-      ssl,
+      [ssl, best],
       compareEntries(ssl, best),
     );
   });
@@ -267,7 +283,9 @@ function differenceOfDifferences(
   a2: Entry,
   b2: Entry,
 ): PairedComparison | null {
-  const all = [a1, b1, a2, b2];
+  const seeds = commonSeeds(a1, b1, a2, b2);
+  if (seeds.length === 0) return null;
+  const all = [a1, b1, a2, b2].map((e) => restrictToSeeds(e, seeds));
   if (all.some((e) => e.unit !== a1.unit || e.split !== a1.split)) {
     throw new Error(
       `Cannot compare differences: the entries were scored on different units (got ${
@@ -278,7 +296,7 @@ function differenceOfDifferences(
   const maps = all.map((e) => new Map(e.scans.map((s, i) => [s, e.overall[i]!])));
   const x: number[] = [];
   const y: number[] = [];
-  for (const id of a1.scans) {
+  for (const id of all[0]!.scans) {
     const v = maps.map((m) => m.get(id));
     if (v.some((u) => u === undefined || Number.isNaN(u))) continue;
     x.push(v[0]! - v[1]!);
@@ -292,6 +310,7 @@ function differenceOfDifferences(
     upper: t.ci95.upper * 100,
     p: Number.isNaN(t.p) ? null : t.p,
     n: t.n,
+    seeds,
   };
 }
 
@@ -346,7 +365,7 @@ function claimC(main: readonly Entry[], low: number): Finding[] {
         fractionLabel(f1)
       }, paired on the same units${f1 < 1 ? "; the grid's highest fraction is below 100%" : ""}`,
     },
-    e[0],
+    e,
     differenceOfDifferences(...e),
   ));
   return out;

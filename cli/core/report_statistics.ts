@@ -7,7 +7,9 @@
  * were evaluated — are averaged over its seeds (every cell of a grid uses the same split, so the
  * units are the same); a table cell is the mean over units with a 95 % Student-t interval, in
  * Dice percent; comparisons are paired two-sided t-tests on the per-unit scores of two entries
- * of the same protocol and split (units where either is undefined are left out).
+ * of the same protocol and split (units where either is undefined are left out), averaged over
+ * the seeds both entries have: in a partial grid, where one method has finished more seeds than
+ * another, a comparison never sets a three-seed average against a one-seed one.
  * @module
  */
 import { meanCI } from "../../metrics/mean_ci.ts";
@@ -53,6 +55,12 @@ export interface Entry {
   overall: number[];
   /** Mean overall Dice of each seed, in seed order. */
   seedMeans: number[];
+  /**
+   * Dice per seed (in `seeds` order), unit (in `scans` order) and class (in `classes` order);
+   * `NaN` where the seed did not score the unit or the class is undefined. `classDice` is its
+   * mean over seeds.
+   */
+  seedClassDice: number[][][];
 }
 
 /** One table cell: a mean (or a difference) in Dice percent with its 95 % CI and a test. */
@@ -143,7 +151,10 @@ export function buildEntries(cells: readonly CellResult[]): Entry[] {
   }
   const groups = new Map<
     string,
-    Omit<Entry, "seeds" | "scans" | "classes" | "classDice" | "overall" | "seedMeans"> & {
+    Omit<
+      Entry,
+      "seeds" | "scans" | "classes" | "classDice" | "overall" | "seedMeans" | "seedClassDice"
+    > & {
       members: Member[];
     }
   >();
@@ -194,17 +205,16 @@ export function buildEntries(cells: readonly CellResult[]): Entry[] {
     }
     const index = sorted.map((m) => new Map(m.scores.scans.map((s, i) => [s, i])));
     const columns = sorted.map((m) => classes.map((label) => m.scores.classes.indexOf(label)));
-    const classDice = scans.map((scan) =>
-      classes.map((_, kk) => {
-        const values: number[] = [];
-        sorted.forEach((m, j) => {
-          const i = index[j]!.get(scan);
+    const seedClassDice = sorted.map((m, j) =>
+      scans.map((scan) => {
+        const i = index[j]!.get(scan);
+        return classes.map((_, kk) => {
           const k = columns[j]![kk]!;
-          if (i !== undefined && k >= 0) values.push(m.scores.dice[i]![k]!);
+          return i !== undefined && k >= 0 ? m.scores.dice[i]![k]! : NaN;
         });
-        return nanMean(values);
       })
     );
+    const classDice = averageSeeds(seedClassDice, scans.length, classes.length);
     const seedMeans = sorted.map((m) => nanMean(m.scores.dice.map(nanMean)));
     entries.push({
       ...g,
@@ -214,9 +224,45 @@ export function buildEntries(cells: readonly CellResult[]): Entry[] {
       classDice,
       overall: classDice.map(nanMean),
       seedMeans,
+      seedClassDice,
     });
   }
   return entries;
+}
+
+/** Per unit and class, the mean over the given seeds' scores (`NaN` where none is defined). */
+function averageSeeds(perSeed: readonly number[][][], units: number, classes: number): number[][] {
+  return Array.from(
+    { length: units },
+    (_, i) => Array.from({ length: classes }, (_, k) => nanMean(perSeed.map((d) => d[i]![k]!))),
+  );
+}
+
+/** The seeds every given entry has, ascending. */
+export function commonSeeds(...entries: readonly Entry[]): number[] {
+  const [first, ...rest] = entries;
+  if (!first) return [];
+  return first.seeds.filter((s) => rest.every((e) => e.seeds.includes(s))).sort((a, b) => a - b);
+}
+
+/**
+ * The entry averaged over a subset of its seeds (those of `seeds` it has): the same units and
+ * classes, its per-unit scores recomputed. Returns the entry itself when it has exactly those
+ * seeds.
+ */
+export function restrictToSeeds(e: Entry, seeds: readonly number[]): Entry {
+  const keep = e.seeds.map((s, j) => [s, j] as const).filter(([s]) => seeds.includes(s));
+  if (keep.length === e.seeds.length) return e;
+  const seedClassDice = keep.map(([, j]) => e.seedClassDice[j]!);
+  const classDice = averageSeeds(seedClassDice, e.scans.length, e.classes.length);
+  return {
+    ...e,
+    seeds: keep.map(([s]) => s),
+    classDice,
+    overall: classDice.map(nanMean),
+    seedMeans: keep.map(([, j]) => e.seedMeans[j]!),
+    seedClassDice,
+  };
 }
 
 /** Which score of an entry: the overall per-scan mean, or one class (by label). */
@@ -270,14 +316,17 @@ export interface PairedComparison {
   p: number | null;
   /** Pairs used. */
   n: number;
+  /** The seeds averaged on both sides: those the compared entries share. */
+  seeds: number[];
 }
 
 /**
  * Paired two-sided t-test of `a − b` over the units both entries scored (matched by unit id;
- * pairs where either score is undefined are left out). Entries must share their unit and split:
- * images are never paired with scans, nor test with validation units.
+ * pairs where either score is undefined are left out), each side averaged over the seeds both
+ * entries have (see {@linkcode commonSeeds}). Entries must share their unit and split: images
+ * are never paired with scans, nor test with validation units.
  *
- * @returns The comparison, or `null` with fewer than two pairs.
+ * @returns The comparison, or `null` with fewer than two pairs or no seed in common.
  * @throws {Error} When the entries differ in unit or split.
  */
 export function compareEntries(
@@ -292,6 +341,10 @@ export function compareEntries(
       }: they were scored on different units (got ${unitNoun(a)} and ${unitNoun(b)})`,
     );
   }
+  const seeds = commonSeeds(a, b);
+  if (seeds.length === 0) return null;
+  a = restrictToSeeds(a, seeds);
+  b = restrictToSeeds(b, seeds);
   const va = valuesOf(a, column);
   const vb = valuesOf(b, column);
   const x: number[] = [];
@@ -314,6 +367,7 @@ export function compareEntries(
     upper: t.ci95.upper * 100,
     p: Number.isNaN(t.p) ? null : t.p,
     n: t.n,
+    seeds,
   };
 }
 

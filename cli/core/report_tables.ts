@@ -15,6 +15,7 @@ import {
   ALPHA,
   capitalize,
   methodOrder,
+  partialSeedsNote,
   protocolOf,
   rowKeys,
   unitOf,
@@ -146,6 +147,7 @@ export function table2(entries: readonly Entry[], methods?: readonly string[]): 
       `p: paired two-sided t-test on per-${u} mean Dice against the best baseline of the column ` +
       "(the non-GRN method with the highest mean, marked as reference).",
       "Bold: a GRN variant significantly better than the best baseline (p < 0.05).",
+      ...partialSeedsNote(inTable),
     ],
   };
 }
@@ -196,6 +198,7 @@ export function table3(
       `baseline (marked as reference); ${u}s where the layer is absent from both prediction ` +
       "and truth are left out.",
       "Bold: a GRN variant significantly better than the best baseline (p < 0.05).",
+      ...partialSeedsNote(inTable),
     ],
   };
 }
@@ -314,6 +317,7 @@ export function table5(entries: readonly Entry[]): BenchTable | null {
         unitOf(entries)
       } differences with its 95% CI and the paired two-sided t-test p; ` +
       "bold: p < 0.05 (either sign).",
+      ...partialSeedsNote(entries),
     ],
   };
 }
@@ -369,6 +373,9 @@ export function table6(entries: readonly Entry[]): BenchTable | null {
           "chose each model's epoch, so these values are optimistic. Tables 2-5 use the test split."
         : "The paper scores Table 6 on its validation set; these cells were not scored there, so " +
           "this table uses the test split.",
+      ...partialSeedsNote(
+        present.map(([m, v]) => findEntry(entries, m, v, fraction)!),
+      ),
     ],
   };
 }

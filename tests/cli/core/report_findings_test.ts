@@ -41,6 +41,7 @@ function entry(
     classDice: overall.map((v) => [v]),
     overall,
     seedMeans: [overall.reduce((a, b) => a + b, 0) / overall.length],
+    seedClassDice: [overall.map((v) => [v])],
   };
 }
 
@@ -225,4 +226,33 @@ Deno.test("findingsToText() prints the verdict counts and one line per finding",
     /^ {2}\(a\) holds: GRN-SSL \(w SGE\) − ICT \(best baseline\) > 0 at 5%: \+10\.00 \(.*\) points, p<0\.001, 6 test images$/,
   );
   assert.ok(lines.some((l) => /^ {2}\(e\) not measured: .*: not in the grid at 5%/.test(l)));
+});
+
+Deno.test("buildFindings() in a partial grid pairs only the seeds every compared method finished", () => {
+  // GRN-SEL has seeds 0 and 1; the supervised baseline only seed 0, where GRN-SEL is worse.
+  // Averaging GRN-SEL's two seeds would make RAug hold; seed 0 alone contradicts it.
+  const sup = entry("supervised", "plain", 0.05, 0, 0.01);
+  const sel0 = entry("grn-sel", "plain", 0.05, -0.05, 0.01);
+  const sel1 = entry("grn-sel", "plain", 0.05, 0.2, 0.01);
+  const avg = sel0.classDice.map((r, i) => [(r[0]! + sel1.classDice[i]![0]!) / 2]);
+  const sel: Entry = {
+    ...sel0,
+    seeds: [0, 1],
+    classDice: avg,
+    overall: avg.map((r) => r[0]!),
+    seedMeans: [sel0.seedMeans[0]!, sel1.seedMeans[0]!],
+    seedClassDice: [sel0.seedClassDice[0]!, sel1.seedClassDice[0]!],
+  };
+  const raug = buildFindings([sup, sel]).find((x) =>
+    x.statement === "GRN-SEL − Fully supervised > 0 at 5%"
+  )!;
+  assert.equal(raug.verdict, "contradicted");
+  assert.ok(Math.abs(raug.difference! + 5) < 1e-9, `got ${raug.difference}`);
+  assert.match(raug.note, /averaged over seed 0 only/);
+  // No seed in common: not measured, and the note says why.
+  const none = buildFindings([{ ...sup, seeds: [2] }, sel]).find((x) =>
+    x.statement === "GRN-SEL − Fully supervised > 0 at 5%"
+  )!;
+  assert.equal(none.verdict, "not measured");
+  assert.match(none.note, /no seed finished by every compared method/);
 });

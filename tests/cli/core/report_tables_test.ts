@@ -84,6 +84,38 @@ Deno.test("compareEntries() pairs by scan id and leaves out undefined pairs", ()
   assert.equal(compareEntries(a, { ...b, scans: ["x", "y", "z", "w"] }), null, "no shared scans");
 });
 
+Deno.test("compareEntries() pairs only the seeds both entries have (a partial grid)", () => {
+  // GRN-SEL has seeds 0-2, the supervised baseline only seed 0: the comparison must set GRN-SEL's
+  // seed 0 against the supervised seed 0, not GRN-SEL's three-seed average.
+  const sel = [
+    [[0.6, 0.6], [0.7, 0.7], [0.5, 0.5], [0.9, 0.9]],
+    [[0.9, 0.9], [0.9, 0.9], [0.9, 0.9], [0.9, 0.9]],
+    [[0.8, 0.8], [0.95, 0.95], [0.85, 0.85], [0.9, 0.9]],
+  ];
+  const sup = [[0.65, 0.65], [0.75, 0.75], [0.55, 0.55], [0.9, 0.9]];
+  const entries = buildEntries([
+    ...sel.map((d, seed) => cell("grn-sel", 0.1, seed, scores(SCANS, d))),
+    cell("supervised", 0.1, 0, scores(SCANS, sup)),
+  ]);
+  const a = entries.find((e) => e.method === "grn-sel")!;
+  const b = entries.find((e) => e.method === "supervised")!;
+  assert.deepEqual(a.seeds, [0, 1, 2]);
+  assert.equal(a.seedClassDice.length, 3);
+  const cmp = compareEntries(a, b)!;
+  assert.deepEqual(cmp.seeds, [0]);
+  const t = pairedTTest(sel[0]!.map((r) => r[0]!), sup.map((r) => r[0]!));
+  assert.ok(Math.abs(cmp.difference - t.meanDifference * 100) < 1e-9, `${cmp.difference}`);
+  assert.ok(Math.abs(cmp.p! - t.p) < 1e-12);
+  // Seed 0 alone: GRN-SEL is on average slightly below the supervised model; the three-seed
+  // average would have been well above it.
+  assert.ok(cmp.difference < 0);
+  const all = compareEntries(a, { ...b, seeds: [0, 1, 2] });
+  assert.ok(all !== null && all.difference > 0, "the unrestricted average is higher");
+  // No seed in common: not comparable.
+  const other = buildEntries([cell("mt", 0.1, 5, scores(SCANS, sup))])[0]!;
+  assert.equal(compareEntries(a, other), null);
+});
+
 function grid(): Entry[] {
   // Supervised < ICT < GRN-SEL < GRN-SEL (w SGE) < GRN-SSL (w SGE) at 10 %; the wobbles sum
   // to zero over the scans, so each mean is 50 % plus the shift.
