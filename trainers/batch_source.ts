@@ -1,11 +1,11 @@
-import type * as tf from "@tensorflow/tfjs";
+import type { ImageBatch, LabelBatch } from "../engine/tensor_types.ts";
 
 /** A batch drawn from a {@linkcode BatchSource}; the receiver disposes its tensors. */
 export interface SourceBatch {
-  /** Images `[batch, height, width, channels]` in `[-1, 1]`. */
-  images: tf.Tensor4D;
+  /** Images, NHWC `[batch, height, width, channels]`, in `[-1, 1]`. */
+  images: ImageBatch;
   /** Class indices `[batch, height, width]` (int32), when the source is labeled. */
-  labels?: tf.Tensor3D;
+  labels?: LabelBatch;
 }
 
 /**

@@ -4,6 +4,13 @@ import { withMemoryGuard } from "../engine/memory.ts";
 import { assignFromCheckpoint, readCheckpoint, writeCheckpoint } from "../engine/checkpoint.ts";
 import { Rng, type RngState } from "../engine/rng.ts";
 import { stopGradient } from "../engine/stop_gradient.ts";
+import type {
+  AnyVariable,
+  ImageBatch,
+  LabelBatch,
+  LogitBatch,
+  Scalar,
+} from "../engine/tensor_types.ts";
 import {
   type ConsistencyContext,
   type ConsistencyLoss,
@@ -109,7 +116,7 @@ export interface GRNOptions {
    * of logits `[batch, height, width, classes]` and labels `[batch, height, width]`.
    * @default {"dice"}
    */
-  supervisedLoss?: "dice" | "dice-ce" | ((logits: tf.Tensor4D, labels: tf.Tensor3D) => tf.Scalar);
+  supervisedLoss?: "dice" | "dice-ce" | ((logits: LogitBatch, labels: LabelBatch) => Scalar);
   /**
    * GRN-SSL's two-phase iteration (`"separate"`: a labeled update, then an unlabeled update,
    * Algorithm 2) or one segmentor update on `L_sup + w(t)·L_customize` (`"combined"`, how the
@@ -827,7 +834,7 @@ export class GRN implements Trainable {
    * @returns Logits `[batch, height, width, classes]` (inference mode; caller disposes).
    * @throws {Error} When `sge` is requested without a generator.
    */
-  predict(images: tf.Tensor4D, options: { sge?: boolean } = {}): tf.Tensor4D {
+  predict(images: ImageBatch, options: { sge?: boolean } = {}): LogitBatch {
     this.#check();
     const { sge = false } = options;
     if (sge && !this.generator) {
@@ -848,7 +855,7 @@ export class GRN implements Trainable {
    * @param images `[batch, height, width, channels]`.
    * @returns `[batch, height, width, channels]` in `[-1, 1]` (caller disposes).
    */
-  enhance(images: tf.Tensor4D): tf.Tensor4D {
+  enhance(images: ImageBatch): ImageBatch {
     this.#check();
     if (!this.generator) {
       throw new Error("Cannot enhance images: this trainer has no generator (got generator: null)");
@@ -882,8 +889,8 @@ export class GRN implements Trainable {
   }
 
   /** Every stateful tensor of the trainer by checkpoint name (weights, optimizer, teacher). */
-  namedState(): Map<string, tf.Variable> {
-    const map = new Map<string, tf.Variable>();
+  namedState(): Map<string, AnyVariable> {
+    const map = new Map<string, AnyVariable>();
     for (const [prefix, m] of this.#modules()) {
       m.variables.forEach((v, i) => {
         const name = `${prefix}/${m.variableNames[i]}`;
@@ -903,8 +910,8 @@ export class GRN implements Trainable {
    * S (`S/...`) and G (`G/...`), without optimizer moments, D or a plug-in's state. Both
    * inference paths use this set, so a restored best epoch keeps S and G of one epoch.
    */
-  modelState(): Map<string, tf.Variable> {
-    const map = new Map<string, tf.Variable>();
+  modelState(): Map<string, AnyVariable> {
+    const map = new Map<string, AnyVariable>();
     for (const key of ["S", "G"] as const) {
       const module = this.#parts.get(key)?.module;
       module?.variables.forEach((v, i) => map.set(`${key}/${module.variableNames[i]}`, v));

@@ -1,6 +1,6 @@
-import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import type { AdamOptions } from "../engine/adam.ts";
+import type { ImageBatch, LogitBatch } from "../engine/tensor_types.ts";
 import type { AugmentBorder } from "../data/augment.ts";
 import type { AugmentOptions } from "../data/augment_params.ts";
 import type { BatchAugment } from "../data/batches.ts";
@@ -476,7 +476,7 @@ export class Method {
    * @param images `[batch, height, width, channels]`.
    * @returns Logits `[batch, height, width, classes]` (caller disposes).
    */
-  predict(images: tf.Tensor4D, options: { sge?: boolean } = {}): tf.Tensor4D {
+  predict(images: ImageBatch, options: { sge?: boolean } = {}): LogitBatch {
     this.#check();
     return this.trainer.predict(images, options);
   }

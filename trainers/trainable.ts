@@ -4,7 +4,7 @@
  * and checkpoints. `GRN` implements it; `fit` knows nothing else about a trainer.
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import type { AnyVariable, ImageBatch, LabelBatch, LogitBatch } from "../engine/tensor_types.ts";
 
 /**
  * An inference path a trainer can be evaluated and selected on: `"segmentor"` is `S(x)`,
@@ -14,16 +14,16 @@ export type InferencePath = "segmentor" | "sge";
 
 /** A labeled training batch. */
 export interface LabeledBatch {
-  /** Images `[batch, height, width, channels]` in `[-1, 1]`. */
-  images: tf.Tensor4D;
+  /** Images, NHWC `[batch, height, width, channels]`, in `[-1, 1]`. */
+  images: ImageBatch;
   /** Class indices `[batch, height, width]` (int32). */
-  labels: tf.Tensor3D;
+  labels: LabelBatch;
 }
 
 /** An unlabeled training batch. */
 export interface UnlabeledBatch {
-  /** Images `[batch, height, width, channels]` in `[-1, 1]`. */
-  images: tf.Tensor4D;
+  /** Images, NHWC `[batch, height, width, channels]`, in `[-1, 1]`. */
+  images: ImageBatch;
 }
 
 /**
@@ -70,14 +70,14 @@ export interface Trainable {
    * @param images `[batch, height, width, channels]` in `[-1, 1]`.
    * @returns Logits `[batch, height, width, classes]` (caller disposes).
    */
-  predict(images: tf.Tensor4D, options?: { sge?: boolean }): tf.Tensor4D;
+  predict(images: ImageBatch, options?: { sge?: boolean }): LogitBatch;
   /**
    * The variables that define the trained model (for a GRN: the weights and batch-norm state
    * of S and G, without optimizer moments, discriminators or teachers), by their checkpoint
    * names. `fit` copies them at a path's best epoch and assigns the copy back at the end; both
    * inference paths use the same set, so S and G are always restored from one epoch.
    */
-  modelState(): Map<string, tf.Variable>;
+  modelState(): Map<string, AnyVariable>;
   /**
    * Writes a checkpoint of the whole training state atomically.
    * @param extra JSON-serialisable data stored alongside (`fit` stores its loop state).

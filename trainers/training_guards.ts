@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { AnyTensor } from "../engine/tensor_types.ts";
 
 /** Where a non-finite loss happened; the epoch is added by `fit`. */
 export interface NonFiniteLossInfo {
@@ -31,7 +32,11 @@ export class NonFiniteLossError extends Error {
   /** Where it happened. */
   readonly info: NonFiniteLossInfo;
 
-  /** @param info Where it happened. */
+  /**
+   * Builds the message from `info` (the term, its value, the step and, when `fit` knows them,
+   * the epoch and what happened to the checkpoints).
+   * @param info Where it happened.
+   */
   constructor(info: NonFiniteLossInfo) {
     const at = info.epoch !== undefined
       ? `epoch ${info.epoch}, step ${info.iteration ?? "?"} of the epoch (global step ${info.step})`
@@ -75,8 +80,8 @@ export function checkStepLosses(
  */
 export function checkBatchValues(
   what: string,
-  images: tf.Tensor,
-  labels: tf.Tensor | undefined,
+  images: AnyTensor,
+  labels: AnyTensor | undefined,
   numClasses: number,
 ): void {
   const stats = tf.tidy(() => {
