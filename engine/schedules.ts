@@ -28,7 +28,7 @@ function checkLength(what: string, length: number): void {
  *
  * @example
  * ```ts
- * import { sigmoidRampup } from "../mod.ts";
+ * import { sigmoidRampup } from "../trainers/mod.ts";
  * console.assert(sigmoidRampup(200, 200) === 1);
  * console.assert(Math.abs(sigmoidRampup(0, 200) - Math.exp(-5)) < 1e-12);
  * ```
@@ -184,7 +184,7 @@ export interface LearningRateScheduleOptions {
  *
  * @example
  * ```ts
- * import { learningRateFactor } from "../mod.ts";
+ * import { learningRateFactor } from "../trainers/mod.ts";
  * console.assert(learningRateFactor("step", 25, { iterationsPerEpoch: 2 }) === 0.1);
  * console.assert(learningRateFactor("poly", 0, { totalIterations: 100 }) === 1);
  * ```

@@ -51,7 +51,8 @@ export function hasSignedDistanceHead(s: Segmentor): s is SignedDistanceSegmento
  * ```ts
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { initEngine, SdmUNet } from "../mod.ts";
+ * import { initEngine } from "../engine/mod.ts";
+ * import { SdmUNet } from "./mod.ts";
  *
  * await initEngine();
  * const net = new SdmUNet({ numClasses: 4, channels: [8, 16], dropout: [0, 0.1] }); // one rate per level

@@ -16,7 +16,9 @@ import type { BatchSource, SourceBatch } from "./batch_source.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs";
- * import { AugmentedSource, augmentBatch, BatchStream, initEngine, SliceSet } from "../mod.ts";
+ * import { augmentBatch, BatchStream, SliceSet } from "../data/mod.ts";
+ * import { initEngine } from "../engine/mod.ts";
+ * import { AugmentedSource } from "./mod.ts";
  *
  * await initEngine();
  * // Four 8 x 8 slices, each a ramp from left (0) to right (7/8).
