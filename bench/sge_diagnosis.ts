@@ -41,7 +41,7 @@ import { Rng } from "../engine/rng.ts";
 import { evaluateDice } from "../trainers/fit.ts";
 import type { GRN } from "../trainers/grn.ts";
 import { createMethod } from "../trainers/method_registry.ts";
-import { runMethodOptions } from "../cli/core/_method_options.ts";
+import { runMethodOptions } from "../run/_method_options.ts";
 
 const { values } = parseArgs({
   options: {

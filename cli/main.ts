@@ -21,7 +21,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./_errors.ts";
 import { commandHelp, mainHelp } from "./_help.ts";
 import { Output, type OutputSinks, PROCESS_SINKS } from "./_output.ts";
 import { didYouMean } from "./_suggest.ts";
-import { GRN_VERSION } from "./core/version.ts";
+import { GRN_VERSION } from "../run/version.ts";
 
 export { GRN_VERSION };
 

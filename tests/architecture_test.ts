@@ -1,8 +1,10 @@
 /**
  * The import graph of the project's source files: no import cycle, and no import from a lower
  * layer to a higher one. Layers, lowest first: `engine` < `data`, `networks`, `metrics` <
- * `losses` < `trainers` < `cli` and the root `mod.ts`. `examples/`, `bench/` and `tests/` may
- * import anything (but take part in the cycle check).
+ * `losses` < `trainers` < `run` (one training run and its folder) < `comparison` (the method
+ * grid, whose cells are runs) < `report` (tables and report over a comparison's bench folder)
+ * < `cli` and the root `mod.ts`. `examples/`, `bench/` and `tests/` may import anything (but
+ * take part in the cycle check).
  * @module
  */
 import assert from "node:assert/strict";
@@ -18,8 +20,11 @@ const LAYERS: Record<string, number> = {
   metrics: 1,
   losses: 2,
   trainers: 3,
-  cli: 4,
-  "mod.ts": 4,
+  run: 4,
+  comparison: 5,
+  report: 6,
+  cli: 7,
+  "mod.ts": 7,
 };
 /** Folders that may import any layer. */
 const FREE = new Set(["examples", "bench", "tests"]);
@@ -71,8 +76,14 @@ export function tokenize(source: string): { code: string; literals: string[] } {
   return { code, literals };
 }
 
-/** Relative `.ts` specifiers of every static import, re-export and literal dynamic import. */
-export function importSpecifiers(source: string): string[] {
+/**
+ * Relative `.ts` specifiers of every static import, re-export and literal dynamic import, and
+ * the bare specifiers that are keys of `aliases` (the import map's `@grn/grn/...` entries).
+ */
+export function importSpecifiers(
+  source: string,
+  aliases: Readonly<Record<string, string>> = {},
+): string[] {
   const { code, literals } = tokenize(source);
   const out: string[] = [];
   const patterns = [
@@ -81,7 +92,20 @@ export function importSpecifiers(source: string): string[] {
     /\bimport\s*\(\s*"#(\d+)"\s*\)/g,
   ];
   for (const re of patterns) for (const m of code.matchAll(re)) out.push(literals[+m[1]!]!);
-  return out.filter((s) => (s.startsWith("./") || s.startsWith("../")) && s.endsWith(".ts"));
+  return out.filter((s) =>
+    ((s.startsWith("./") || s.startsWith("../")) && s.endsWith(".ts")) || Object.hasOwn(aliases, s)
+  );
+}
+
+/** The import map's entries for the package's own name (`@grn/grn`, `@grn/grn/run`, ...). */
+function selfAliases(): Record<string, string> {
+  const config = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
+  const name: string = config.name;
+  return Object.fromEntries(
+    Object.entries(config.imports as Record<string, string>).filter(([k]) =>
+      k === name || k.startsWith(`${name}/`)
+    ),
+  );
 }
 
 /** Every `.ts` file of the project, relative to the root. */
@@ -100,11 +124,17 @@ function sourceFiles(dir = ROOT): string[] {
 /** The project's import graph: file → the project files it imports. */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
+  const aliases = selfAliases();
   for (const file of sourceFiles()) {
     const text = Deno.readTextFileSync(join(ROOT, file));
     graph.set(
       file,
-      importSpecifiers(text).map((s) => relative(ROOT, resolve(ROOT, dirname(file), s))),
+      importSpecifiers(text, aliases).map((s) =>
+        relative(
+          ROOT,
+          aliases[s] !== undefined ? resolve(ROOT, aliases[s]) : resolve(ROOT, dirname(file), s),
+        )
+      ),
     );
   }
   return graph;
@@ -193,6 +223,19 @@ Deno.test("architecture: the parser finds imports, re-exports and dynamic import
     "./side_effect.ts",
     "./z.ts",
   ]);
+  const aliased =
+    'import { trainRun } from "@grn/grn/run";\nimport * as tf from "@tensorflow/tfjs";';
+  assert.deepEqual(importSpecifiers(aliased), []);
+  assert.deepEqual(importSpecifiers(aliased, { "@grn/grn/run": "./run/mod.ts" }), ["@grn/grn/run"]);
+});
+
+Deno.test("architecture: the import map names every export of the package as @grn/grn/...", () => {
+  const config = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
+  const exported = Object.entries(config.exports as Record<string, string>).map(([k, v]) => [
+    k === "." ? config.name : `${config.name}/${k.slice(2)}`,
+    v,
+  ]);
+  assert.deepEqual(Object.entries(selfAliases()).sort(), exported.sort());
 });
 
 Deno.test("architecture: the checks report a cycle and an upward import of a made-up graph", () => {
@@ -225,6 +268,8 @@ Deno.test("architecture: the graph covers every layer and resolves to existing f
     );
   }
   assert.ok(graph.get("trainers/grn.ts")!.includes("losses/dice_loss.ts"));
+  assert.ok(graph.get("comparison/run_grid.ts")!.includes("run/train_run.ts"));
+  assert.ok(graph.get("report/data.ts")!.includes("comparison/run_grid.ts"));
   const missing = [...graph].flatMap(([from, to]) =>
     to.filter((t) => !graph.has(t)).map((t) => `${from} -> ${t}`)
   );

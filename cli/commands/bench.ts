@@ -17,18 +17,18 @@ import {
   type BenchOverrides,
   benchPreset,
   type BenchSettings,
-} from "../core/bench_grid.ts";
+} from "../../comparison/grid.ts";
 import {
   type BenchEngine,
   cellStatus,
   formatDuration,
   planBench,
   runBench,
-} from "../core/bench_run.ts";
-import { EVALUATION_PROTOCOLS, type EvaluationProtocol } from "../core/evaluate_run.ts";
-import { findingsToText } from "../core/report_findings_format.ts";
-import { tableToText } from "../core/report_format.ts";
-import { writeBenchReport } from "../core/report_write.ts";
+} from "../../comparison/run_grid.ts";
+import { EVALUATION_PROTOCOLS, type EvaluationProtocol } from "../../run/evaluate_run.ts";
+import { findingsToText } from "../../report/findings_format.ts";
+import { tableToText } from "../../report/format.ts";
+import { writeBenchReport } from "../../report/write.ts";
 import { didYouMean } from "../_suggest.ts";
 import { wrapText } from "../_wrap.ts";
 

@@ -8,11 +8,11 @@ import type { Command } from "../_command.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
-import { benchPreset } from "../core/bench_grid.ts";
-import { type BenchEngine, formatDuration, runBench } from "../core/bench_run.ts";
-import { findingsToText } from "../core/report_findings_format.ts";
-import { tableToText } from "../core/report_format.ts";
-import { writeBenchReport } from "../core/report_write.ts";
+import { benchPreset } from "../../comparison/grid.ts";
+import { type BenchEngine, formatDuration, runBench } from "../../comparison/run_grid.ts";
+import { findingsToText } from "../../report/findings_format.ts";
+import { tableToText } from "../../report/format.ts";
+import { writeBenchReport } from "../../report/write.ts";
 import { wrapText } from "../_wrap.ts";
 
 /** The `demo` command. */

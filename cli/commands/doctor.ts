@@ -4,7 +4,7 @@
  */
 import type { Command } from "../_command.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
-import { type DoctorReport, doctorReport } from "../core/doctor_report.ts";
+import { type DoctorReport, doctorReport } from "../_doctor_report.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
 

@@ -12,7 +12,7 @@ import {
   type EvaluationProtocol,
   type RunMetrics,
   type SgeChoice,
-} from "../core/evaluate_run.ts";
+} from "../../run/evaluate_run.ts";
 import type { SliceDirection } from "../../data/slices_geometry.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";

@@ -5,8 +5,8 @@
 import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
-import { OutputPathError } from "../core/_files.ts";
-import { predictScan, type PredictScanOptions } from "../core/predict_scan.ts";
+import { OutputPathError } from "../../run/output_path_error.ts";
+import { predictScan, type PredictScanOptions } from "../../run/predict_scan.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
 

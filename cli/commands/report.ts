@@ -6,9 +6,9 @@ import type { Command } from "../_command.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
-import { findingsToText } from "../core/report_findings_format.ts";
-import { tableToText } from "../core/report_format.ts";
-import { writeBenchReport, type WriteReportOptions } from "../core/report_write.ts";
+import { findingsToText } from "../../report/findings_format.ts";
+import { tableToText } from "../../report/format.ts";
+import { writeBenchReport, type WriteReportOptions } from "../../report/write.ts";
 
 /** The `report` command. */
 export const command: Command = {

@@ -11,7 +11,7 @@ import {
   type RunSummary,
   trainRun,
   type TrainRunOptions,
-} from "../core/train_run.ts";
+} from "../../run/train_run.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
 

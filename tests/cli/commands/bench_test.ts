@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseCommandArgs } from "../../../cli/_args.ts";
 import { cellCommand, command, settingsFromArgs, shellQuote } from "../../../cli/commands/bench.ts";
-import { benchCells, benchPreset } from "../../../cli/core/bench_grid.ts";
+import { benchCells, benchPreset } from "../../../comparison/grid.ts";
 import { runMain } from "../_cli.ts";
 
 const dir = await Deno.makeTempDir();
@@ -111,7 +111,7 @@ Deno.test("shellQuote() quotes only when needed", () => {
 Deno.test("grn bench --list-cells refuses a folder that holds another grid", async () => {
   const out = `${dir}/other-grid`;
   await Deno.mkdir(out);
-  const { planBench } = await import("../../../cli/core/bench_run.ts");
+  const { planBench } = await import("../../../comparison/run_grid.ts");
   const manifest = await planBench({ out, settings: benchPreset("demo") });
   await Deno.writeTextFile(`${out}/bench.json`, JSON.stringify(manifest));
   const same = await runMain(["bench", "--preset", "demo", "--out", out, "--list-cells"]);

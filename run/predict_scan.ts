@@ -1,0 +1,169 @@
+/**
+ * `predictScan`: segment one 3-D scan with a trained run (the core of `grn predict`).
+ * @module
+ */
+import { basename } from "node:path";
+import { readNiftiFile } from "../data/nifti_read.ts";
+import { niftiWriteOptionsFromHeader, writeNifti } from "../data/nifti_write.ts";
+import { predictVolume } from "../data/predict_volume.ts";
+import type { Volume } from "../data/volume.ts";
+import { type BackendChoice, initEngine } from "../engine/init_engine.ts";
+import type { NativeChoice } from "../engine/native/provider.ts";
+import { layerReadout, type ScanReadout } from "../metrics/layer_readout.ts";
+import { readoutToCsv } from "../metrics/readout_to_csv.ts";
+import { writeJsonAtomic } from "../metrics/write_json_atomic.ts";
+import { checkOutputPath, writeTextFileAtomic } from "./_files.ts";
+import { loadRunModel } from "./load_run_model.ts";
+
+/** Options of {@linkcode predictScan}. */
+export interface PredictScanOptions {
+  /** Run folder, or a `.ckpt` file inside one. */
+  model: string;
+  /** Input scan (`.nii` or `.nii.gz`). */
+  input: string;
+  /** Output label volume (`.nii` or `.nii.gz`; uint8 labels 0..6, the input's geometry). */
+  output: string;
+  /** Segment with SGE, `S(G(x))` (needs a model with a generator). @default {false} */
+  sge?: boolean;
+  /** Write the layer read-out (thickness, echogenicity) here: `.json` or `.csv`. @default {none} */
+  readout?: string;
+  /** Voxel size in mm for an input whose header has none. @default {none} */
+  spacing?: [number, number, number];
+  /** Slices per forward pass. @default {8} */
+  batchSize?: number;
+  /** Backend. @default {"auto"} */
+  backend?: BackendChoice;
+  /** Threads (wasm workers, or oneDNN's with the native provider). @default {1} */
+  threads?: number;
+  /** Native kernel provider on the wasm backend. @default {"auto"} */
+  native?: NativeChoice;
+  /** Replace an existing output or read-out file. @default {false} */
+  overwrite?: boolean;
+  /** Notes. @default {discarded} */
+  log?: (line: string) => void;
+}
+
+/** What {@linkcode predictScan} returns. */
+export interface PredictScanResult {
+  /** Input path. */
+  input: string;
+  /** Output path. */
+  output: string;
+  /** Checkpoint used. */
+  checkpoint: string;
+  /** Whether SGE was used. */
+  sge: boolean;
+  /** Volume shape `[nx, ny, nz]`. */
+  shape: [number, number, number];
+  /** Voxel size in mm. */
+  spacing: [number, number, number];
+  /** Voxels per label 0..6. */
+  voxelsPerLabel: number[];
+  /** The read-out, when asked for. */
+  readout: ScanReadout | null;
+  /** Where the read-out went, when asked for. */
+  readoutPath: string | null;
+  /** Wall-clock seconds. */
+  seconds: number;
+}
+
+function scanId(path: string): string {
+  return basename(path).replace(/(_0000)?\.nii(\.gz)?$/, "");
+}
+
+/**
+ * Segments one scan: reads the NIfTI image (depth along the run's dataset depth axis),
+ * predicts every slice in both directions (softmax averaged), writes the label volume with the
+ * input's shape, spacing and affine, and optionally writes the layer read-out.
+ *
+ * @param options See {@linkcode PredictScanOptions}.
+ * @returns What was written.
+ * @throws {Error} When the model or the input cannot be read, the output extension is not
+ *   NIfTI, the read-out extension is not `.json` or `.csv`, or SGE is asked for a model
+ *   without a generator.
+ * @throws {OutputPathError} Before any work, when the output or the read-out is the input
+ *   scan, the model or each other, its folder does not exist, or it exists and `overwrite` is
+ *   off.
+ */
+export async function predictScan(options: PredictScanOptions): Promise<PredictScanResult> {
+  const t0 = performance.now();
+  const {
+    model,
+    input,
+    output,
+    sge = false,
+    readout,
+    spacing,
+    batchSize = 8,
+    backend = "auto",
+    threads = 1,
+    native = "auto",
+    overwrite = false,
+    log = () => {},
+  } = options;
+  if (!/\.nii(\.gz)?$/.test(output)) {
+    throw new Error(`Cannot predict: the output must end in .nii or .nii.gz (got ${output})`);
+  }
+  if (readout !== undefined && !/\.(json|csv)$/.test(readout)) {
+    throw new Error(`Cannot predict: the read-out must end in .json or .csv (got ${readout})`);
+  }
+  const inputs = [{ path: input, what: "input scan" }, { path: model, what: "model" }];
+  await checkOutputPath("Cannot predict", {
+    path: output,
+    flag: "--output",
+    others: inputs,
+    overwrite,
+  });
+  if (readout !== undefined) {
+    await checkOutputPath("Cannot predict", {
+      path: readout,
+      flag: "--readout",
+      others: [...inputs, { path: output, what: "--output file" }],
+      overwrite,
+    });
+  }
+  await initEngine({ backend, threads, native, log });
+  const { config, checkpoint, method } = await loadRunModel(model, { sge });
+  try {
+    if (sge && !method.hasGenerator) {
+      throw new Error(
+        `Cannot predict with SGE: method ${config.method} has no generator (got --sge with ${model})`,
+      );
+    }
+    const { volume, header } = await readNiftiFile(input, {
+      dtype: "float32",
+      depthAxis: config.dataset.depthAxis,
+      ...(spacing ? { spacing } : {}),
+    });
+    const image = volume as Volume<Float32Array>;
+    const labels = await predictVolume(
+      image,
+      (x) => method.trainer.predict(x, { sge }),
+      { inputSize: config.slices.inputSize, batchSize, fit: config.slices.fit },
+    );
+    // The input's qform/sform codes, units and dimensionality; NIfTI-2 when a size needs it.
+    await writeNifti(output, labels, { datatype: "uint8", ...niftiWriteOptionsFromHeader(header) });
+    const counts = new Array<number>(config.networks.numClasses).fill(0);
+    for (const v of labels.data) counts[v]!++;
+    let result: ScanReadout | null = null;
+    if (readout !== undefined) {
+      result = layerReadout(labels, image, { id: scanId(input) });
+      if (readout.endsWith(".csv")) await writeTextFileAtomic(readout, readoutToCsv(result));
+      else await writeJsonAtomic(readout, result);
+    }
+    return {
+      input,
+      output,
+      checkpoint,
+      sge,
+      shape: [...labels.shape],
+      spacing: [...labels.spacing],
+      voxelsPerLabel: counts,
+      readout: result,
+      readoutPath: readout ?? null,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    method.dispose();
+  }
+}
