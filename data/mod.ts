@@ -1,6 +1,6 @@
 /**
- * Data: the shared volume type, NIfTI and PNG-stack readers and writers, and the dataset
- * folder (manifest, loading, writing, validation).
+ * Data: the shared volume type, NIfTI, NRRD (with 3D Slicer's `.seg.nrrd`) and PNG-stack
+ * readers and writers, and the dataset folder (manifest, loading, writing, validation).
  *
  * @example Validate and load a dataset folder
  * ```ts
@@ -26,6 +26,7 @@ export * from "./nifti_read.ts";
 export * from "./nifti_write.ts";
 export * from "./png_stack_read.ts";
 export * from "./png_stack_write.ts";
+export * from "./nrrd/mod.ts";
 export * from "./dataset_manifest.ts";
 export * from "./dataset_load.ts";
 export * from "./dataset_write.ts";
