@@ -1,5 +1,5 @@
 /**
- * Data: the shared volume type, NIfTI, NRRD (with 3D Slicer's `.seg.nrrd`) and PNG-stack
+ * Data: the shared volume type, NIfTI, NRRD (with 3D Slicer's `.seg.nrrd`), MATLAB and PNG-stack
  * readers and writers, and the dataset folder (manifest, loading, writing, validation).
  *
  * @example Validate and load a dataset folder
@@ -27,6 +27,7 @@ export * from "./nifti_write.ts";
 export * from "./png_stack_read.ts";
 export * from "./png_stack_write.ts";
 export * from "./nrrd/mod.ts";
+export * from "./matlab/mod.ts";
 export * from "./dataset_manifest.ts";
 export * from "./dataset_load.ts";
 export * from "./dataset_write.ts";

@@ -187,7 +187,8 @@ function encode(volume: Volume, options: NrrdWriteOptions, what: string): Uint8A
  * @example Save a scan for 3D Slicer
  * ```ts
  * import assert from "node:assert/strict";
- * import { affineFromSpacing, readNrrd, writeNrrd } from "./mod.ts";
+ * import { readNrrd, writeNrrd } from "./mod.ts";
+ * import { affineFromSpacing } from "../volume.ts";
  *
  * const dir = await Deno.makeTempDir();
  * const scan = {

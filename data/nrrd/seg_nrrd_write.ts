@@ -141,7 +141,8 @@ export function segNrrdKeyValues(
  * @example Save a prediction for 3D Slicer
  * ```ts
  * import assert from "node:assert/strict";
- * import { affineFromSpacing, readSegNrrd, writeSegNrrd } from "./mod.ts";
+ * import { readSegNrrd, writeSegNrrd } from "./mod.ts";
+ * import { affineFromSpacing } from "../volume.ts";
  *
  * const labels = {
  *   data: Uint8Array.from({ length: 4 * 3 * 7 }, (_, i) => Math.floor(i / 12)), // layers 0..6 along z
