@@ -10,6 +10,7 @@ import { readErrorReason, readRegularFile, show } from "./_file_io.ts";
 import { countNonFinite, labelOutliers, toLabelArray } from "./_label_values.ts";
 import { type DatasetManifest, loadDatasetManifest } from "./dataset_manifest.ts";
 import { decodeNifti, niftiFileSizeCheck } from "./nifti_read.ts";
+import { readVolumeFile, volumeFormatFromPath } from "./volume_file.ts";
 
 /** Options of {@linkcode loadDataset}. */
 export interface LoadDatasetOptions {
@@ -84,6 +85,20 @@ export async function loadScan(
   const depthAxis = manifest.depthAxis ?? 2;
   const read = async (rel: string, dtype: "float32" | "native"): Promise<Volume> => {
     const path = join(dir, rel);
+    if (volumeFormatFromPath(rel) !== "nifti") {
+      // NRRD, .seg.nrrd and MAT files: the one entry point, confined to the folder.
+      try {
+        return (await readVolumeFile(path, {
+          root: dir,
+          allowExternalLinks,
+          dtype,
+          depthAxis,
+          ...(manifest.spacing ? { spacing: manifest.spacing } : {}),
+        })).volume;
+      } catch (error) {
+        throw new Error(`${what}: cannot read ${rel}: ${readErrorReason(error)}`, { cause: error });
+      }
+    }
     let bytes: Uint8Array;
     try {
       bytes = await readRegularFile(path, {

@@ -38,9 +38,15 @@ export interface DatasetScanEntry {
   id: string;
   /** Participant (subject) id; splits keep all scans of a participant together. */
   participant: string;
-  /** Image path relative to the dataset folder, e.g. `imagesTr/s01_0000.nii.gz`. */
+  /**
+   * Image path relative to the dataset folder, e.g. `imagesTr/s01_0000.nii.gz`; NRRD
+   * (`.nrrd`, `.nhdr`) and MATLAB (`.mat`) files may be listed too.
+   */
   image: string;
-  /** Label path relative to the dataset folder; present exactly when the scan is labeled. */
+  /**
+   * Label path relative to the dataset folder (NIfTI, NRRD, a 3D Slicer `.seg.nrrd` whose
+   * segments are named after the classes, or MAT); present exactly when the scan is labeled.
+   */
   label?: string;
 }
 
@@ -96,16 +102,20 @@ function typeName(value: unknown): string {
   return typeof value === "object" ? "an object" : show(value);
 }
 
-/** Why `path` is not a usable relative NIfTI path, or `undefined` when it is fine. */
+/** Endings of the files a dataset may list: NIfTI, NRRD (and 3D Slicer `.seg.nrrd`), MAT. */
+const SCAN_FILE_ENDINGS = [".nii.gz", ".nii", ".seg.nrrd", ".nrrd", ".nhdr", ".mat"];
+
+/** Why `path` is not a usable relative scan path, or `undefined` when it is fine. */
 function pathProblem(path: unknown): string | undefined {
+  const endings = ".nii, .nii.gz, .nrrd, .nhdr, .seg.nrrd or .mat";
   if (typeof path !== "string" || path.length === 0) {
-    return `expected a relative path to a .nii or .nii.gz file (got ${show(path)})`;
+    return `expected a relative path to a ${endings} file (got ${show(path)})`;
   }
   if (path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) || path.split(/[\\/]/).includes("..")) {
     return `expected a path inside the dataset folder (got ${show(path)})`;
   }
-  if (!path.endsWith(".nii") && !path.endsWith(".nii.gz")) {
-    return `expected a path ending in .nii or .nii.gz (got ${show(path)})`;
+  if (!SCAN_FILE_ENDINGS.some((e) => path.toLowerCase().endsWith(e))) {
+    return `expected a path ending in ${endings} (got ${show(path)})`;
   }
   return undefined;
 }

@@ -28,6 +28,7 @@ export * from "./png_stack_read.ts";
 export * from "./png_stack_write.ts";
 export * from "./nrrd/mod.ts";
 export * from "./matlab/mod.ts";
+export * from "./volume_file.ts";
 export * from "./dataset_manifest.ts";
 export * from "./dataset_load.ts";
 export * from "./dataset_write.ts";

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Volume } from "./volume.ts";
-import { FileReadError, readErrorReason, readRegularFile, show } from "./_file_io.ts";
+import { exists, FileReadError, readErrorReason, readRegularFile, show } from "./_file_io.ts";
 import { countNonFinite, labelOutliers } from "./_label_values.ts";
 import {
   checkDatasetManifest,
@@ -14,6 +14,7 @@ import {
   DATASET_MANIFEST_MAX_BYTES,
 } from "./dataset_manifest.ts";
 import { decodeNifti, inflateNifti, niftiFileSizeCheck } from "./nifti_read.ts";
+import { readVolumeFile, volumeFormatFromPath } from "./volume_file.ts";
 
 /** Options of {@linkcode validateDataset}. */
 export interface ValidateDatasetOptions {
@@ -269,6 +270,7 @@ async function checkFile(
   kind: "image" | "label",
 ): Promise<CheckedFile | undefined> {
   const { dir, manifestSpacing, problems } = ctx;
+  if (volumeFormatFromPath(rel) !== "nifti") return await checkOtherFile(ctx, rel, id, kind);
   let bytes: Uint8Array;
   try {
     bytes = await readRegularFile(join(dir, rel), {
@@ -312,6 +314,17 @@ async function checkFile(
     problems.push(`${rel}: ${strip((error as Error).message)}`);
     return undefined;
   }
+  return checkValues(problems, rel, kind, volume, spacingKnown);
+}
+
+/** The voxel checks of an image or label, and what the image/label comparison needs. */
+function checkValues(
+  problems: string[],
+  rel: string,
+  kind: "image" | "label",
+  volume: Volume,
+  spacingKnown: boolean,
+): CheckedFile {
   const { nan, infinite } = countNonFinite(volume.data);
   if (nan + infinite > 0) {
     problems.push(`${rel}: ${nan + infinite} non-finite voxels (${nan} NaN, ${infinite} infinite)`);
@@ -338,4 +351,62 @@ async function checkFile(
     spacingKnown,
     hash: volumeContentHash(volume),
   };
+}
+
+/**
+ * {@linkcode checkFile} for NRRD, `.seg.nrrd` and MAT files, read through `readVolumeFile`
+ * (confined to the folder, bounded like the NIfTI reads).
+ */
+async function checkOtherFile(
+  ctx: CheckContext,
+  rel: string,
+  id: string,
+  kind: "image" | "label",
+): Promise<CheckedFile | undefined> {
+  const { dir, manifestSpacing, problems } = ctx;
+  const path = join(dir, rel);
+  const read = (spacing: [number, number, number] | undefined) =>
+    readVolumeFile(path, {
+      root: dir,
+      allowExternalLinks: ctx.allowExternalLinks,
+      ...(spacing ? { spacing } : {}),
+    });
+  const strip = (message: string): string =>
+    message.replace(
+      new RegExp(`^Cannot read (scan|NRRD file|MAT file|segmentation) ${escape(path)}: `),
+      "",
+    );
+  if (!(await exists(path))) {
+    problems.push(`${rel}: file not found (${kind} of scan ${show(id)})`);
+    return undefined;
+  }
+  let volume: Volume;
+  let spacingKnown = true;
+  try {
+    volume = (await read(manifestSpacing)).volume;
+  } catch (error) {
+    const message = readErrorReason(error);
+    if (manifestSpacing === undefined && /missing voxel spacing|no voxel spacing/.test(message)) {
+      problems.push(
+        `${rel}: missing spacing: the file gives none and ${DATASET_MANIFEST_FILE} has no spacing (got ${
+          strip(message)
+        })`,
+      );
+      spacingKnown = false;
+      try {
+        volume = (await read([1, 1, 1])).volume; // Only so the voxel checks below can run.
+      } catch (again) {
+        problems.push(`${rel}: ${strip(readErrorReason(again))}`);
+        return undefined;
+      }
+    } else {
+      problems.push(`${rel}: ${strip(message)}`);
+      return undefined;
+    }
+  }
+  return checkValues(problems, rel, kind, volume, spacingKnown);
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -25,10 +25,16 @@ export interface MatReadOptions {
   /**
    * Voxel size in mm along MATLAB dimensions 1, 2, 3 (x, y, z of the volume). Wins over the
    * file and the sidecar.
-   * @default {from `spacingVariable`, an `affine` variable, or the sidecar; an error when none
-   *   gives it}
+   * @default {from a 4x4 `affine` variable, `spacingVariable`, or the sidecar; an error when
+   *   none gives it}
    */
   spacing?: [number, number, number];
+  /**
+   * Voxel size in mm used when neither the file nor the sidecar gives one (`spacing` wins over
+   * both; this comes last), e.g. a dataset manifest's `spacing`.
+   * @default {undefined}
+   */
+  fallbackSpacing?: [number, number, number];
   /**
    * A variable with the three voxel sizes in mm.
    * @default {the sidecar's `spacingVariable`, else `"spacing"` when the file has it}
@@ -92,7 +98,7 @@ export interface DecodedMat {
   /** The variable read. */
   variable: string;
   /** Where the spacing came from. */
-  spacingFrom: "option" | "variable" | "affine" | "sidecar";
+  spacingFrom: "option" | "variable" | "affine" | "sidecar" | "fallback";
   /** Every variable of the file. */
   variables: MatVariableInfo[];
 }
@@ -294,27 +300,11 @@ export async function readMatFile(path: string, options: MatReadOptions = {}): P
   const array = (await read(chosen.name))!;
   const shape = volumeShape(array.dims)!;
 
-  // Spacing: explicit, then a spacing variable, then an affine variable, then the sidecar.
+  // Spacing: explicit, then an affine variable, then a spacing variable, then the sidecar.
   let spacing = options.spacing;
   let affine: number[][] | undefined;
   let spacingFrom: DecodedMat["spacingFrom"] = "option";
-  const spacingName = options.spacingVariable ?? sidecar.spacingVariable ??
-    (variables.some((v) => v.name === "spacing") ? "spacing" : undefined);
-  if (spacing === undefined && spacingName !== undefined) {
-    const info = variables.find((v) => v.name === spacingName);
-    const values = info?.numeric ? (await read(spacingName))!.real : undefined;
-    const list = values ? Array.from(values) : undefined;
-    if (!isSpacing(list)) {
-      throw new Error(
-        `${what}: variable ${spacingName} must hold three positive voxel sizes in mm (got ${
-          info ? (list ? show(list) : describeMatVariable(info)) : "no such variable"
-        })`,
-      );
-    }
-    spacing = list;
-    spacingFrom = "variable";
-  }
-  if (spacing === undefined) {
+  if (spacing === undefined && options.spacingVariable === undefined) {
     const info = variables.find((v) =>
       v.name === "affine" && v.numeric && v.dims.join("x") === "4x4"
     );
@@ -333,9 +323,36 @@ export async function readMatFile(path: string, options: MatReadOptions = {}): P
       spacingFrom = "affine";
     }
   }
+  const spacingName = options.spacingVariable ?? sidecar.spacingVariable ??
+    (variables.some((v) => v.name === "spacing") ? "spacing" : undefined);
+  if (spacing === undefined && spacingName !== undefined) {
+    const info = variables.find((v) => v.name === spacingName);
+    const values = info?.numeric ? (await read(spacingName))!.real : undefined;
+    const list = values ? Array.from(values) : undefined;
+    if (!isSpacing(list)) {
+      throw new Error(
+        `${what}: variable ${spacingName} must hold three positive voxel sizes in mm (got ${
+          info ? (list ? show(list) : describeMatVariable(info)) : "no such variable"
+        })`,
+      );
+    }
+    spacing = list;
+    spacingFrom = "variable";
+  }
   if (spacing === undefined && sidecar.spacing !== undefined) {
     spacing = sidecar.spacing;
     spacingFrom = "sidecar";
+  }
+  if (spacing === undefined && options.fallbackSpacing !== undefined) {
+    if (!isSpacing(options.fallbackSpacing)) {
+      throw new RangeError(
+        `${what}: fallbackSpacing must be three positive numbers in mm (got ${
+          show(options.fallbackSpacing)
+        })`,
+      );
+    }
+    spacing = options.fallbackSpacing;
+    spacingFrom = "fallback";
   }
   if (spacing === undefined) {
     throw new Error(

@@ -13,7 +13,7 @@
  * const scan = { data: new Float32Array(8 * 8 * 4), shape: [8, 8, 4] as [number, number, number], spacing: [0.2, 0.2, 0.1] as [number, number, number] };
  * await writeMat(path, { ...scan, affine: affineFromSpacing(scan.spacing) }, { variable: "ImgData" });
  * const { volume, variable, spacingFrom } = await readMatFile(path);
- * assert.deepEqual([variable, spacingFrom, volume.shape], ["ImgData", "variable", [8, 8, 4]]);
+ * assert.deepEqual([variable, spacingFrom, volume.shape], ["ImgData", "affine", [8, 8, 4]]);
  * await Deno.remove(path);
  * ```
  *

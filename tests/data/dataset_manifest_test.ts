@@ -65,7 +65,7 @@ Deno.test("checkDatasetManifest reports every field problem at once", () => {
     'or digit (got "a b")',
     "dataset.json scans[2].participant: scan has no participant (got undefined)",
     'dataset.json scans[2].image: expected a path inside the dataset folder (got "../c.nii")',
-    'dataset.json scans[2].label: expected a path ending in .nii or .nii.gz (got "labelsTr/c.png")',
+    'dataset.json scans[2].label: expected a path ending in .nii, .nii.gz, .nrrd, .nhdr, .seg.nrrd or .mat (got "labelsTr/c.png")',
     'dataset.json scans[4].id: duplicate scan id "d" (also scans[3])',
     "dataset.json scans[5]: expected an object (got 42)",
     "dataset.json numLabeled: does not match the 1 labeled scans listed (got 5)",

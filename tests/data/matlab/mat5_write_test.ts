@@ -27,7 +27,8 @@ Deno.test("writeMat round trips data, class and geometry, compressed or not", as
         await writeMat(path, v, { compress, variable: "vol" });
         const back = await readMatFile(path);
         assert.equal(back.variable, "vol");
-        assert.equal(back.spacingFrom, "variable");
+        assert.equal(back.spacingFrom, "affine");
+        assert.deepEqual(back.volume.affine, affine);
         assert.equal(back.volume.data.constructor, data.constructor);
         assert.deepEqual(back.volume.data, data);
         assert.deepEqual(back.volume.shape, [5, 4, 3]);
