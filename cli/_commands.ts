@@ -43,6 +43,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/predict.ts")).command,
   },
   {
+    name: "convert",
+    summary: "convert a scan between NIfTI, NRRD, 3D Slicer .seg.nrrd and MATLAB .mat",
+    load: async () => (await import("./commands/convert.ts")).command,
+  },
+  {
     name: "bench",
     summary: "the paper's comparison as a resumable grid of runs; tables and report",
     load: async () => (await import("./commands/bench.ts")).command,

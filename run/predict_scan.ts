@@ -3,8 +3,8 @@
  * @module
  */
 import { basename } from "node:path";
-import { readNiftiFile } from "../data/nifti_read.ts";
-import { niftiWriteOptionsFromHeader, writeNifti } from "../data/nifti_write.ts";
+import { niftiWriteOptionsFromHeader } from "../data/nifti_write.ts";
+import { readVolumeFile, writeVolume } from "../data/volume_file.ts";
 import { predictVolume } from "../data/predict_volume.ts";
 import type { Volume } from "../data/volume.ts";
 import { type BackendChoice, initEngine } from "../engine/init_engine.ts";
@@ -19,10 +19,18 @@ import { loadRunModel } from "./load_run_model.ts";
 export interface PredictScanOptions {
   /** Run folder, or a `.ckpt` file inside one. */
   model: string;
-  /** Input scan (`.nii` or `.nii.gz`). */
+  /**
+   * Input scan: NIfTI (`.nii`, `.nii.gz`), NRRD (`.nrrd`, `.nhdr`) or MATLAB (`.mat`, v5 or
+   * v7.3), recognised by content.
+   */
   input: string;
-  /** Output label volume (`.nii` or `.nii.gz`; uint8 labels 0..6, the input's geometry). */
+  /**
+   * Output label volume (uint8 labels 0..6, the input's geometry): `.nii` / `.nii.gz`,
+   * `.nrrd` / `.nhdr`, or `.seg.nrrd` (a 3D Slicer segmentation with the six layers named).
+   */
   output: string;
+  /** The MAT variable holding the scan. @default {the only 3-D numeric array} */
+  variable?: string;
   /** Segment with SGE, `S(G(x))` (needs a model with a generator). @default {false} */
   sge?: boolean;
   /** Write the layer read-out (thickness, echogenicity) here: `.json` or `.csv`. @default {none} */
@@ -68,19 +76,23 @@ export interface PredictScanResult {
 }
 
 function scanId(path: string): string {
-  return basename(path).replace(/(_0000)?\.nii(\.gz)?$/, "");
+  return basename(path).replace(/(_0000)?(\.nii(\.gz)?|\.seg\.nrrd|\.nrrd|\.nhdr|\.mat)$/, "");
 }
 
+/** Output endings `predictScan` writes. */
+const OUTPUT_PATTERN = /\.(nii|nii\.gz|nrrd|nhdr)$/;
+
 /**
- * Segments one scan: reads the NIfTI image (depth along the run's dataset depth axis),
- * predicts every slice in both directions (softmax averaged), writes the label volume with the
- * input's shape, spacing and affine, and optionally writes the layer read-out.
+ * Segments one scan: reads the image (NIfTI, NRRD or MAT, see `readVolumeFile`; depth along
+ * the run's dataset depth axis), predicts every slice in both directions (softmax averaged),
+ * writes the label volume with the input's shape, spacing and affine (a `.seg.nrrd` output
+ * opens in 3D Slicer with the six layers named), and optionally writes the layer read-out.
  *
  * @param options See {@linkcode PredictScanOptions}.
  * @returns What was written.
  * @throws {Error} When the model or the input cannot be read, the output extension is not
- *   NIfTI, the read-out extension is not `.json` or `.csv`, or SGE is asked for a model
- *   without a generator.
+ *   NIfTI or NRRD, the scan has NaN or infinite voxels, the read-out extension is not `.json`
+ *   or `.csv`, or SGE is asked for a model without a generator.
  * @throws {OutputPathError} Before any work, when the output or the read-out is the input
  *   scan, the model or each other, its folder does not exist, or it exists and `overwrite` is
  *   off.
@@ -101,8 +113,10 @@ export async function predictScan(options: PredictScanOptions): Promise<PredictS
     overwrite = false,
     log = () => {},
   } = options;
-  if (!/\.nii(\.gz)?$/.test(output)) {
-    throw new Error(`Cannot predict: the output must end in .nii or .nii.gz (got ${output})`);
+  if (!OUTPUT_PATTERN.test(output)) {
+    throw new Error(
+      `Cannot predict: the output must end in .nii, .nii.gz, .nrrd, .nhdr or .seg.nrrd (got ${output})`,
+    );
   }
   if (readout !== undefined && !/\.(json|csv)$/.test(readout)) {
     throw new Error(`Cannot predict: the read-out must end in .json or .csv (got ${readout})`);
@@ -130,19 +144,30 @@ export async function predictScan(options: PredictScanOptions): Promise<PredictS
         `Cannot predict with SGE: method ${config.method} has no generator (got --sge with ${model})`,
       );
     }
-    const { volume, header } = await readNiftiFile(input, {
+    const { volume, niftiHeader: header } = await readVolumeFile(input, {
       dtype: "float32",
       depthAxis: config.dataset.depthAxis,
       ...(spacing ? { spacing } : {}),
+      ...(options.variable !== undefined ? { variable: options.variable } : {}),
     });
     const image = volume as Volume<Float32Array>;
+    let nonFinite = 0;
+    for (const v of image.data) if (!Number.isFinite(v)) nonFinite++;
+    if (nonFinite > 0) {
+      throw new Error(
+        `Cannot predict: scan ${input} has non-finite voxels (got ${nonFinite} NaN or infinite)`,
+      );
+    }
     const labels = await predictVolume(
       image,
       (x) => method.trainer.predict(x, { sge }),
       { inputSize: config.slices.inputSize, batchSize, fit: config.slices.fit },
     );
-    // The input's qform/sform codes, units and dimensionality; NIfTI-2 when a size needs it.
-    await writeNifti(output, labels, { datatype: "uint8", ...niftiWriteOptionsFromHeader(header) });
+    // A NIfTI input's qform/sform codes, units and dimensionality; NIfTI-2 when a size needs
+    // it. A .seg.nrrd output gets 3D Slicer's segment names and colours.
+    await writeVolume(output, labels, {
+      nifti: { datatype: "uint8", ...(header ? niftiWriteOptionsFromHeader(header) : {}) },
+    });
     const counts = new Array<number>(config.networks.numClasses).fill(0);
     for (const v of labels.data) counts[v]!++;
     let result: ScanReadout | null = null;

@@ -15,13 +15,15 @@ export const command: Command = {
   name: "predict",
   summary: "segment one 3-D scan into a label volume, with optional SGE and layer read-out",
   description:
-    "Reads a NIfTI scan, segments every slice in both directions with the run's model\n" +
-    "(probabilities averaged), and writes a uint8 label volume (0 background .. 6 muscle) with\n" +
-    "the input's shape, spacing and affine. --readout writes each layer's thickness (mm) and\n" +
+    "Reads a scan (NIfTI, NRRD, or a MATLAB .mat file of v5 or v7.3, recognised by content),\n" +
+    "segments every slice in both directions with the run's model (probabilities averaged),\n" +
+    "and writes a uint8 label volume (0 background .. 6 muscle) with the input's shape,\n" +
+    "spacing and affine: NIfTI, NRRD, or a 3D Slicer segmentation when -o ends in .seg.nrrd\n" +
+    "(the six layers named and coloured). --readout writes each layer's thickness (mm) and\n" +
     "echogenicity as JSON or CSV.",
   positionals: [
     { name: "model", description: "run folder (or a .ckpt file inside one)" },
-    { name: "scan", description: "input scan (.nii or .nii.gz)" },
+    { name: "scan", description: "input scan (.nii, .nii.gz, .nrrd, .nhdr or .mat)" },
   ],
   options: [
     {
@@ -29,9 +31,15 @@ export const command: Command = {
       short: "o",
       kind: "string",
       placeholder: "FILE",
-      description: "output label volume (.nii or .nii.gz), required",
+      description: "output label volume (.nii, .nii.gz, .nrrd, .nhdr or .seg.nrrd), required",
     },
     { name: "sge", kind: "boolean", description: "segment with SGE, S(G(x))" },
+    {
+      name: "var",
+      kind: "string",
+      placeholder: "NAME",
+      description: "MAT variable holding the scan (default: the only 3-D numeric array)",
+    },
     {
       name: "readout",
       kind: "string",
@@ -45,7 +53,7 @@ export const command: Command = {
       min: 0,
       minExclusive: true,
       placeholder: "SX,SY,SZ",
-      description: "voxel size in mm for a scan whose header has none",
+      description: "voxel size in mm for a scan whose file gives none (e.g. a .mat file)",
     },
     { name: "batch-size", kind: "integer", min: 1, default: 8, description: "slices per pass" },
     {
@@ -59,14 +67,17 @@ export const command: Command = {
   ],
   examples: [
     "grn predict runs/ssl10 scan.nii.gz -o scan_labels.nii.gz --sge --readout scan_layers.csv",
+    "grn predict runs/ssl10 Vantage_scan.mat --var ImgData -o scan.seg.nrrd --spacing 0.1,0.2,0.05",
   ],
   async run({ args, out }) {
     const v = args.values;
     if (v.output === undefined) {
       throw new UsageError("missing --output FILE (where the label volume goes)");
     }
-    if (!/\.nii(\.gz)?$/.test(v.output as string)) {
-      throw new UsageError(`--output must end in .nii or .nii.gz (got ${v.output})`);
+    if (!/\.(nii|nii\.gz|nrrd|nhdr)$/.test(v.output as string)) {
+      throw new UsageError(
+        `--output must end in .nii, .nii.gz, .nrrd, .nhdr or .seg.nrrd (got ${v.output})`,
+      );
     }
     if (v.readout !== undefined && !/\.(json|csv)$/.test(v.readout as string)) {
       throw new UsageError(`--readout must end in .json or .csv (got ${v.readout})`);
@@ -85,6 +96,7 @@ export const command: Command = {
     };
     if (v.readout !== undefined) options.readout = v.readout as string;
     if (v.spacing !== undefined) options.spacing = v.spacing as [number, number, number];
+    if (v.var !== undefined) options.variable = v.var as string;
     let r;
     try {
       r = await predictScan(options);

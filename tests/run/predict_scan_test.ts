@@ -49,7 +49,7 @@ Deno.test("predictScan() rejects SGE without a generator and non-NIfTI outputs",
   );
   await assert.rejects(
     () => predictScan({ model: run, input, output: `${dir}/x.png`, backend: "wasm" }),
-    /Cannot predict: the output must end in \.nii or \.nii\.gz \(got .*x\.png\)/,
+    /Cannot predict: the output must end in \.nii, \.nii\.gz, \.nrrd, \.nhdr or \.seg\.nrrd \(got .*x\.png\)/,
   );
   await assert.rejects(
     () => predictScan({ model: run, input, output: `${dir}/x.nii`, readout: `${dir}/r.txt` }),

@@ -120,7 +120,7 @@ Deno.test("grn predict: an output or read-out with the wrong extension is a usag
   assert.equal(r.code, 2);
   assert.equal(
     oneLine(r.stderr),
-    `grn predict: --output must end in .nii or .nii.gz (got ${dir}/out.txt)`,
+    `grn predict: --output must end in .nii, .nii.gz, .nrrd, .nhdr or .seg.nrrd (got ${dir}/out.txt)`,
   );
   r = await runMain(["predict", run, original, "-o", `${dir}/o.nii`, "--readout", `${dir}/r.txt`]);
   assert.equal(r.code, 2);
