@@ -8,8 +8,10 @@
  * name; the networks ({@linkcode UNet}, {@linkcode PyramidUNet}, {@linkcode ResUNetGenerator},
  * {@linkcode ResNetGenerator}, {@linkcode PatchGANDiscriminator}); {@linkcode diceLoss},
  * {@linkcode crossEntropyLoss} and the {@linkcode ConsistencyLoss} plug-ins with their registry
- * ({@linkcode createConsistencyLoss}; ICT, MT, URPC); dataset loading, participant splits,
- * slices and batch streams ({@linkcode prepareTrainingData}); the synthetic phantom;
+ * ({@linkcode createConsistencyLoss}; ICT, MT, URPC); scan files ({@linkcode readVolume},
+ * {@linkcode writeVolume}: NIfTI, NRRD, 3D Slicer `.seg.nrrd`, MATLAB), dataset loading,
+ * participant splits, slices and batch streams ({@linkcode prepareTrainingData}); the synthetic
+ * phantom;
  * {@linkcode dicePerClass}, {@linkcode evaluateScan}, {@linkcode meanCI} and
  * {@linkcode pairedTTest}; and the NHWC tensor names of the signatures ({@linkcode ImageBatch}
  * `[batch, height, width, channels]`, {@linkcode LogitBatch} `[batch, height, width, classes]`,
@@ -20,7 +22,8 @@
  * - `@grn/grn/engine`: backend choice and training kernels, wasm threads, the memory guard,
  *   seeded randomness (`Rng`), Adam, checkpoints, dropout, normalisation and `stopGradient`,
  *   atomic writes, the tensor names (`AnyTensor`, `ImageBatch`, ...).
- * - `@grn/grn/data`: volumes, NIfTI and PNG-stack readers and writers, the dataset folder
+ * - `@grn/grn/data`: volumes, scan files (NIfTI, NRRD and `.seg.nrrd`, MATLAB v5 and v7.3,
+ *   PNG stacks) read and written by content or extension, the dataset folder
  *   (manifest, loading, writing, validation, fingerprints), slicing, fitting and normalisation,
  *   splits, augmentation, batch streams, `prepareTrainingData`, `predictVolume`.
  * - `@grn/grn/phantom`: the synthetic lumbar phantom (scans, cohorts, dataset folders, label
@@ -36,6 +39,12 @@
  * - `@grn/grn/trainers`: the `GRN` trainer, the `Trainable` contract, `fit` and
  *   `evaluateDice`, `AugmentedSource`, the schedules (ramp-ups, consistency weights, learning
  *   rates), training guards, the method registry with `BUILTIN_METHODS`.
+ * - `@grn/grn/run`: the run folder (one owner of its file names), `trainRun`, `evaluateRun`,
+ *   `predictScan`, `loadRunModel`, run fingerprints and the folder lock.
+ * - `@grn/grn/comparison`: the method comparison grid (presets, overrides, cells, the
+ *   resumable bench folder) that `grn bench` runs.
+ * - `@grn/grn/report`: statistics over a bench folder (per-unit Dice, paired comparisons over
+ *   common seeds), the paper's tables, the findings on its claims, `report.html`.
  *
  * @example Train GRN-SSL on a batch and segment with SGE
  * ```ts
@@ -207,9 +216,11 @@ export {
   loadDataset,
   predictVolume,
   prepareTrainingData,
+  readVolume,
   SliceSet,
   splitParticipants,
   validateDataset,
+  writeVolume,
 } from "./data/mod.ts";
 export type {
   AugmentBatch,
@@ -229,6 +240,7 @@ export type {
   ParticipantSplit,
   PredictVolumeOptions,
   PrepareTrainingDataOptions,
+  ReadVolumeOptions,
   ScanRecord,
   SliceDirection,
   SliceInfo,
@@ -244,6 +256,7 @@ export type {
   ValidationReport,
   Volume,
   VolumeArray,
+  WriteVolumeOptions,
 } from "./data/mod.ts";
 
 // The synthetic phantom.

@@ -52,11 +52,13 @@ const ROOT_VALUES = [
   "phantomToScanRecord",
   "predictVolume",
   "prepareTrainingData",
+  "readVolume",
   "registerConsistencyLoss",
   "registerMethod",
   "splitParticipants",
   "validateDataset",
   "writePhantomDataset",
+  "writeVolume",
 ];
 
 /** One `export [type] { a, b } from "./pkg/mod.ts"` statement of `mod.ts`. */
@@ -141,4 +143,13 @@ Deno.test("mod.ts: every value export is the same binding as its subpath module'
       assert.equal(rootValues[name], module[name], `${name}: mod.ts and ${from} differ`);
     }
   }
+});
+
+Deno.test("deno.json: the doc:lint task (run by .ci/run) lints every export of the package", () => {
+  const tasks = denoJson.tasks as Record<string, string>;
+  const words = tasks["doc:lint"]!.split(/\s+/);
+  assert.deepEqual(words.slice(0, 3), ["deno", "doc", "--lint"]);
+  const linted = words.slice(3).map((p) => normalize(p)).sort();
+  const exported = Object.values(denoJson.exports).map((p) => normalize(p)).sort();
+  assert.deepEqual(linted, exported);
 });

@@ -69,7 +69,7 @@ Deno.test("prepareTrainingData gives grn train's split, slices, streams and spli
     every: 2,
     fit: "pad" as const,
   };
-  // The inline pipeline of cli/core/train_run.ts before prepareTrainingData.
+  // The inline pipeline of the old cli/core/train_run.ts (now run/train_run.ts) before prepareTrainingData.
   const split = splitParticipants(scans, { seed: splitSeed, test: 0.2, validation: 2 });
   const choice = chooseLabeled(split.train, {
     fraction,
