@@ -34,6 +34,7 @@ import {
   compareEntries,
   type Entry,
   findEntry,
+  meanDifferencePercent,
   type PairedComparison,
   restrictToSeeds,
   type Split,
@@ -82,6 +83,14 @@ export interface Finding {
   verdict: Verdict;
   /** Why it was not measured, or what was compared in detail. */
   note: string;
+  /** The training seeds both sides were averaged over (empty when not measured). */
+  seeds: number[];
+  /**
+   * The difference (points) for each of `seeds` alone, over the same units: the interval is
+   * over units and does not include seed-to-seed variation, so a verdict whose seeds disagree
+   * in sign is fragile (empty when not measured).
+   */
+  seedDifferences: number[];
 }
 
 /** Options of {@linkcode buildFindings}. */
@@ -110,7 +119,19 @@ export function verdictOf(ci: { lower: number | null; upper: number | null } | n
 }
 
 function measured(
-  base: Omit<Finding, "split" | "unit" | "difference" | "lower" | "upper" | "p" | "n" | "verdict">,
+  base: Omit<
+    Finding,
+    | "split"
+    | "unit"
+    | "difference"
+    | "lower"
+    | "upper"
+    | "p"
+    | "n"
+    | "verdict"
+    | "seeds"
+    | "seedDifferences"
+  >,
   compared: readonly Entry[],
   cmp: PairedComparison | null,
 ): Finding {
@@ -126,6 +147,11 @@ function measured(
     return notMeasured({ ...base, note: join(why, base.note) });
   }
   const partial = compared.some((e) => e.seeds.length !== cmp.seeds.length);
+  const verdict = verdictOf(cmp);
+  const against =
+    cmp.perSeed.filter((d) =>
+      verdict === "contradicted" ? d >= 0 : verdict === "holds" ? d <= 0 : false
+    ).length;
   return {
     ...base,
     note: join(
@@ -133,7 +159,14 @@ function measured(
       partial
         ? `averaged over ${seedList(cmp.seeds)} only, the seeds every compared method has finished`
         : "",
+      against > 0
+        ? `seeds disagree: ${against} of ${cmp.perSeed.length} seed${
+          cmp.perSeed.length === 1 ? "" : "s"
+        } alone ${verdict === "holds" ? "do not show the gain" : "do not show the drop"}`
+        : "",
     ),
+    seeds: cmp.seeds,
+    seedDifferences: cmp.perSeed,
     split: unitOf.split,
     unit: unitOf.unit,
     difference: cmp.difference,
@@ -141,7 +174,7 @@ function measured(
     upper: cmp.upper,
     p: cmp.p,
     n: cmp.n,
-    verdict: verdictOf(cmp),
+    verdict,
   };
 }
 
@@ -150,7 +183,19 @@ function seedList(seeds: readonly number[]): string {
 }
 
 function notMeasured(
-  base: Omit<Finding, "split" | "unit" | "difference" | "lower" | "upper" | "p" | "n" | "verdict">,
+  base: Omit<
+    Finding,
+    | "split"
+    | "unit"
+    | "difference"
+    | "lower"
+    | "upper"
+    | "p"
+    | "n"
+    | "verdict"
+    | "seeds"
+    | "seedDifferences"
+  >,
 ): Finding {
   return {
     ...base,
@@ -162,6 +207,8 @@ function notMeasured(
     p: null,
     n: 0,
     verdict: "not measured",
+    seeds: [],
+    seedDifferences: [],
   };
 }
 
@@ -293,17 +340,13 @@ function differenceOfDifferences(
       })`,
     );
   }
-  const maps = all.map((e) => new Map(e.scans.map((s, i) => [s, e.overall[i]!])));
-  const x: number[] = [];
-  const y: number[] = [];
-  for (const id of all[0]!.scans) {
-    const v = maps.map((m) => m.get(id));
-    if (v.some((u) => u === undefined || Number.isNaN(u))) continue;
-    x.push(v[0]! - v[1]!);
-    y.push(v[2]! - v[3]!);
-  }
+  const { x, y, ids } = differencePairs(all);
   if (x.length < 2) return null;
   const t = pairedTTest(x, y);
+  const perSeed = seeds.map((s) => {
+    const one = differencePairs(all.map((e) => restrictToSeeds(e, [s])), ids);
+    return meanDifferencePercent(one.x, one.y);
+  });
   return {
     difference: t.meanDifference * 100,
     lower: t.ci95.lower * 100,
@@ -311,7 +354,28 @@ function differenceOfDifferences(
     p: Number.isNaN(t.p) ? null : t.p,
     n: t.n,
     seeds,
+    perSeed,
   };
+}
+
+/** Per unit defined by all four entries: `a1 − b1` (x) and `a2 − b2` (y). */
+function differencePairs(
+  all: readonly Entry[],
+  only?: ReadonlySet<string>,
+): { x: number[]; y: number[]; ids: Set<string> } {
+  const maps = all.map((e) => new Map(e.scans.map((s, i) => [s, e.overall[i]!])));
+  const x: number[] = [];
+  const y: number[] = [];
+  const ids = new Set<string>();
+  for (const id of all[0]!.scans) {
+    if (only !== undefined && !only.has(id)) continue;
+    const v = maps.map((m) => m.get(id));
+    if (v.some((u) => u === undefined || Number.isNaN(u))) continue;
+    x.push(v[0]! - v[1]!);
+    y.push(v[2]! - v[3]!);
+    ids.add(id);
+  }
+  return { x, y, ids };
 }
 
 /** Claim (c): RAug > 0 at each low fraction; RAug at the lowest > RAug at the highest fraction. */
@@ -468,4 +532,7 @@ export const VERDICT_RULES: readonly string[] = Object.freeze([
   "drop.",
   "Best baseline (a): the non-GRN method with the highest mean at that fraction (choosing the " +
   "best makes the claim harder to hold). Seeds are averaged per unit before pairing.",
+  "Per seed: the same difference for each training seed alone, over the same units. The " +
+  "interval is over units (images or scans) and does not include seed-to-seed variation; a " +
+  "verdict whose seeds disagree in sign is noted as fragile.",
 ]);

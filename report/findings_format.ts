@@ -18,6 +18,16 @@ export function formatFinding(f: Finding): string {
   return `${signed(f.difference)} (${signed(f.lower)}, ${signed(f.upper)})`;
 }
 
+/**
+ * The difference for each training seed alone: `"+1.20, +0.80, −0.30 (seeds 0, 1, 2)"`, or
+ * `"–"` when not measured.
+ */
+export function formatSeedDifferences(f: Finding): string {
+  if (f.seedDifferences.length === 0) return "–";
+  const s = f.seeds.length === 1 ? "seed" : "seeds";
+  return `${f.seedDifferences.map(signed).join(", ")} (${s} ${f.seeds.join(", ")})`;
+}
+
 /** `"n = 640 test images"`, or `""` when not measured. */
 function nText(f: Finding): string {
   return f.unit === null ? "" : `${f.n} ${f.split} ${f.unit}s`;
@@ -36,7 +46,9 @@ export function findingsToText(findings: readonly Finding[]): string {
   for (const f of findings) {
     const measure = f.verdict === "not measured"
       ? f.note
-      : `${formatFinding(f)} points${f.p !== null ? `, ${formatP(f.p)}` : ""}, ${nText(f)}`;
+      : `${formatFinding(f)} points${f.p !== null ? `, ${formatP(f.p)}` : ""}, ${nText(f)}${
+        f.seedDifferences.length > 1 ? `; per seed ${formatSeedDifferences(f)}` : ""
+      }`;
     lines.push(`  (${f.claim}) ${f.verdict}: ${f.statement}: ${measure}`);
   }
   return lines.join("\n");
@@ -52,14 +64,14 @@ export function findingsToMarkdown(findings: readonly Finding[]): string {
     `${c.holds} hold, ${c["not significant"]} not significant, ${c.contradicted} contradicted, ` +
     `${c["not measured"]} not measured.`,
     "",
-    "| Claim | Comparison | Difference (points, 95% CI) | p | n | Verdict | Note |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| Claim | Comparison | Difference (points, 95% CI) | p | n | Per seed | Verdict | Note |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const f of findings) {
     lines.push(
       `| (${f.claim}) | ${esc(f.statement)} | ${formatFinding(f)} | ${formatP(f.p) || "–"} | ${
         nText(f) || "–"
-      } | **${f.verdict}** | ${esc(f.note)} |`,
+      } | ${formatSeedDifferences(f)} | **${f.verdict}** | ${esc(f.note)} |`,
     );
   }
   lines.push("");
@@ -89,7 +101,7 @@ export function findingsToHtml(findings: readonly Finding[]): string {
   const rows = findings.map((f) =>
     `<tr><td>(${f.claim})</td><td class="label">${escapeXml(f.statement)}</td>` +
     `<td>${escapeXml(formatFinding(f))}</td><td>${escapeXml(formatP(f.p) || "–")}</td>` +
-    `<td>${escapeXml(nText(f) || "–")}</td>` +
+    `<td>${escapeXml(nText(f) || "–")}</td><td>${escapeXml(formatSeedDifferences(f))}</td>` +
     `<td class="${VERDICT_CLASS[f.verdict]}">${escapeXml(f.verdict)}</td>` +
     `<td class="muted">${escapeXml(f.note)}</td></tr>`
   ).join("\n");
@@ -100,6 +112,6 @@ export function findingsToHtml(findings: readonly Finding[]): string {
     `<p>${c.holds} hold, ${c["not significant"]} not significant, ${c.contradicted} ` +
     `contradicted, ${c["not measured"]} not measured.</p>\n` +
     '<table class="t"><tr><th>claim</th><th>comparison</th><th>difference (points, 95% CI)</th>' +
-    `<th>p</th><th>n</th><th>verdict</th><th>note</th></tr>\n${rows}</table>\n` +
+    `<th>p</th><th>n</th><th>per seed</th><th>verdict</th><th>note</th></tr>\n${rows}</table>\n` +
     `<ul class="muted">${claims}</ul><ul class="muted">${rules}</ul>`;
 }

@@ -318,6 +318,12 @@ export interface PairedComparison {
   n: number;
   /** The seeds averaged on both sides: those the compared entries share. */
   seeds: number[];
+  /**
+   * The same mean difference (points) for each of `seeds` alone, over the same paired units:
+   * how much the result depends on the training seed, which the interval over units does not
+   * include.
+   */
+  perSeed: number[];
 }
 
 /**
@@ -343,24 +349,14 @@ export function compareEntries(
   }
   const seeds = commonSeeds(a, b);
   if (seeds.length === 0) return null;
-  a = restrictToSeeds(a, seeds);
-  b = restrictToSeeds(b, seeds);
-  const va = valuesOf(a, column);
-  const vb = valuesOf(b, column);
-  const x: number[] = [];
-  const y: number[] = [];
-  const index = new Map(b.scans.map((s, j) => [s, j]));
-  a.scans.forEach((scan, i) => {
-    const j = index.get(scan);
-    if (j === undefined) return;
-    const u = va[i]!;
-    const v = vb[j]!;
-    if (Number.isNaN(u) || Number.isNaN(v)) return;
-    x.push(u);
-    y.push(v);
+  const paired = pairUnits(restrictToSeeds(a, seeds), restrictToSeeds(b, seeds), column);
+  if (paired.x.length < 2) return null;
+  const t = pairedTTest(paired.x, paired.y);
+  // Per seed, over the units paired above (a unit undefined in one seed alone is left out).
+  const perSeed = seeds.map((s) => {
+    const one = pairUnits(restrictToSeeds(a, [s]), restrictToSeeds(b, [s]), column, paired.ids);
+    return meanDifferencePercent(one.x, one.y);
   });
-  if (x.length < 2) return null;
-  const t = pairedTTest(x, y);
   return {
     difference: t.meanDifference * 100,
     lower: t.ci95.lower * 100,
@@ -368,7 +364,42 @@ export function compareEntries(
     p: Number.isNaN(t.p) ? null : t.p,
     n: t.n,
     seeds,
+    perSeed,
   };
+}
+
+/** The units both entries define in a column, matched by id (optionally only `only`'s). */
+function pairUnits(
+  a: Entry,
+  b: Entry,
+  column: ScoreColumn,
+  only?: ReadonlySet<string>,
+): { x: number[]; y: number[]; ids: Set<string> } {
+  const va = valuesOf(a, column);
+  const vb = valuesOf(b, column);
+  const x: number[] = [];
+  const y: number[] = [];
+  const ids = new Set<string>();
+  const index = new Map(b.scans.map((s, j) => [s, j]));
+  a.scans.forEach((scan, i) => {
+    const j = index.get(scan);
+    if (j === undefined || (only !== undefined && !only.has(scan))) return;
+    const u = va[i]!;
+    const v = vb[j]!;
+    if (Number.isNaN(u) || Number.isNaN(v)) return;
+    x.push(u);
+    y.push(v);
+    ids.add(scan);
+  });
+  return { x, y, ids };
+}
+
+/** Mean of `x − y` in percent (`NaN` when empty). */
+export function meanDifferencePercent(x: readonly number[], y: readonly number[]): number {
+  if (x.length === 0) return NaN;
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i]! - y[i]!;
+  return (sum / x.length) * 100;
 }
 
 /** The entry of a method, prediction path and fraction, if any. */

@@ -195,10 +195,10 @@ Deno.test("findingsToMarkdown() and findingsToHtml() show each finding with its 
   assert.match(md, /^## Findings: the paper's claims on this grid$/m);
   assert.match(
     md,
-    /\| \(a\) \| GRN-SSL \(w SGE\) − ICT \(best baseline\) > 0 at 5% \| \+10\.00 \(\+\d+\.\d\d, \+\d+\.\d\d\) \| p<0\.001 \| 6 test images \| \*\*holds\*\* \|/,
+    /\| \(a\) \| GRN-SSL \(w SGE\) − ICT \(best baseline\) > 0 at 5% \| \+10\.00 \(\+\d+\.\d\d, \+\d+\.\d\d\) \| p<0\.001 \| 6 test images \| \+10\.00 \(seed 0\) \| \*\*holds\*\* \|/,
   );
   assert.match(md, /\*\*contradicted\*\*/);
-  assert.match(md, /\| – \| – \| – \| \*\*not measured\*\* \|/);
+  assert.match(md, /\| – \| – \| – \| – \| \*\*not measured\*\* \|/);
   assert.equal(md.split("\n").filter((l) => l.startsWith("| (")).length, findings.length);
   const html = findingsToHtml(findings);
   assertWellFormed(html.replace(/<h2[^>]*>.*?<\/h2>\n/, "<div>") + "</div>");
@@ -250,4 +250,56 @@ Deno.test("buildFindings() in a partial grid pairs only the seeds every compared
   )!;
   assert.equal(none.verdict, "not measured");
   assert.match(none.note, /no seed finished by every compared method/);
+});
+
+/** Two seeds of one method as one entry: per-unit Dice averaged, each seed kept. */
+function twoSeeds(s0: Entry, s1: Entry): Entry {
+  const avg = s0.classDice.map((r, i) => [(r[0]! + s1.classDice[i]![0]!) / 2]);
+  return {
+    ...s0,
+    seeds: [0, 1],
+    classDice: avg,
+    overall: avg.map((r) => r[0]!),
+    seedMeans: [s0.seedMeans[0]!, s1.seedMeans[0]!],
+    seedClassDice: [s0.seedClassDice[0]!, s1.seedClassDice[0]!],
+  };
+}
+
+Deno.test("buildFindings() gives each seed's difference and flags a verdict the seeds disagree on", () => {
+  const sup = twoSeeds(
+    entry("supervised", "plain", 0.05, 0, 0.01),
+    entry("supervised", "plain", 0.05, 0, 0.01),
+  );
+  // Seed 0: GRN-SEL +10 points; seed 1: −2 points. Averaged: +4, significant over the units.
+  const sel = twoSeeds(
+    entry("grn-sel", "plain", 0.05, 0.1, 0.01),
+    entry("grn-sel", "plain", 0.05, -0.02, 0.01),
+  );
+  const raug = buildFindings([sup, sel]).find((x) =>
+    x.statement === "GRN-SEL − Fully supervised > 0 at 5%"
+  )!;
+  assert.equal(raug.verdict, "holds");
+  assert.deepEqual(raug.seeds, [0, 1]);
+  assert.equal(raug.seedDifferences.length, 2);
+  assert.ok(Math.abs(raug.seedDifferences[0]! - 10) < 1e-9, `got ${raug.seedDifferences}`);
+  assert.ok(Math.abs(raug.seedDifferences[1]! + 2) < 1e-9, `got ${raug.seedDifferences}`);
+  assert.ok(Math.abs(raug.difference! - 4) < 1e-9, `got ${raug.difference}`);
+  assert.match(raug.note, /seeds disagree: 1 of 2 seeds alone do not show the gain/);
+  assert.match(findingsToMarkdown([raug]), /\| \+10\.00, -2\.00 \(seeds 0, 1\) \| \*\*holds\*\*/);
+  assert.match(findingsToText([raug]), /per seed \+10\.00, -2\.00 \(seeds 0, 1\)/);
+  assertWellFormed(findingsToHtml([raug]));
+
+  // Both seeds agree: no such note.
+  const sel2 = twoSeeds(
+    entry("grn-sel", "plain", 0.05, 0.1, 0.01),
+    entry("grn-sel", "plain", 0.05, 0.05, 0.01),
+  );
+  const agree = buildFindings([sup, sel2]).find((x) =>
+    x.statement === "GRN-SEL − Fully supervised > 0 at 5%"
+  )!;
+  assert.equal(agree.verdict, "holds");
+  assert.doesNotMatch(agree.note, /seeds disagree/);
+  // Not measured: no seeds, no per-seed differences.
+  const absent = buildFindings([sup]).find((x) => x.claim === "d")!;
+  assert.deepEqual([absent.seeds, absent.seedDifferences], [[], []]);
 });

@@ -104,7 +104,13 @@ Deno.test("compareEntries() pairs only the seeds both entries have (a partial gr
   // Seed 0 alone: GRN-SEL is on average slightly below the supervised model; the three-seed
   // average would have been well above it.
   assert.ok(cmp.difference < 0);
-  const all = compareEntries(a, { ...b, seeds: [0, 1, 2] });
+  assert.deepEqual(cmp.perSeed.length, 1);
+  assert.ok(Math.abs(cmp.perSeed[0]! - cmp.difference) < 1e-9, "one seed: its own difference");
+  const same = b.seedClassDice[0]!;
+  const b3 = { ...b, seeds: [0, 1, 2], seedClassDice: [same, same, same] };
+  const all = compareEntries(a, { ...b3, seedMeans: [0, 1, 2].map(() => b.seedMeans[0]!) });
+  // Each seed alone against the same supervised scores: seed 0 below, seeds 1 and 2 above.
+  assert.deepEqual(all!.perSeed.map((d) => Math.sign(d)), [-1, 1, 1]);
   assert.ok(all !== null && all.difference > 0, "the unrestricted average is higher");
   // No seed in common: not comparable.
   const other = buildEntries([cell("mt", 0.1, 5, scores(SCANS, sup))])[0]!;
