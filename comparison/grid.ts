@@ -440,6 +440,11 @@ export interface BenchOverrides {
   protocol?: EvaluationProtocol;
   /** Which cells are also scored on the validation split (does not change the cells). */
   validation?: BenchEvaluation["validation"];
+  /**
+   * Generate the preset's phantom with this seed instead (same size and cohort): to check a
+   * result on another phantom.
+   */
+  phantomSeed?: number;
 }
 
 /**
@@ -470,6 +475,21 @@ export function applyBenchOverrides(settings: BenchSettings, o: BenchOverrides):
   }
   if (o.iterationsPerEpoch !== undefined) {
     s.training.iterationsPerEpoch = o.iterationsPerEpoch;
+    custom = true;
+  }
+  if (o.phantomSeed !== undefined) {
+    if (!Number.isSafeInteger(o.phantomSeed) || o.phantomSeed < 0) {
+      throw new Error(
+        `Cannot set the phantom seed: it must be a non-negative integer (got ${o.phantomSeed})`,
+      );
+    }
+    if (s.phantom === null) {
+      throw new Error(
+        `Cannot set the phantom seed: preset ${s.preset} uses a dataset folder, not a phantom ` +
+          `(got phantom seed ${o.phantomSeed})`,
+      );
+    }
+    s.phantom.seed = o.phantomSeed;
     custom = true;
   }
   if (custom && !s.preset.endsWith("+custom")) s.preset = `${s.preset}+custom`;

@@ -102,6 +102,16 @@ export function settingsFromArgs(values: Record<string, OptionValue | undefined>
     o.seeds = seeds;
   }
   if (values.epochs !== undefined) o.epochs = values.epochs as number;
+  if (values["phantom-seed"] !== undefined) {
+    if (values.dataset !== undefined) {
+      throw new UsageError(
+        `--phantom-seed generates the preset's phantom; it cannot be combined with --dataset (got --dataset ${
+          String(values.dataset)
+        })`,
+      );
+    }
+    o.phantomSeed = values["phantom-seed"] as number;
+  }
   if (values.iterations !== undefined) o.iterationsPerEpoch = values.iterations as number;
   if (values.protocol !== undefined) o.protocol = values.protocol as EvaluationProtocol;
   if (values["validation-scores"] !== undefined) {
@@ -143,6 +153,13 @@ const OPTIONS: readonly OptionSpec[] = [
     placeholder: "DIR",
     default: "the preset's phantom, generated into <out>/dataset",
     description: "dataset folder to use instead",
+  },
+  {
+    name: "phantom-seed",
+    kind: "integer",
+    min: 0,
+    placeholder: "N",
+    description: "generate the preset's phantom with seed N (check a result on another phantom)",
   },
   {
     name: "methods",

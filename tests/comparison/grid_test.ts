@@ -153,6 +153,23 @@ Deno.test("applyBenchOverrides() replaces methods, fractions, seeds and epochs",
   assert.equal(applyBenchOverrides(base, {}).preset, "quick", "no override, same name");
 });
 
+Deno.test("applyBenchOverrides() regenerates the preset's phantom with another seed", () => {
+  const base = benchPreset("fidelity");
+  const s = applyBenchOverrides(base, { phantomSeed: 7 });
+  assert.equal(s.preset, "fidelity+custom");
+  assert.deepEqual(s.phantom, { ...base.phantom!, seed: 7 }, "same size and cohort");
+  assert.equal(base.phantom!.seed, 0, "the preset itself is not changed");
+  assert.deepEqual(benchCells(s), benchCells(base), "same cells");
+  assert.throws(
+    () => applyBenchOverrides(base, { phantomSeed: -1 }),
+    /Cannot set the phantom seed: it must be a non-negative integer \(got -1\)/,
+  );
+  assert.throws(
+    () => applyBenchOverrides({ ...base, phantom: null }, { phantomSeed: 3 }),
+    /Cannot set the phantom seed: preset fidelity uses a dataset folder/,
+  );
+});
+
 Deno.test("checkBenchSettings() names the problem", () => {
   const bad = (edit: (s: ReturnType<typeof benchPreset>) => void, pattern: RegExp) => {
     const s = benchPreset("quick");

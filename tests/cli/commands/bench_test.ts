@@ -87,6 +87,20 @@ Deno.test("grn bench rejects bad grids and option mixes with a usage error", asy
   const d = await runMain(["bench", "--seeds", "0.5", "--list-cells"]);
   assert.equal(d.code, 2);
   assert.match(d.stderr, /--seeds must be comma-separated integers \(got 0.5\)/);
+  const e = await runMain(["bench", "--phantom-seed", "3", "--dataset", "x", "--list-cells"]);
+  assert.equal(e.code, 2);
+  assert.match(e.stderr, /--phantom-seed .* cannot be combined with --dataset \(got --dataset x\)/);
+});
+
+Deno.test("grn bench --phantom-seed changes the phantom, not the cells", async () => {
+  const args = parseCommandArgs(command, ["--preset", "quick", "--phantom-seed", "5"]);
+  const s = settingsFromArgs(args.values);
+  assert.equal(s.phantom!.seed, 5);
+  assert.equal(s.preset, "quick+custom");
+  assert.deepEqual(benchCells(s), benchCells(benchPreset("quick")));
+  const out = await runMain(["bench", "--preset", "quick", "--phantom-seed", "5", "--list-cells"]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /--phantom-seed 5 .*--cell 0/);
 });
 
 Deno.test("grn report names a folder that is not a bench", async () => {
