@@ -5,7 +5,8 @@
  * ```text
  * <bench>/
  *   bench.json     the grid (settings, dataset, cells); a later run must ask for the same grid
- *   dataset/       the phantom, generated deterministically on first use (absent with --dataset)
+ *   dataset/       the phantom, generated deterministically on first use (absent with --dataset);
+ *                  it moves with the folder, so a copied bench folder resumes and reports
  *   cells/<name>/  one run folder per cell (see run/run_config.ts); finished = metrics.json and
  *                  images.csv (per image) or scans.csv (per scan)
  *   tables.json, tables.csv, tables.md, report.html   written by `grn report` (and a full run)
@@ -62,7 +63,11 @@ export interface BenchManifest {
   version: 1;
   /** The grid. */
   settings: BenchSettings;
-  /** Absolute path of the dataset folder every cell trains on. */
+  /**
+   * Absolute path of the dataset folder every cell trains on. For a phantom grid it is the
+   * bench folder's own `dataset/` wherever the folder is now ({@linkcode readBenchManifest}
+   * resolves it), so a copied or restored bench folder resumes.
+   */
   dataset: string;
   /** Every cell, in run order. */
   cells: BenchCell[];
@@ -136,7 +141,13 @@ export async function readBenchManifest(benchDir: string): Promise<BenchManifest
       }, version ${JSON.stringify(json?.version)})`,
     );
   }
-  return json as BenchManifest;
+  const manifest = json as BenchManifest;
+  // A phantom grid's dataset is the folder's own `dataset/`: it moves with the folder (a copied
+  // or restored bench resumes and reports where it is now).
+  if (manifest.settings.phantom !== null) {
+    manifest.dataset = resolve(benchDir, BENCH_FILES.dataset);
+  }
+  return manifest;
 }
 
 /**
@@ -384,6 +395,7 @@ async function runLockedCell(
   }
   const ev = benchEvaluation(manifest.settings);
   const evaluation = {
+    dataset: manifest.dataset, // where it is now (a moved bench folder's phantom moved too)
     sge: "auto" as const,
     protocol: ev.protocol,
     ...(ev.direction !== undefined ? { direction: ev.direction } : {}),

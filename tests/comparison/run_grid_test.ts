@@ -246,3 +246,32 @@ Deno.test("formatDuration() prints hours, minutes and seconds", () => {
   assert.equal(formatDuration(12), "12s");
   assert.equal(formatDuration(NaN), "?");
 });
+
+Deno.test("a copied bench folder resumes and evaluates with its own phantom, where it is now", async () => {
+  const moved = join(root, "moved");
+  await copyDir(bench, moved);
+  const away = `${bench}-dataset-away`;
+  await Deno.rename(join(bench, BENCH_FILES.dataset), away); // the old location is gone
+  try {
+    const manifest = await readBenchManifest(moved);
+    assert.equal(manifest.dataset, resolve(moved, BENCH_FILES.dataset));
+    const cells = benchCells(tinySettings());
+    await Deno.remove(join(cellDir(moved, cells[1]!), RUN_FILES.images));
+    const r = await runBench({ out: moved, settings: tinySettings(), backend: "wasm" });
+    assert.deepEqual(r.outcomes.map((o) => [o.outcome, o.before]), [
+      ["skipped", "done"],
+      ["ran", "trained"],
+    ]);
+    assert.equal(await cellStatus(moved, cells[1]!), "done");
+  } finally {
+    await Deno.rename(away, join(bench, BENCH_FILES.dataset));
+  }
+});
+
+async function copyDir(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const e of Deno.readDir(from)) {
+    if (e.isDirectory) await copyDir(join(from, e.name), join(to, e.name));
+    else if (e.isFile) await Deno.copyFile(join(from, e.name), join(to, e.name));
+  }
+}
