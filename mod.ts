@@ -45,6 +45,9 @@
  *   resumable bench folder) that `grn bench` runs.
  * - `@grn/grn/report`: statistics over a bench folder (per-unit Dice, paired comparisons over
  *   common seeds), the paper's tables, the findings on its claims, `report.html`.
+ * - `@grn/grn/web`: a run as a static web page that segments scans in the browser
+ *   (`exportWeb`, `serveWeb`; `grn export --web`, `grn web`), and the page's model and
+ *   segmentation code (`WebModel`, `segmentScan`).
  *
  * @example Train GRN-SSL on a batch and segment with SGE
  * ```ts

@@ -2,8 +2,8 @@
  * The import graph of the project's source files: no import cycle, and no import from a lower
  * layer to a higher one. Layers, lowest first: `engine` < `data`, `networks`, `metrics` <
  * `losses` < `trainers` < `run` (one training run and its folder) < `comparison` (the method
- * grid, whose cells are runs) < `report` (tables and report over a comparison's bench folder)
- * < `cli` and the root `mod.ts`. `examples/`, `bench/` and `tests/` may import anything (but
+ * grid, whose cells are runs) and `web` (a run as a web page) < `report` (tables and report
+ * over a comparison's bench folder) < `cli` and the root `mod.ts`. `examples/`, `bench/` and `tests/` may import anything (but
  * take part in the cycle check).
  * @module
  */
@@ -22,6 +22,7 @@ const LAYERS: Record<string, number> = {
   trainers: 3,
   run: 4,
   comparison: 5,
+  web: 5,
   report: 6,
   cli: 7,
   "mod.ts": 7,
