@@ -48,6 +48,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/convert.ts")).command,
   },
   {
+    name: "export",
+    summary: "export a run as a static web page that segments scans in the browser",
+    load: async () => (await import("./commands/export.ts")).command,
+  },
+  {
+    name: "web",
+    summary: "serve a web page that segments scans in the browser (default: the demo's model)",
+    load: async () => (await import("./commands/web.ts")).command,
+  },
+  {
     name: "bench",
     summary: "the paper's comparison as a resumable grid of runs; tables and report",
     load: async () => (await import("./commands/bench.ts")).command,
