@@ -8,7 +8,7 @@
 import { checkRegularFile, readErrorReason, show } from "./_file_io.ts";
 import { isMat5 } from "./matlab/mat5_read.ts";
 import { isMat73 } from "./matlab/mat73_read.ts";
-import { type MatReadOptions, readMatFile } from "./matlab/mat_read.ts";
+import { type DecodedMat, type MatReadOptions, readMatFile } from "./matlab/mat_read.ts";
 import { type MatWriteOptions, writeMat } from "./matlab/mat5_write.ts";
 import type { NiftiHeader } from "./nifti_header.ts";
 import { readNiftiFile } from "./nifti_read.ts";
@@ -74,7 +74,13 @@ export function detectVolumeFormat(head: Uint8Array, path = ""): VolumeFormat | 
 export interface ReadVolumeOptions extends
   Pick<
     MatReadOptions,
-    "variable" | "spacingVariable" | "compression" | "dynamicRange" | "sidecar" | "maxBytes"
+    | "variable"
+    | "spacingVariable"
+    | "frame"
+    | "compression"
+    | "dynamicRange"
+    | "sidecar"
+    | "maxBytes"
   > {
   /**
    * Voxel size in mm for a file that gives none (NIfTI without `pixdim`, NRRD without space
@@ -89,10 +95,18 @@ export interface ReadVolumeOptions extends
    */
   dtype?: "native" | "float32";
   /**
-   * Axis along which ultrasound depth runs (a MAT file's sidecar may set its own).
-   * @default {2}
+   * Axis along which ultrasound depth runs. Wins over what a MAT file's sidecar or the file
+   * itself says.
+   * @default {a MAT file's sidecar `depthAxis`, else its `depthAxis` variable, else
+   *   `fallbackDepthAxis`}
    */
   depthAxis?: Axis;
+  /**
+   * Depth axis when neither `depthAxis` nor (for a MAT file) the sidecar or the file gives
+   * one, e.g. the depth axis of the data a model was trained on.
+   * @default {2}
+   */
+  fallbackDepthAxis?: Axis;
   /**
    * Folder the file must stay in (symbolic links leaving it are refused).
    * @default {no confinement}
@@ -113,8 +127,12 @@ export interface VolumeFileResult {
   format: VolumeFormat;
   /** The NIfTI header, for a NIfTI file (to write outputs with its conventions). */
   niftiHeader?: NiftiHeader;
-  /** The variable read, for a MAT file. */
+  /** The variable read, for a MAT file (a path such as `ImgData{1}` inside a cell or struct). */
   variable?: string;
+  /** For a MAT file: how the variable was chosen, and the frame read of how many. */
+  mat?: Pick<DecodedMat, "variableFrom" | "frame" | "frames" | "spacingFrom">;
+  /** Where the volume's depth axis came from. */
+  depthAxisFrom: DecodedMat["depthAxisFrom"];
 }
 
 /** Bytes read to recognise a format (a MAT v7.3 signature sits at byte 512). */
@@ -167,10 +185,17 @@ export async function readVolumeFile(
       ? { allowExternalLinks: options.allowExternalLinks }
       : {}),
   };
+  // Depth axis of formats that do not carry one: the option, else the fallback, else 2.
+  const depthAxis = options.depthAxis ?? options.fallbackDepthAxis;
+  const depthAxisFrom: DecodedMat["depthAxisFrom"] = options.depthAxis !== undefined
+    ? "option"
+    : options.fallbackDepthAxis !== undefined
+    ? "fallback"
+    : "default";
   const common = {
     ...confine,
     ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
-    ...(options.depthAxis !== undefined ? { depthAxis: options.depthAxis } : {}),
+    ...(depthAxis !== undefined ? { depthAxis } : {}),
   };
   switch (format) {
     case "nifti": {
@@ -178,29 +203,36 @@ export async function readVolumeFile(
         ...common,
         ...(options.spacing ? { spacing: options.spacing } : {}),
       });
-      return { volume, format, niftiHeader: header };
+      return { volume, format, niftiHeader: header, depthAxisFrom };
     }
     case "nrrd": {
       const { volume } = await readNrrdFile(path, {
         ...common,
         ...(options.spacing ? { spacing: options.spacing } : {}),
       });
-      return { volume, format };
+      return { volume, format, depthAxisFrom };
     }
     case "seg-nrrd": {
       const { volume } = await readSegNrrd(path, {
         ...confine,
-        ...(options.depthAxis !== undefined ? { depthAxis: options.depthAxis } : {}),
+        ...(depthAxis !== undefined ? { depthAxis } : {}),
       });
-      return { volume, format };
+      return { volume, format, depthAxisFrom };
     }
     case "mat": {
       const { spacing, ...rest } = options;
-      const { volume, variable } = await readMatFile(path, {
+      const r = await readMatFile(path, {
         ...rest,
         ...(spacing ? { fallbackSpacing: spacing } : {}),
       });
-      return { volume, format, variable };
+      const { variableFrom, frame, frames, spacingFrom } = r;
+      return {
+        volume: r.volume,
+        format,
+        variable: r.variable,
+        mat: { variableFrom, frame, frames, spacingFrom },
+        depthAxisFrom: r.depthAxisFrom,
+      };
     }
     default:
       throw new Error(

@@ -6,7 +6,7 @@ import { basename } from "node:path";
 import { niftiWriteOptionsFromHeader } from "../data/nifti_write.ts";
 import { readVolumeFile, writeVolume } from "../data/volume_file.ts";
 import { predictVolume } from "../data/predict_volume.ts";
-import type { Volume } from "../data/volume.ts";
+import type { Axis, Volume } from "../data/volume.ts";
 import { type BackendChoice, initEngine } from "../engine/init_engine.ts";
 import type { NativeChoice } from "../engine/native/provider.ts";
 import { layerReadout, type ScanReadout } from "../metrics/layer_readout.ts";
@@ -29,8 +29,29 @@ export interface PredictScanOptions {
    * `.nrrd` / `.nhdr`, or `.seg.nrrd` (a 3D Slicer segmentation with the six layers named).
    */
   output: string;
-  /** The MAT variable holding the scan. @default {the only 3-D numeric array} */
+  /**
+   * The MAT variable holding the scan, or a path into a cell or struct (`ImgData{1}`,
+   * `P.img`).
+   * @default {the sidecar's `variable`, else the only 3-D numeric array, inside cells and
+   *   structs too}
+   */
   variable?: string;
+  /**
+   * The MAT variable (or path, `P.spacing`) holding the voxel size in mm.
+   * @default {the sidecar's `spacingVariable`, else a variable named `spacing`}
+   */
+  spacingVariable?: string;
+  /**
+   * Frame of a 4-D MAT array (frames along its 4th dimension), 1-based.
+   * @default {the sidecar's `frame`, else 1}
+   */
+  frame?: number;
+  /**
+   * Axis along which depth runs in the scan. Precedence: this option, then a MAT file's
+   * sidecar `depthAxis` (or its `depthAxis` variable), then the run's dataset depth axis.
+   * @default {the sidecar's, else the run's}
+   */
+  depthAxis?: Axis;
   /** Segment with SGE, `S(G(x))` (needs a model with a generator). @default {false} */
   sge?: boolean;
   /** Write the layer read-out (thickness, echogenicity) here: `.json` or `.csv`. @default {none} */
@@ -65,6 +86,17 @@ export interface PredictScanResult {
   shape: [number, number, number];
   /** Voxel size in mm. */
   spacing: [number, number, number];
+  /** Axis along which depth ran in the scan. */
+  depthAxis: Axis;
+  /** Where the depth axis came from: the option, the sidecar or the file, or the run. */
+  depthAxisFrom: "option" | "sidecar" | "file" | "run";
+  /** For a MAT file: the variable read (a path inside a cell or struct), how it was chosen, its frame. */
+  mat: {
+    variable: string;
+    variableFrom: "option" | "sidecar" | "only candidate";
+    frame: number;
+    frames: number;
+  } | null;
   /** Voxels per label 0..6. */
   voxelsPerLabel: number[];
   /** The read-out, when asked for. */
@@ -84,7 +116,8 @@ const OUTPUT_PATTERN = /\.(nii|nii\.gz|nrrd|nhdr)$/;
 
 /**
  * Segments one scan: reads the image (NIfTI, NRRD or MAT, see `readVolumeFile`; depth along
- * the run's dataset depth axis), predicts every slice in both directions (softmax averaged),
+ * `depthAxis`, else the axis a MAT file's sidecar or the file gives, else the run's dataset
+ * depth axis), predicts every slice in both directions (softmax averaged),
  * writes the label volume with the input's shape, spacing and affine (a `.seg.nrrd` output
  * opens in 3D Slicer with the six layers named), and optionally writes the layer read-out.
  *
@@ -144,12 +177,29 @@ export async function predictScan(options: PredictScanOptions): Promise<PredictS
         `Cannot predict with SGE: method ${config.method} has no generator (got --sge with ${model})`,
       );
     }
-    const { volume, niftiHeader: header } = await readVolumeFile(input, {
+    const read = await readVolumeFile(input, {
       dtype: "float32",
-      depthAxis: config.dataset.depthAxis,
+      fallbackDepthAxis: config.dataset.depthAxis,
+      ...(options.depthAxis !== undefined ? { depthAxis: options.depthAxis } : {}),
       ...(spacing ? { spacing } : {}),
       ...(options.variable !== undefined ? { variable: options.variable } : {}),
+      ...(options.spacingVariable !== undefined
+        ? { spacingVariable: options.spacingVariable }
+        : {}),
+      ...(options.frame !== undefined ? { frame: options.frame } : {}),
     });
+    const { volume, niftiHeader: header } = read;
+    const depthAxisFrom = read.depthAxisFrom === "fallback" || read.depthAxisFrom === "default"
+      ? "run"
+      : read.depthAxisFrom;
+    const mat = read.mat && read.variable !== undefined
+      ? {
+        variable: read.variable,
+        variableFrom: read.mat.variableFrom,
+        frame: read.mat.frame,
+        frames: read.mat.frames,
+      }
+      : null;
     const image = volume as Volume<Float32Array>;
     let nonFinite = 0;
     for (const v of image.data) if (!Number.isFinite(v)) nonFinite++;
@@ -183,6 +233,9 @@ export async function predictScan(options: PredictScanOptions): Promise<PredictS
       sge,
       shape: [...labels.shape],
       spacing: [...labels.spacing],
+      depthAxis: volume.depthAxis ?? 2,
+      depthAxisFrom,
+      mat,
       voxelsPerLabel: counts,
       readout: result,
       readoutPath: readout ?? null,

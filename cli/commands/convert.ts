@@ -7,7 +7,13 @@ import { resolve } from "node:path";
 import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
 import { readVolumeFile, volumeFormatFromPath, writeVolume } from "../../data/volume_file.ts";
-import type { Volume } from "../../data/volume.ts";
+import type { Axis, Volume } from "../../data/volume.ts";
+import {
+  DEPTH_AXIS_OPTION,
+  FRAME_OPTION,
+  MAT_VAR_OPTION,
+  SPACING_VAR_OPTION,
+} from "../_mat_options.ts";
 
 /** The `convert` command. */
 export const command: Command = {
@@ -20,18 +26,18 @@ export const command: Command = {
     "or .mat (Level 5, with spacing and affine variables). The geometry (RAS millimetres)\n" +
     "is kept; 3D Slicer's LPS NRRD files are converted. A .mat file needs its variable\n" +
     "(--var, unless it holds one 3-D array) and a spacing (a variable, a sidecar JSON or\n" +
-    "--spacing); complex IQ data are log-compressed (--dynamic-range, 60 dB by default).",
+    "--spacing); complex IQ data are log-compressed (--dynamic-range, 60 dB by default).\n" +
+    "--var and --spacing-var take paths into cells and structs (ImgData{1}, P.spacing); a 4-D\n" +
+    "array has frames along its 4th dimension (--frame, 1-based). The depth axis\n" +
+    "(--depth-axis, else a MAT sidecar's depthAxis or the file's depthAxis variable, else 2)\n" +
+    "is kept in a .mat output (a depthAxis variable) and reported; NIfTI and NRRD cannot hold\n" +
+    "it (set depthAxis in dataset.json, or pass --depth-axis to grn predict).",
   positionals: [
     { name: "input", description: "input file (.nii, .nii.gz, .nrrd, .nhdr, .seg.nrrd, .mat)" },
     { name: "output", description: "output file; its ending chooses the format" },
   ],
   options: [
-    {
-      name: "var",
-      kind: "string",
-      placeholder: "NAME",
-      description: "MAT variable to read (default: the only 3-D numeric array)",
-    },
+    MAT_VAR_OPTION,
     {
       name: "spacing",
       kind: "numbers",
@@ -41,12 +47,9 @@ export const command: Command = {
       placeholder: "SX,SY,SZ",
       description: "voxel size in mm for an input that gives none",
     },
-    {
-      name: "spacing-var",
-      kind: "string",
-      placeholder: "NAME",
-      description: 'MAT variable holding the voxel size in mm (default: "spacing" if present)',
-    },
+    SPACING_VAR_OPTION,
+    FRAME_OPTION,
+    DEPTH_AXIS_OPTION,
     {
       name: "dynamic-range",
       kind: "number",
@@ -63,6 +66,7 @@ export const command: Command = {
   ],
   examples: [
     "grn convert Vantage_scan.mat scan.nii.gz --var ImgData --spacing 0.1,0.2,0.05",
+    "grn convert Vantage.mat scan.mat --var 'ImgData{1}' --frame 2 --spacing-var P.spacing --depth-axis 0",
     "grn convert labels.nii.gz labels.seg.nrrd",
     "grn convert scan.nrrd scan.mat",
   ],
@@ -94,6 +98,8 @@ export const command: Command = {
       ...(v["spacing-var"] !== undefined ? { spacingVariable: v["spacing-var"] as string } : {}),
       ...(v.spacing !== undefined ? { spacing: v.spacing as [number, number, number] } : {}),
       ...(v["dynamic-range"] !== undefined ? { dynamicRange: v["dynamic-range"] as number } : {}),
+      ...(v.frame !== undefined ? { frame: v.frame as number } : {}),
+      ...(v["depth-axis"] !== undefined ? { depthAxis: v["depth-axis"] as Axis } : {}),
     });
     let volume: Volume = read.volume;
     const format = volumeFormatFromPath(output)!;
@@ -122,6 +128,10 @@ export const command: Command = {
       from: read.format,
       to: format,
       ...(read.variable !== undefined ? { variable: read.variable } : {}),
+      ...(read.mat ? read.mat : {}),
+      depthAxis: volume.depthAxis ?? 2,
+      depthAxisFrom: read.depthAxisFrom,
+      depthAxisStored: format === "mat",
       shape: volume.shape,
       spacing: volume.spacing,
       seconds: (performance.now() - t0) / 1000,
@@ -129,11 +139,15 @@ export const command: Command = {
     out.result(
       result,
       () =>
-        `Wrote ${output} (${read.format}${
-          read.variable ? ` variable ${read.variable}` : ""
+        `Wrote ${output} (${read.format}${read.variable ? ` variable ${read.variable}` : ""}${
+          read.mat?.variableFrom === "only candidate" ? ", the only 3-D array" : ""
+        }${
+          read.mat && read.mat.frames > 1 ? `, frame ${read.mat.frame} of ${read.mat.frames}` : ""
         } → ${format}, ${volume.shape.join("x")} voxels, ${
           volume.spacing.map((s) => s.toPrecision(3)).join("x")
-        } mm)`,
+        } mm, depth along axis ${volume.depthAxis ?? 2}${
+          format === "mat" || (volume.depthAxis ?? 2) === 2 ? "" : " (not stored in this format)"
+        })`,
     );
     return 0;
   },

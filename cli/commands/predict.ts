@@ -5,6 +5,13 @@
 import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
+import {
+  DEPTH_AXIS_OPTION,
+  FRAME_OPTION,
+  MAT_VAR_OPTION,
+  SPACING_VAR_OPTION,
+} from "../_mat_options.ts";
+import type { Axis } from "../../data/volume.ts";
 import { OutputPathError } from "../../run/output_path_error.ts";
 import { predictScan, type PredictScanOptions } from "../../run/predict_scan.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
@@ -20,7 +27,12 @@ export const command: Command = {
     "and writes a uint8 label volume (0 background .. 6 muscle) with the input's shape,\n" +
     "spacing and affine: NIfTI, NRRD, or a 3D Slicer segmentation when -o ends in .seg.nrrd\n" +
     "(the six layers named and coloured). --readout writes each layer's thickness (mm) and\n" +
-    "echogenicity as JSON or CSV.",
+    "echogenicity as JSON or CSV.\n" +
+    "A MAT file's scan may sit in a cell or struct (--var ImgData{1}, --var P.img; without\n" +
+    "--var the only 3-D array anywhere in the file is read and named in a note); a 4-D array\n" +
+    "has frames along its 4th dimension (--frame, 1-based). Depth axis precedence:\n" +
+    "--depth-axis, else a MAT file's sidecar depthAxis (or its depthAxis variable), else the\n" +
+    "run's dataset depth axis.",
   positionals: [
     { name: "model", description: "run folder (or a .ckpt file inside one)" },
     { name: "scan", description: "input scan (.nii, .nii.gz, .nrrd, .nhdr or .mat)" },
@@ -34,12 +46,10 @@ export const command: Command = {
       description: "output label volume (.nii, .nii.gz, .nrrd, .nhdr or .seg.nrrd), required",
     },
     { name: "sge", kind: "boolean", description: "segment with SGE, S(G(x))" },
-    {
-      name: "var",
-      kind: "string",
-      placeholder: "NAME",
-      description: "MAT variable holding the scan (default: the only 3-D numeric array)",
-    },
+    MAT_VAR_OPTION,
+    SPACING_VAR_OPTION,
+    FRAME_OPTION,
+    DEPTH_AXIS_OPTION,
     {
       name: "readout",
       kind: "string",
@@ -68,6 +78,7 @@ export const command: Command = {
   examples: [
     "grn predict runs/ssl10 scan.nii.gz -o scan_labels.nii.gz --sge --readout scan_layers.csv",
     "grn predict runs/ssl10 Vantage_scan.mat --var ImgData -o scan.seg.nrrd --spacing 0.1,0.2,0.05",
+    "grn predict runs/ssl10 Vantage.mat --var 'ImgData{1}' --frame 3 --depth-axis 0 --spacing-var P.spacing -o scan.seg.nrrd",
   ],
   async run({ args, out }) {
     const v = args.values;
@@ -97,6 +108,9 @@ export const command: Command = {
     if (v.readout !== undefined) options.readout = v.readout as string;
     if (v.spacing !== undefined) options.spacing = v.spacing as [number, number, number];
     if (v.var !== undefined) options.variable = v.var as string;
+    if (v["spacing-var"] !== undefined) options.spacingVariable = v["spacing-var"] as string;
+    if (v.frame !== undefined) options.frame = v.frame as number;
+    if (v["depth-axis"] !== undefined) options.depthAxis = v["depth-axis"] as Axis;
     let r;
     try {
       r = await predictScan(options);
@@ -111,6 +125,15 @@ export const command: Command = {
           r.spacing.map((s) => s.toPrecision(3)).join("x")
         } mm${r.sge ? ", SGE" : ""}, ${r.seconds.toFixed(1)} s)`,
       ];
+      if (r.mat) {
+        lines.push(
+          `Scan: ${r.mat.variable}${
+            r.mat.variableFrom === "only candidate" ? " (the only 3-D array)" : ""
+          }${
+            r.mat.frames > 1 ? `, frame ${r.mat.frame} of ${r.mat.frames}` : ""
+          }; depth along axis ${r.depthAxis} (${r.depthAxisFrom})`,
+        );
+      }
       if (r.readout) {
         lines.push(`Layer read-out (${r.readoutPath}):`);
         for (const l of r.readout.layers) {

@@ -11,8 +11,11 @@ export const command: Command = {
   summary: "check a dataset folder and list every problem",
   description:
     "Checks dataset.json and every image and label file (shapes, spacing, label values 0-6,\n" +
-    "NaN voxels, image/label affines, duplicate images, ...). Only regular files inside the\n" +
-    "folder are read. Prints every problem, one per line; exits with 1 if there is any.",
+    "NaN voxels, image/label affines, duplicate images, ...). Files may be NIfTI (.nii,\n" +
+    ".nii.gz), NRRD (.nrrd, .nhdr), 3D Slicer segmentations (.seg.nrrd) or MATLAB .mat\n" +
+    '(v5 or v7.3; the only 3-D array, or one named by a sidecar <name>.json with "variable",\n' +
+    'e.g. "ImgData{1}"), recognised by content. Only regular files inside the folder are\n' +
+    "read. Prints every problem, one per line; exits with 1 if there is any.",
   positionals: [{ name: "dir", description: "dataset folder (holds dataset.json)" }],
   options: [
     {

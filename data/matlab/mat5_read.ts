@@ -1,8 +1,9 @@
 /**
  * A small reader of MATLAB Level 5 MAT-files (MATLAB v5 to v7, `save -v7` and earlier; also
  * scipy's `savemat`), compressed (`miCOMPRESSED`) or not, in either byte order. It lists the
- * variables and returns full numeric arrays; structs, cells, objects, sparse and char arrays
- * are listed but not read.
+ * variables (and, on request, the elements of cell arrays and the fields of 1x1 structs, as
+ * paths like `ImgData{1}` or `P.spacing`) and returns full numeric arrays, whole or one frame
+ * of a 4-D array; objects, sparse and char arrays and struct arrays are listed but not read.
  *
  * Why not an npm package: the one Level 5 reader on npm (`mat-for-js`) is GPL-3.0, inflates
  * without a size limit and returns nested JavaScript arrays (gigabytes of objects for one
@@ -15,7 +16,15 @@ import { constants as zlibConstants, inflateSync } from "node:zlib";
 import { show } from "../_file_io.ts";
 import { ELEMENT_BYTES, type ElementType, newTypedArray, typedFromBytes } from "../_typed_bytes.ts";
 import type { VolumeArray } from "../volume.ts";
-import type { MatArray, MatVariableInfo } from "./mat_variable.ts";
+import {
+  describeMatVariable,
+  formatMatPath,
+  type MatArray,
+  matLinearIndex,
+  type MatPath,
+  type MatVariableInfo,
+  parseMatPath,
+} from "./mat_variable.ts";
 
 /** Largest array data a MAT reader returns by default, in bytes (4 GiB). */
 export const MAT_MAX_BYTES = 4 * 1024 ** 3;
@@ -173,6 +182,7 @@ function readPart(
   count: number,
   part: string,
   name: string,
+  range: { first: number; count: number } = { first: 0, count },
 ): VolumeArray {
   const stored = MI_TYPES[el.type];
   if (stored === undefined) {
@@ -189,15 +199,15 @@ function readPart(
     );
   }
   const values = typedFromBytes(
-    r.bytes.subarray(el.start, el.start + el.size),
+    r.bytes.subarray(el.start + range.first * size, el.start + (range.first + range.count) * size),
     stored,
-    count,
+    range.count,
     r.little,
     r.what,
   );
   const type = CLASS_TYPES[cls]!;
   if (type === stored) return values;
-  const out = newTypedArray(type, count);
+  const out = newTypedArray(type, range.count);
   out.set(values);
   return out;
 }
@@ -305,59 +315,337 @@ function matrixOf(
   return { r: ir, m: ir.element(0, inflated.length) };
 }
 
+/** Options of {@linkcode listMat5Variables} and `listMat73Variables`. */
+export interface MatListOptions {
+  /**
+   * Also list the elements of cell arrays (`ImgData{1}`, 1-based linear indices) and the fields
+   * of 1x1 structs (`P.spacing`), at any depth, each after its parent. A compressed cell or
+   * struct is inflated whole for this (up to `maxBytes`); struct arrays are listed, not opened.
+   * @default {false}
+   */
+  nested?: boolean;
+  /**
+   * Most cell elements and struct fields listed, all variables together (the rest are left
+   * out, so a file with a huge cell still lists quickly).
+   * @default {1000}
+   */
+  maxNested?: number;
+}
+
+/** Options of {@linkcode readMat5Variable} and `readMat73Variable`. */
+export interface MatVariableReadOptions {
+  /**
+   * Read one frame of a 4-D array (frames along MATLAB's 4th dimension, as in a Verasonics
+   * `ImgData{1}`): 1-based, like MATLAB's `A(:, :, :, frame)`. The array returned then has
+   * the first three dimensions. An array with fewer dimensions has one frame.
+   * @default {the whole array}
+   */
+  frame?: number;
+}
+
+/** Most levels of cells and structs listed or followed. */
+const MAX_DEPTH = 16;
+
+/** The most recently inflated compressed variable of a file, so listing then reading inflates once. */
+const inflated = new WeakMap<Uint8Array, { start: number; found: { r: Reader; m: Element } }>();
+
+function fullMatrix(
+  r: Reader,
+  el: Element,
+  maxBytes: number,
+): { r: Reader; m: Element } | undefined {
+  const cached = inflated.get(r.bytes);
+  if (cached && cached.start === el.start) return cached.found;
+  const found = matrixOf(r, el, false, maxBytes);
+  if (found && el.type === MI_COMPRESSED) inflated.set(r.bytes, { start: el.start, found });
+  return found;
+}
+
+/** A reader of the same bytes whose messages name the variable being read. */
+function scoped(r: Reader, variable: string): Reader {
+  return new Reader(r.bytes, r.little, `${r.what}: in variable ${variable}`);
+}
+
+/** The field names of a 1x1 struct's matrix element and the offset of its first field. */
+function structFields(
+  r: Reader,
+  m: Element,
+  after: number,
+  path: string,
+): { fields: string[]; first: number } {
+  const end = m.start + m.size;
+  const lenEl = r.element(after, end);
+  if (lenEl.type !== 5 || lenEl.size !== 4) {
+    throw new Error(
+      `${r.what}: corrupt struct ${path}: the field name length must be one miINT32 (got type ${lenEl.type} of ${lenEl.size} bytes)`,
+    );
+  }
+  const length = r.view.getInt32(lenEl.start, r.little);
+  if (!(length >= 1 && length <= 4096)) {
+    throw new Error(
+      `${r.what}: corrupt struct ${path}: the field name length must be 1 to 4096 bytes (got ${length})`,
+    );
+  }
+  const namesEl = r.element(lenEl.next, end);
+  if ((namesEl.type !== 1 && namesEl.type !== 2) || namesEl.size % length !== 0) {
+    throw new Error(
+      `${r.what}: corrupt struct ${path}: the field names must be miINT8 text, a multiple of ${length} bytes (got type ${namesEl.type} of ${namesEl.size} bytes)`,
+    );
+  }
+  const fields: string[] = [];
+  const text = new TextDecoder("latin1");
+  for (let at = namesEl.start; at < namesEl.start + namesEl.size; at += length) {
+    const raw = r.bytes.subarray(at, at + length);
+    const nul = raw.indexOf(0);
+    fields.push(text.decode(nul < 0 ? raw : raw.subarray(0, nul)));
+  }
+  return { fields, first: namesEl.next };
+}
+
+/** The matrix sub-element at `at` inside `end`, checked to be one. */
+function subMatrix(r: Reader, at: number, end: number, which: string): Element {
+  const el = r.element(at, end);
+  if (el.type !== MI_MATRIX) {
+    throw new Error(
+      `${r.what}: corrupt ${which}: not an array element (expected type ${MI_MATRIX}, got type ${el.type})`,
+    );
+  }
+  return el;
+}
+
+/**
+ * The elements of a cell array (column-major) or the fields of a 1x1 struct, with their
+ * paths; nothing for other classes and for struct arrays. Lazy, so reaching one element costs
+ * no memory for the others.
+ */
+function* children(
+  r: Reader,
+  m: Element,
+  info: MatVariableInfo,
+  after: number,
+  path: string,
+): Generator<{ path: string; m: Element }> {
+  const end = m.start + m.size;
+  const count = info.dims.reduce((a, b) => a * b, 1);
+  if (info.class === "cell") {
+    let at = after;
+    for (let k = 1; k <= count; k++) {
+      const el = subMatrix(r, at, end, `cell element ${path}{${k}}`);
+      yield { path: `${path}{${k}}`, m: el };
+      at = el.next;
+    }
+  } else if (info.class === "struct" && count === 1) {
+    const { fields, first } = structFields(r, m, after, path);
+    let at = first;
+    for (const f of fields) {
+      const el = subMatrix(r, at, end, `struct field ${path}.${f}`);
+      yield { path: `${path}.${f}`, m: el };
+      at = el.next;
+    }
+  }
+}
+
+function listInside(
+  r: Reader,
+  m: Element,
+  info: MatVariableInfo,
+  after: number,
+  out: MatVariableInfo[],
+  budget: { left: number },
+  depth: number,
+): void {
+  if (depth >= MAX_DEPTH) return;
+  for (const child of children(r, m, info, after, info.name)) {
+    if (budget.left <= 0) return;
+    budget.left--;
+    const h = matrixHeader(r, child.m);
+    const entry = { ...h.info, name: child.path };
+    out.push(entry);
+    if (entry.class === "cell" || entry.class === "struct") {
+      listInside(r, child.m, entry, h.after, out, budget, depth + 1);
+    }
+  }
+}
+
 /**
  * Lists the variables of a Level 5 MAT-file. Compressed variables are inflated only as far as
- * their name and size (a few hundred bytes each).
+ * their name and size (a few hundred bytes each), except cells and structs when `nested` asks
+ * for their contents.
  *
  * @param bytes The file.
  * @param file The name used in error messages.
  * @param maxBytes Largest variable accepted, in bytes.
- * @returns The variables in file order.
- * @throws {Error} Naming the file when it is not a Level 5 MAT-file or is corrupt or truncated.
+ * @param options Whether to list inside cells and structs.
+ * @returns The variables in file order (with `nested`, each cell element and struct field
+ *   after its parent, named by its path).
+ * @throws {Error} Naming the file when it is not a Level 5 MAT-file or is corrupt or truncated
+ *   (naming the variable too when a cell or struct is).
  */
 export function listMat5Variables(
   bytes: Uint8Array,
   file: string,
-  maxBytes = MAT_MAX_BYTES,
+  maxBytes: number = MAT_MAX_BYTES,
+  options: MatListOptions = {},
 ): MatVariableInfo[] {
+  const { nested = false, maxNested = 1000 } = options;
   const { r, elements } = topLevel(bytes, file);
   const out: MatVariableInfo[] = [];
+  const budget = { left: maxNested };
   for (const el of elements) {
     const found = matrixOf(r, el, true, maxBytes);
-    if (found) out.push(matrixHeader(found.r, found.m).info);
+    if (!found) continue;
+    const { info } = matrixHeader(found.r, found.m);
+    out.push(info);
+    const count = info.dims.reduce((a, b) => a * b, 1);
+    const container = info.class === "cell" || (info.class === "struct" && count === 1);
+    if (nested && container && budget.left > 0) {
+      const full = fullMatrix(r, el, maxBytes)!;
+      const sr = scoped(full.r, info.name);
+      const h = matrixHeader(sr, full.m);
+      listInside(sr, full.m, { ...h.info, name: info.name }, h.after, out, budget, 0);
+    }
   }
   return out;
 }
 
+/** Follows a path's cell and struct steps from a variable's matrix element. */
+function locate(
+  r: Reader,
+  m: Element,
+  path: MatPath,
+): { m: Element; info: MatVariableInfo; after: number; logical: boolean } {
+  let h = matrixHeader(r, m);
+  let here = path.variable;
+  let info: MatVariableInfo = { ...h.info, name: here };
+  for (const step of path.steps) {
+    const next = formatMatPath({ variable: here, steps: [step] });
+    const count = info.dims.reduce((a, b) => a * b, 1);
+    let target: number;
+    if (step.kind === "cell") {
+      if (info.class !== "cell") {
+        throw new Error(
+          `${r.what}: no ${next}: ${here} is not a cell array (got ${describeMatVariable(info)})`,
+        );
+      }
+      const k = matLinearIndex(step.index, info.dims);
+      if (typeof k === "string") {
+        throw new Error(`${r.what}: no ${next}: ${k} (got ${describeMatVariable(info)})`);
+      }
+      target = k;
+    } else {
+      if (info.class !== "struct") {
+        throw new Error(
+          `${r.what}: no ${next}: ${here} is not a struct (got ${describeMatVariable(info)})`,
+        );
+      }
+      if (count !== 1) {
+        throw new Error(
+          `${r.what}: no ${next}: ${here} is a struct array and fields are read from 1x1 structs only (got ${
+            describeMatVariable(info)
+          })`,
+        );
+      }
+      const { fields } = structFields(r, m, h.after, here);
+      target = fields.indexOf(step.name);
+      if (target < 0) {
+        throw new Error(
+          `${r.what}: no ${next}: struct ${here} has no field ${step.name} (got fields ${
+            fields.join(", ") || "none"
+          })`,
+        );
+      }
+    }
+    let k = 0;
+    let found: Element | undefined;
+    for (const child of children(r, m, info, h.after, here)) {
+      if (k++ === target) {
+        found = child.m;
+        break;
+      }
+    }
+    m = found!;
+    h = matrixHeader(r, m);
+    here = next;
+    info = { ...h.info, name: here };
+  }
+  return { m, info, after: h.after, logical: h.logical };
+}
+
+function parsePath(name: string, what: string): MatPath {
+  try {
+    return parseMatPath(name);
+  } catch (error) {
+    throw new RangeError(
+      `${what}: ${(error as Error).message.replace(/^Cannot parse MAT variable path: /, "")}`,
+    );
+  }
+}
+
+/** The frames of an array: its 4th dimension when it has four (trailing singletons aside). */
+export function matFrameCount(dims: number[]): number {
+  const d = [...dims];
+  while (d.length > 2 && d[d.length - 1] === 1) d.pop();
+  return d.length === 4 ? d[3]! : 1;
+}
+
 /**
- * Reads one numeric variable of a Level 5 MAT-file.
+ * Checks a 1-based frame against an array's frames.
+ * @returns The 0-based frame and the dims of one frame, or throws naming the variable.
+ */
+export function checkFrame(
+  info: MatVariableInfo,
+  frame: number | undefined,
+  what: string,
+): { index: number; dims: number[]; frames: number } {
+  const frames = matFrameCount(info.dims);
+  if (frame === undefined) return { index: 0, dims: info.dims, frames };
+  if (!(Number.isSafeInteger(frame) && frame >= 1 && frame <= frames)) {
+    throw new RangeError(
+      `${what}: frame ${frame} of ${info.name} is out of range: it has ${frames} frame${
+        frames === 1 ? "" : "s"
+      } (1 to ${frames}, along the 4th dimension of ${describeMatVariable(info)}; got ${frame})`,
+    );
+  }
+  return {
+    index: frame - 1,
+    dims: frames > 1 || info.dims.length === 4 ? info.dims.slice(0, 3) : info.dims,
+    frames,
+  };
+}
+
+/**
+ * Reads one numeric variable of a Level 5 MAT-file, or an array inside its cells and structs.
  *
  * @param bytes The file.
- * @param name The variable.
+ * @param name The variable, or a path into it (`ImgData{1}`, `P.spacing`; see `parseMatPath`).
  * @param file The name used in error messages.
- * @param maxBytes Largest array accepted, in bytes.
- * @returns The array (column-major), or `undefined` when there is no such variable.
- * @throws {Error} Naming the file and the variable when it is not a full numeric array, is
- *   larger than `maxBytes`, or its data are corrupt or truncated.
+ * @param maxBytes Largest array accepted, in bytes (of the frame read, with `frame`).
+ * @param options The frame of a 4-D array.
+ * @returns The array (column-major), or `undefined` when the file has no such variable.
+ * @throws {Error} Naming the file and the variable when the path does not lead to a full
+ *   numeric array (a missing field or cell element, a struct array, ...), it is larger than
+ *   `maxBytes`, the frame is out of range, or its data are corrupt or truncated.
  */
 export function readMat5Variable(
   bytes: Uint8Array,
   name: string,
   file: string,
-  maxBytes = MAT_MAX_BYTES,
+  maxBytes: number = MAT_MAX_BYTES,
+  options: MatVariableReadOptions = {},
 ): MatArray | undefined {
   const { r, elements } = topLevel(bytes, file);
+  const path = parsePath(name, r.what);
   for (const el of elements) {
     const head = matrixOf(r, el, true, maxBytes);
-    if (!head || matrixHeader(head.r, head.m).info.name !== name) continue;
-    const { r: mr, m } = matrixOf(r, el, false, maxBytes)!;
-    const { info, after } = matrixHeader(mr, m);
-    if (!info.numeric) {
-      throw new Error(
-        `${r.what}: variable ${name} is a ${info.class}, not a numeric array (got class ${info.class})`,
-      );
-    }
-    const count = info.dims.reduce((a, b) => a * b, 1);
+    if (!head || matrixHeader(head.r, head.m).info.name !== path.variable) continue;
+    const full = fullMatrix(r, el, maxBytes)!;
+    const sr = path.steps.length > 0 ? scoped(full.r, path.variable) : full.r;
+    const { m, info: found, after } = locate(sr, full.m, path);
+    const info = { ...found, name };
+    if (!info.numeric) throw notNumeric(info, r.what);
+    const frame = checkFrame(info, options.frame, r.what);
+    const total = info.dims.reduce((a, b) => a * b, 1);
+    const count = frame.dims.reduce((a, b) => a * b, 1);
     const bytesNeeded = count * ELEMENT_BYTES[CLASS_TYPES[info.class]!] * (info.complex ? 2 : 1);
     if (bytesNeeded > maxBytes) {
       throw new Error(
@@ -365,13 +653,37 @@ export function readMat5Variable(
       );
     }
     const end = m.start + m.size;
-    const realEl = mr.element(after, end);
-    const real = readPart(mr, realEl, info.class, count, "real", name);
-    const array: MatArray = { ...info, real };
+    const range = { first: frame.index * count, count };
+    const realEl = sr.element(after, end);
+    const real = readPart(sr, realEl, info.class, total, "real", name, range);
+    const array: MatArray = { ...info, dims: frame.dims, real, ...framesOf(options, frame) };
     if (info.complex) {
-      array.imag = readPart(mr, mr.element(realEl.next, end), info.class, count, "imaginary", name);
+      const imagEl = sr.element(realEl.next, end);
+      array.imag = readPart(sr, imagEl, info.class, total, "imaginary", name, range);
     }
     return array;
   }
   return undefined;
+}
+
+/** `{ frames }` when a frame was asked for. */
+export function framesOf(
+  options: MatVariableReadOptions,
+  frame: { frames: number },
+): { frames?: number } {
+  return options.frame === undefined ? {} : { frames: frame.frames };
+}
+
+/** The error for a path that leads to something other than a numeric array. */
+export function notNumeric(info: MatVariableInfo, what: string): Error {
+  const inside = info.class === "cell" || info.class === "struct"
+    ? `; name an array inside it, e.g. --var ${info.name}${
+      info.class === "cell" ? "{1}" : ".<field>"
+    }`
+    : "";
+  return new Error(
+    `${what}: variable ${info.name} is a ${info.class}, not a numeric array${inside} (got ${
+      describeMatVariable(info)
+    })`,
+  );
 }

@@ -80,7 +80,8 @@ function matrix(name: string, dims: number[], data: VolumeArray): Uint8Array {
  * Encodes a volume as a Level 5 MAT-file with three variables: the voxels (`variable`, of
  * size `[nx, ny, nz]` in MATLAB's column-major order, the class of the data: double, single,
  * int8 ... uint32), `spacing` (1x3 double, mm) and `affine` (4x4 double, voxel to RAS mm),
- * so {@linkcode readMat} reads it back with its geometry.
+ * so {@linkcode readMat} reads it back with its geometry; and `depthAxis` (1x1 double) when
+ * the volume's depth axis is 0 or 1 (not the default 2), which `readMat` reads back.
  *
  * @param volume The volume.
  * @param options Variable name and compression.
@@ -94,9 +95,12 @@ export function encodeMat(volume: Volume, options: MatWriteOptions = {}): Uint8A
 
 function encode(volume: Volume, options: MatWriteOptions, what: string): Uint8Array {
   const { variable = "img", compress = true } = options;
-  if (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(variable) || ["spacing", "affine"].includes(variable)) {
+  if (
+    !/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(variable) ||
+    ["spacing", "affine", "depthAxis"].includes(variable)
+  ) {
     throw new RangeError(
-      `${what}: variable must be a MATLAB name other than spacing and affine (got ${
+      `${what}: variable must be a MATLAB name other than spacing, affine and depthAxis (got ${
         show(variable)
       })`,
     );
@@ -120,6 +124,9 @@ function encode(volume: Volume, options: MatWriteOptions, what: string): Uint8Ar
     matrix("spacing", [1, 3], Float64Array.from(volume.spacing)),
     matrix("affine", [4, 4], affine),
   ];
+  if (volume.depthAxis === 0 || volume.depthAxis === 1) {
+    variables.push(matrix("depthAxis", [1, 1], Float64Array.of(volume.depthAxis)));
+  }
   const parts = variables.map((m) => {
     if (!compress) return m;
     const z = deflateSync(m);

@@ -8,20 +8,41 @@ import { basename, dirname, join } from "node:path";
 import { readErrorReason, readRegularFile, show } from "../_file_io.ts";
 import { affineFromSpacing, type Axis, type Volume } from "../volume.ts";
 import { DEFAULT_DYNAMIC_RANGE_DB, logCompress } from "./bmode.ts";
-import { isMat5, listMat5Variables, MAT_MAX_BYTES, readMat5Variable } from "./mat5_read.ts";
+import {
+  isMat5,
+  listMat5Variables,
+  MAT_MAX_BYTES,
+  matFrameCount,
+  notNumeric,
+  readMat5Variable,
+} from "./mat5_read.ts";
 import { isMat73, listMat73Variables, readMat73Variable } from "./mat73_read.ts";
-import { describeMatVariable, type MatArray, type MatVariableInfo } from "./mat_variable.ts";
+import {
+  describeMatVariable,
+  type MatArray,
+  type MatVariableInfo,
+  parseMatPath,
+} from "./mat_variable.ts";
 
 export { MAT_MAX_BYTES } from "./mat5_read.ts";
 
 /** Options of {@linkcode readMat} and {@linkcode readMatFile}. */
 export interface MatReadOptions {
   /**
-   * The variable holding the scan.
+   * The variable holding the scan, or a path into a cell array or a 1x1 struct in MATLAB's
+   * syntax (1-based): `ImgData{1}`, `P.img`, `Data{2}.img` (see `parseMatPath`).
    * @default {the sidecar's `variable`, else the only numeric array with three non-singleton
-   *   dimensions, else the only 2-D numeric matrix}
+   *   dimensions (a frame of it for a 4-D array), looking inside cells and structs too, else
+   *   the only 2-D numeric matrix}
    */
   variable?: string;
+  /**
+   * The frame of a 4-D array (frames along MATLAB's 4th dimension, as in a Verasonics
+   * `ImgData{1}` of size rows x columns x sections x frames): 1-based, like MATLAB's
+   * `A(:, :, :, frame)`. An array of three dimensions or fewer has one frame.
+   * @default {the sidecar's `frame`, else 1}
+   */
+  frame?: number;
   /**
    * Voxel size in mm along MATLAB dimensions 1, 2, 3 (x, y, z of the volume). Wins over the
    * file and the sidecar.
@@ -36,12 +57,14 @@ export interface MatReadOptions {
    */
   fallbackSpacing?: [number, number, number];
   /**
-   * A variable with the three voxel sizes in mm.
+   * A variable with the three voxel sizes in mm, or a path into a struct or cell
+   * (`P.spacing`). Values in other units (e.g. Verasonics' `PData.PDelta`, in wavelengths)
+   * are not converted: give those as `spacing` in mm.
    * @default {the sidecar's `spacingVariable`, else `"spacing"` when the file has it}
    */
   spacingVariable?: string;
   /**
-   * Sidecar JSON with `spacing`, `variable`, `spacingVariable`, `depthAxis` and
+   * Sidecar JSON with `spacing`, `variable`, `spacingVariable`, `frame`, `depthAxis` and
    * `dynamicRange` fields; `false` for none.
    * @default {`<name>.json` beside `<name>.mat`, when it exists}
    */
@@ -68,10 +91,17 @@ export interface MatReadOptions {
   dtype?: "native" | "float32";
   /**
    * Axis along which ultrasound depth runs (0 when the array's rows are depth, as in a
-   * Verasonics `ImgData` frame).
-   * @default {the sidecar's `depthAxis`, else 2}
+   * Verasonics `ImgData` frame). Wins over the sidecar and the file.
+   * @default {the sidecar's `depthAxis`, else the file's `depthAxis` variable (see
+   *   `writeMat`), else `fallbackDepthAxis`, else 2}
    */
   depthAxis?: Axis;
+  /**
+   * Depth axis used when neither `depthAxis`, the sidecar nor the file gives one, e.g. the
+   * depth axis of the data a model was trained on.
+   * @default {2}
+   */
+  fallbackDepthAxis?: Axis;
   /**
    * Largest array read, in bytes (real and imaginary parts together).
    * @default {MAT_MAX_BYTES (4 GiB)}
@@ -95,11 +125,22 @@ export interface DecodedMat {
   volume: Volume;
   /** File format. */
   format: "MAT v5" | "MAT v7.3";
-  /** The variable read. */
+  /** The variable read (a path such as `ImgData{1}` for an array inside a cell or struct). */
   variable: string;
+  /** How the variable was chosen: named by the option, by the sidecar, or the only candidate. */
+  variableFrom: "option" | "sidecar" | "only candidate";
+  /** The frame read (1-based), of `frames`. */
+  frame: number;
+  /** Frames of the variable (its 4th dimension; 1 for an array of three dimensions or fewer). */
+  frames: number;
+  /** Where the depth axis came from. */
+  depthAxisFrom: "option" | "sidecar" | "file" | "fallback" | "default";
   /** Where the spacing came from. */
   spacingFrom: "option" | "variable" | "affine" | "sidecar" | "fallback";
-  /** Every variable of the file. */
+  /**
+   * Every variable of the file; when the variable was not named, also what its cells and
+   * structs hold (by path, e.g. `ImgData{1}`).
+   */
   variables: MatVariableInfo[];
 }
 
@@ -108,6 +149,7 @@ interface MatSidecar {
   spacing?: [number, number, number];
   variable?: string;
   spacingVariable?: string;
+  frame?: number;
   depthAxis?: Axis;
   dynamicRange?: number;
 }
@@ -147,8 +189,11 @@ async function readSidecar(path: string, explicit: boolean): Promise<MatSidecar>
   }
   for (const key of ["variable", "spacingVariable"]) {
     if (j[key] !== undefined && typeof j[key] !== "string") {
-      problems.push(`${key} must be a variable name (got ${show(j[key])})`);
+      problems.push(`${key} must be a variable name or path (got ${show(j[key])})`);
     }
+  }
+  if (j.frame !== undefined && !(Number.isSafeInteger(j.frame) && (j.frame as number) >= 1)) {
+    problems.push(`frame must be a whole number from 1 (got ${show(j.frame)})`);
   }
   if (j.depthAxis !== undefined && ![0, 1, 2].includes(j.depthAxis as number)) {
     problems.push(`depthAxis must be 0, 1 or 2 (got ${show(j.depthAxis)})`);
@@ -171,60 +216,55 @@ function volumeShape(dims: number[]): [number, number, number] | undefined {
   return d as [number, number, number];
 }
 
-function nonSingleton(v: MatVariableInfo): number {
-  return v.dims.filter((n) => n > 1).length;
+/** The dims of one frame: the first three of a 4-D array (frames along the 4th). */
+function frameDims(dims: number[]): number[] {
+  return matFrameCount(dims) > 1 ? dims.slice(0, 3) : dims;
 }
 
-/** The variable to read, by name or the only candidate. */
-function chooseVariable(
-  variables: MatVariableInfo[],
-  name: string | undefined,
-  what: string,
-): MatVariableInfo {
-  if (name !== undefined) {
-    const v = variables.find((x) => x.name === name);
-    if (v === undefined) {
-      throw new Error(
-        `${what}: no variable ${show(name)} (got ${
-          variables.map(describeMatVariable).join(", ") || "no variables"
-        })`,
-      );
-    }
-    if (!v.numeric) {
-      throw new Error(
-        `${what}: variable ${name} is a ${v.class}, not a numeric array; save the array as a variable of its own, e.g. img = ImgData{1} (got ${
-          describeMatVariable(v)
-        })`,
-      );
-    }
-    if (volumeShape(v.dims) === undefined) {
-      throw new Error(
-        `${what}: variable ${name} has more than 3 dimensions larger than 1 (got ${
-          describeMatVariable(v)
-        })`,
-      );
-    }
-    return v;
-  }
+function nonSingleton(v: MatVariableInfo): number {
+  return frameDims(v.dims).filter((n) => n > 1).length;
+}
+
+/** The first `max` descriptions, then how many more. */
+function listed(variables: MatVariableInfo[], max = 40): string {
+  if (variables.length === 0) return "no variables";
+  const shown = variables.slice(0, max).map(describeMatVariable).join(", ");
+  return variables.length > max ? `${shown} and ${variables.length - max} more` : shown;
+}
+
+/** The only numeric array of three (else two) non-singleton dimensions, or an error. */
+function onlyCandidate(variables: MatVariableInfo[], what: string): MatVariableInfo {
   const numeric = variables.filter((v) => v.numeric);
   for (const rank of [3, 2]) {
     const candidates = numeric.filter((v) =>
-      nonSingleton(v) === rank && volumeShape(v.dims) !== undefined
+      nonSingleton(v) === rank && volumeShape(frameDims(v.dims)) !== undefined
     );
     if (candidates.length === 1) return candidates[0]!;
     if (candidates.length > 1) {
       throw new Error(
         `${what}: it holds several ${rank}-D numeric arrays; choose one with variable (--var) (got ${
-          candidates.map(describeMatVariable).join(", ")
+          listed(candidates)
         })`,
       );
     }
   }
   throw new Error(
     `${what}: no 3-D or 2-D numeric array to read; choose one with variable (--var) (got ${
-      variables.map(describeMatVariable).join(", ") || "no variables"
+      listed(variables)
     })`,
   );
+}
+
+/** Checks that a variable read can be a volume (a frame of it for a 4-D array). */
+function checkVolume(v: MatVariableInfo, what: string): void {
+  if (!v.numeric) throw notNumeric(v, what);
+  if (volumeShape(frameDims(v.dims)) === undefined) {
+    throw new Error(
+      `${what}: variable ${v.name} has more than 3 dimensions larger than 1 besides frames (got ${
+        describeMatVariable(v)
+      })`,
+    );
+  }
 }
 
 /**
@@ -278,17 +318,37 @@ export async function readMatFile(path: string, options: MatReadOptions = {}): P
     ? {}
     : await readSidecar(sidecarPath, typeof options.sidecar === "string");
 
+  if (
+    options.frame !== undefined && !(Number.isSafeInteger(options.frame) && options.frame >= 1)
+  ) {
+    throw new RangeError(
+      `${what}: frame must be a whole number from 1 (got ${show(options.frame)})`,
+    );
+  }
+  const named = options.variable ?? sidecar.variable;
+  const variableFrom: DecodedMat["variableFrom"] = options.variable !== undefined
+    ? "option"
+    : sidecar.variable !== undefined
+    ? "sidecar"
+    : "only candidate";
+
+  // Without a name, the candidates include what cells and structs hold (ImgData{1}).
+  const nested = named === undefined;
   let format: DecodedMat["format"];
-  let variables: MatVariableInfo[];
-  let read: (name: string) => Promise<MatArray | undefined>;
+  let list: (nested: boolean) => Promise<MatVariableInfo[]>;
+  let read: (name: string, frame?: number) => Promise<MatArray | undefined>;
   if (isMat5(bytes)) {
     format = "MAT v5";
-    variables = listMat5Variables(bytes, path, maxBytes);
-    read = (name) => Promise.resolve(readMat5Variable(bytes, name, path, maxBytes));
+    list = (nested) => Promise.resolve(listMat5Variables(bytes, path, maxBytes, { nested }));
+    read = (name, frame) =>
+      Promise.resolve(
+        readMat5Variable(bytes, name, path, maxBytes, frame === undefined ? {} : { frame }),
+      );
   } else if (isMat73(bytes)) {
     format = "MAT v7.3";
-    variables = await listMat73Variables(bytes, path);
-    read = (name) => readMat73Variable(bytes, name, path, maxBytes);
+    list = (nested) => listMat73Variables(bytes, path, { nested });
+    read = (name, frame) =>
+      readMat73Variable(bytes, name, path, maxBytes, frame === undefined ? {} : { frame });
   } else {
     throw new Error(
       `${what}: not a MAT file (expected "MATLAB 5.0 MAT-file" or an HDF5 signature at byte 0 or 512, got ${
@@ -296,8 +356,29 @@ export async function readMatFile(path: string, options: MatReadOptions = {}): P
       })`,
     );
   }
-  const chosen = chooseVariable(variables, options.variable ?? sidecar.variable, what);
-  const array = (await read(chosen.name))!;
+  const variables = await list(nested);
+  let name: string;
+  if (named === undefined) {
+    name = onlyCandidate(variables, what).name;
+  } else {
+    let top: string;
+    try {
+      top = parseMatPath(named).variable;
+    } catch (error) {
+      throw new RangeError(
+        `${what}: ${(error as Error).message.replace(/^Cannot parse MAT variable path: /, "")}`,
+      );
+    }
+    if (!variables.some((v) => v.name === top)) {
+      throw new Error(`${what}: no variable ${show(top)} (got ${listed(await list(true))})`);
+    }
+    const info = variables.find((v) => v.name === named);
+    if (info) checkVolume(info, what);
+    name = named;
+  }
+  const array = (await read(name, options.frame ?? sidecar.frame ?? 1))!;
+  const chosen: MatVariableInfo = { ...array, name };
+  checkVolume(chosen, what);
   const shape = volumeShape(array.dims)!;
 
   // Spacing: explicit, then an affine variable, then a spacing variable, then the sidecar.
@@ -327,16 +408,17 @@ export async function readMatFile(path: string, options: MatReadOptions = {}): P
     (variables.some((v) => v.name === "spacing") ? "spacing" : undefined);
   if (spacing === undefined && spacingName !== undefined) {
     const info = variables.find((v) => v.name === spacingName);
-    const values = info?.numeric ? (await read(spacingName))!.real : undefined;
-    const list = values ? Array.from(values) : undefined;
-    if (!isSpacing(list)) {
+    // A path (P.spacing) is read to be described; a top-level variable is described first.
+    const values = info && !info.numeric ? undefined : await read(spacingName);
+    const found = values ? Array.from(values.real) : undefined;
+    if (!isSpacing(found) || values?.imag !== undefined) {
       throw new Error(
         `${what}: variable ${spacingName} must hold three positive voxel sizes in mm (got ${
-          info ? (list ? show(list) : describeMatVariable(info)) : "no such variable"
+          found ? show(found) : info ? describeMatVariable(info) : "no such variable"
         })`,
       );
     }
-    spacing = list;
+    spacing = found;
     spacingFrom = "variable";
   }
   if (spacing === undefined && sidecar.spacing !== undefined) {
@@ -379,16 +461,41 @@ export async function readMatFile(path: string, options: MatReadOptions = {}): P
     }
     data = compression === "none" ? magnitude : logCompress(magnitude, { dynamicRange });
   }
+  // Depth axis: explicit, then the sidecar, then the file, then the caller's fallback.
+  let depthAxis: Axis = 2;
+  let depthAxisFrom: DecodedMat["depthAxisFrom"] = "default";
+  if (options.depthAxis !== undefined) {
+    [depthAxis, depthAxisFrom] = [options.depthAxis, "option"];
+  } else if (sidecar.depthAxis !== undefined) {
+    [depthAxis, depthAxisFrom] = [sidecar.depthAxis, "sidecar"];
+  } else if (variables.some((v) => v.name === "depthAxis" && v.numeric)) {
+    const value = (await read("depthAxis"))!.real;
+    if (!(value.length === 1 && [0, 1, 2].includes(Number(value[0])))) {
+      throw new Error(
+        `${what}: variable depthAxis must be 0, 1 or 2 (got ${show(Array.from(value))})`,
+      );
+    }
+    [depthAxis, depthAxisFrom] = [Number(value[0]) as Axis, "file"];
+  } else if (options.fallbackDepthAxis !== undefined) {
+    [depthAxis, depthAxisFrom] = [options.fallbackDepthAxis, "fallback"];
+  }
+  if (![0, 1, 2].includes(depthAxis)) {
+    throw new RangeError(`${what}: depthAxis must be 0, 1 or 2 (got ${show(depthAxis)})`);
+  }
   return {
     volume: {
       data,
       shape,
       spacing,
       affine: affine ?? affineFromSpacing(spacing),
-      depthAxis: options.depthAxis ?? sidecar.depthAxis ?? 2,
+      depthAxis,
     },
     format,
-    variable: chosen.name,
+    variable: name,
+    variableFrom,
+    frame: options.frame ?? sidecar.frame ?? 1,
+    frames: array.frames ?? 1,
+    depthAxisFrom,
     spacingFrom,
     variables,
   };

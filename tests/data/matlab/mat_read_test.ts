@@ -89,7 +89,7 @@ Deno.test("readMat reads a 2-D frame as one slice and refuses a struct with advi
   assert.deepEqual(Array.from(frame.data), ramp(0.5).slice(0, 20));
   await assert.rejects(
     () => readMat(V5, { variable: "P" }),
-    /variable P is a struct, not a numeric array; save the array as a variable of its own/,
+    /variable P is a struct, not a numeric array; name an array inside it, e.g. --var P\.<field> \(got P \[1x1 struct\]\)/,
   );
   const names = listMat5Variables(await Deno.readFile(V5), V5).map((v) => `${v.name}:${v.class}`);
   assert.deepEqual(names, [
