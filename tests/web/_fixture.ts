@@ -1,0 +1,55 @@
+/**
+ * Shared set-up of the web tests: a tiny GRN-SSL run and a tiny supervised run on the tiny
+ * phantom, the page's bundle built once per test process, and the GRN-SSL run exported with it.
+ * @module
+ */
+import { trainTinyRun } from "../run/_fixture.ts";
+import { buildWebBundle } from "../../web/export_web.ts";
+import { exportWeb } from "../../web/export_web.ts";
+
+/** What the web tests share. */
+export interface WebFixture {
+  /** Temporary folder holding everything (removed at unload). */
+  dir: string;
+  /** A tiny `grn-ssl` run (generator: SGE). */
+  sslRun: string;
+  /** A tiny `supervised` run (no generator). */
+  supervisedRun: string;
+  /** The bundle, built once. */
+  bundle: string;
+  /** The GRN-SSL run exported with that bundle. */
+  web: string;
+  /** A test scan of the tiny phantom (16x16x32 voxels). */
+  scan: string;
+}
+
+let pending: Promise<WebFixture> | null = null;
+
+/** The shared fixture, built on first use (half a minute to a few minutes under load). */
+export function webFixture(): Promise<WebFixture> {
+  pending ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "grn-web-test-" });
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch {
+        // already gone
+      }
+    });
+    const sslRun = await trainTinyRun(`${dir}/ssl`, "grn-ssl");
+    const supervisedRun = await trainTinyRun(`${dir}/sup`, "supervised");
+    const bundle = `${dir}/bundle/grn_web.js`;
+    await buildWebBundle(bundle);
+    const web = `${dir}/web`;
+    await exportWeb(sslRun, web, { bundle, backend: "wasm" });
+    return {
+      dir,
+      sslRun,
+      supervisedRun,
+      bundle,
+      web,
+      scan: `${dir}/ssl/ds/imagesTr/p01_s00_0000.nii.gz`,
+    };
+  })();
+  return pending;
+}
