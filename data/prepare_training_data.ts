@@ -97,7 +97,10 @@ export interface TrainingDataRecord {
   sliceFraction: number;
   /** Slice counts of the labeled, unlabeled and validation sets (0 for a set not built). */
   slices: { labeled: number; unlabeled: number; validation: number };
-  /** Where the unlabeled stream came from. */
+  /**
+   * Where the unlabeled stream came from: the unlabeled pool, the labeled images without their
+   * labels (when the pool is empty, e.g. fraction 1), or nothing (the method uses none).
+   */
   unlabeledSource: UnlabeledSource;
 }
 

@@ -118,20 +118,11 @@ export function verdictOf(ci: { lower: number | null; upper: number | null } | n
   return "not significant";
 }
 
+/** What a finding says before it is measured: the claim, the comparison and a note. */
+type FindingBase = Pick<Finding, "claim" | "statement" | "relation" | "fraction" | "note">;
+
 function measured(
-  base: Omit<
-    Finding,
-    | "split"
-    | "unit"
-    | "difference"
-    | "lower"
-    | "upper"
-    | "p"
-    | "n"
-    | "verdict"
-    | "seeds"
-    | "seedDifferences"
-  >,
+  base: FindingBase,
   compared: readonly Entry[],
   cmp: PairedComparison | null,
 ): Finding {
@@ -183,19 +174,7 @@ function seedList(seeds: readonly number[]): string {
 }
 
 function notMeasured(
-  base: Omit<
-    Finding,
-    | "split"
-    | "unit"
-    | "difference"
-    | "lower"
-    | "upper"
-    | "p"
-    | "n"
-    | "verdict"
-    | "seeds"
-    | "seedDifferences"
-  >,
+  base: FindingBase,
 ): Finding {
   return {
     ...base,

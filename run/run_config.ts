@@ -27,6 +27,7 @@
 import { join } from "node:path";
 import type { SliceDirection } from "../data/slices_geometry.ts";
 import type { FitMode } from "../data/slices_fit.ts";
+import type { prepareTrainingData, TrainingDataRecord } from "../data/prepare_training_data.ts";
 import type { Axis } from "../data/volume.ts";
 import type { MethodOptions } from "../trainers/method.ts";
 
@@ -144,36 +145,11 @@ export interface RunConfig {
   createdAt: string;
 }
 
-/** `split.json` of a run folder. */
-export interface RunSplit {
-  /** Seed the split was drawn with. */
-  seed: number;
-  /** Participants of each side, sorted. */
-  participants: { train: string[]; validation: string[]; test: string[] };
-  /** Scan ids of each side and of the labeled and unlabeled training subsets. */
-  scans: {
-    train: string[];
-    validation: string[];
-    test: string[];
-    labeled: string[];
-    unlabeled: string[];
-  };
-  /** Labeled participants, in choice order. */
-  labeledParticipants: string[];
-  /** Training participants whose labels are not used. */
-  unlabeledParticipants: string[];
-  /** Realised participant fraction. */
-  participantFraction: number;
-  /** Realised slice fraction (labeled slices / all training slices). */
-  sliceFraction: number;
-  /** Slice counts. */
-  slices: { labeled: number; unlabeled: number; validation: number };
-  /**
-   * Where the unlabeled stream came from: the unlabeled pool, the labeled images without their
-   * labels (when the pool is empty, e.g. fraction 1), or nothing (the method uses none).
-   */
-  unlabeledSource: "pool" | "labeled-images" | "none";
-}
+/**
+ * `split.json` of a run folder: what {@linkcode prepareTrainingData} records of the run's data
+ * (the split, the labeled subset, the slice counts and where the unlabeled stream came from).
+ */
+export type RunSplit = TrainingDataRecord;
 
 /** Reads and checks `config.json` of a run folder. */
 export async function readRunConfig(dir: string): Promise<RunConfig> {
