@@ -111,3 +111,58 @@ Deno.test("grn convert: labels to .seg.nrrd, and clear errors for a MAT file wit
     assert.equal(r.code, 2);
   });
 });
+
+Deno.test("grn convert: a frame of ImgData{1} with --spacing-var P.spacing and --depth-axis, kept in a .mat output", async () => {
+  await withTempDir(async (dir) => {
+    let r = await runMain([
+      "convert",
+      join(FIXTURES, "mat73_frames.mat"),
+      join(dir, "f2.mat"),
+      "--var",
+      "ImgData{1}",
+      "--frame",
+      "2",
+      "--spacing-var",
+      "P.spacing",
+      "--depth-axis",
+      "0",
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout);
+    assert.deepEqual(
+      [result.variable, result.frame, result.frames, result.depthAxis, result.depthAxisFrom],
+      ["ImgData{1}", 2, 2, 0, "option"],
+    );
+    const back = await readMatFile(join(dir, "f2.mat"));
+    assert.deepEqual([back.volume.shape, back.volume.spacing], [[5, 4, 3], [0.2, 0.3, 0.1]]);
+    assert.equal(back.volume.data[1], 1001.5); // frame 2 = the ramp + 1000
+    assert.deepEqual([back.volume.depthAxis, back.depthAxisFrom], [0, "file"]);
+    // The depth axis travels on: the .mat file's wins over the default, the flag over both.
+    r = await runMain(["convert", join(dir, "f2.mat"), join(dir, "f2.nii"), "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      [JSON.parse(r.stdout).depthAxis, JSON.parse(r.stdout).depthAxisFrom],
+      [0, "file"],
+    );
+    r = await runMain(["convert", join(dir, "f2.mat"), join(dir, "f3.nii")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /depth along axis 0 \(not stored in this format\)/);
+
+    r = await runMain([
+      "convert",
+      join(FIXTURES, "mat5_cell.mat"),
+      join(dir, "c.nii"),
+      "--spacing",
+      "1,1,1",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /variable ImgData\{1\}, the only 3-D array → nifti/);
+    r = await runMain(["convert", join(FIXTURES, "mat5_frames.mat"), join(dir, "x.nii")]);
+    assert.equal(r.code, 1);
+    assert.match(
+      errorLines(r.stderr)[0]!,
+      /several 3-D numeric arrays; choose one with variable \(--var\) \(got ImgData\{1\} \[5x4x3x2 single\], RcvData\{1\} \[6x4x2 int16\]\)/,
+    );
+  });
+});

@@ -80,3 +80,93 @@ Deno.test("grn predict gives a phantom scan the same labels from NIfTI and from 
   assert.deepEqual(lb.data, la.data);
   assert.deepEqual(lb.affine, la.affine);
 });
+
+Deno.test("grn predict reads ImgData{1} of a cell (the only 3-D array, or a frame by --frame) and takes the depth axis from --depth-axis, else the sidecar, else the run", async () => {
+  const scan = `${dir}/vantage.mat`;
+  await Deno.copyFile(`${FIXTURES}/mat73_cell.mat`, scan);
+  await Deno.writeTextFile(
+    `${dir}/vantage.json`,
+    JSON.stringify({ depthAxis: 0, spacingVariable: "P.spacing" }),
+  );
+  const predict = async (input: string, out: string, ...more: string[]) => {
+    const r = await runMain([
+      "predict",
+      run,
+      input,
+      "-o",
+      `${dir}/${out}`,
+      "--backend",
+      "wasm",
+      "--json",
+      ...more,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  let r = await predict(scan, "v1.nrrd");
+  assert.deepEqual(r.mat, {
+    variable: "ImgData{1}",
+    variableFrom: "only candidate",
+    frame: 1,
+    frames: 1,
+  });
+  assert.deepEqual([r.depthAxis, r.depthAxisFrom], [0, "sidecar"]);
+  assert.deepEqual(r.spacing.map((s: number) => Number(s.toFixed(12))), [0.2, 0.3, 0.1]);
+  r = await predict(scan, "v2.nrrd", "--depth-axis", "1");
+  assert.deepEqual([r.depthAxis, r.depthAxisFrom], [1, "option"]);
+  await Deno.remove(`${dir}/vantage.json`);
+  r = await predict(scan, "v3.nrrd", "--spacing", "1,1,1");
+  assert.deepEqual([r.depthAxis, r.depthAxisFrom], [2, "run"]); // the tiny run's dataset axis
+
+  r = await predict(
+    `${FIXTURES}/mat5_frames.mat`,
+    "f2.nrrd",
+    "--var",
+    "ImgData{1}",
+    "--frame",
+    "2",
+    "--spacing-var",
+    "P.spacing",
+  );
+  assert.deepEqual(r.mat, { variable: "ImgData{1}", variableFrom: "option", frame: 2, frames: 2 });
+  assert.deepEqual(r.shape, [5, 4, 3]);
+
+  const text = await runMain([
+    "predict",
+    run,
+    `${FIXTURES}/mat5_frames.mat`,
+    "-o",
+    `${dir}/f3.nrrd`,
+    "--var",
+    "ImgData{1}",
+    "--frame",
+    "3",
+    "--spacing",
+    "1,1,1",
+    "--backend",
+    "wasm",
+  ]);
+  assert.equal(text.code, 1);
+  assert.match(
+    text.stderr,
+    /Cannot read MAT file .*mat5_frames\.mat: frame 3 of ImgData\{1\} is out of range: it has 2 frames/,
+  );
+  const ok = await runMain([
+    "predict",
+    run,
+    scan,
+    "-o",
+    `${dir}/v4.nrrd`,
+    "--spacing",
+    "1,1,1",
+    "--depth-axis",
+    "0",
+    "--backend",
+    "wasm",
+  ]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(
+    ok.stdout,
+    /Scan: ImgData\{1\} \(the only 3-D array\); depth along axis 0 \(option\)/,
+  );
+});
