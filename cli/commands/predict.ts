@@ -29,8 +29,8 @@ export const command: Command = {
     "(the six layers named and coloured). --readout writes each layer's thickness (mm) and\n" +
     "echogenicity as JSON or CSV.\n" +
     "A MAT file's scan may sit in a cell or struct (--var ImgData{1}, --var P.img; without\n" +
-    "--var the only 3-D array anywhere in the file is read and named in a note); a 4-D array\n" +
-    "has frames along its 4th dimension (--frame, 1-based). Depth axis precedence:\n" +
+    "--var the only 3-D array anywhere in the file is read and named in the output); a 4-D\n" +
+    "array has frames along its 4th dimension (--frame, 1-based). Depth axis precedence:\n" +
     "--depth-axis, else a MAT file's sidecar depthAxis (or its depthAxis variable), else the\n" +
     "run's dataset depth axis.",
   positionals: [
@@ -77,7 +77,7 @@ export const command: Command = {
   ],
   examples: [
     "grn predict runs/ssl10 scan.nii.gz -o scan_labels.nii.gz --sge --readout scan_layers.csv",
-    "grn predict runs/ssl10 Vantage_scan.mat --var ImgData -o scan.seg.nrrd --spacing 0.1,0.2,0.05",
+    "grn predict runs/ssl10 scan.mat -o scan.seg.nrrd --spacing 0.1,0.2,0.05",
     "grn predict runs/ssl10 Vantage.mat --var 'ImgData{1}' --frame 3 --depth-axis 0 --spacing-var P.spacing -o scan.seg.nrrd",
   ],
   async run({ args, out }) {
