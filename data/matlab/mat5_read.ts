@@ -16,6 +16,7 @@ import { constants as zlibConstants, inflateSync } from "node:zlib";
 import { show } from "../_file_io.ts";
 import { ELEMENT_BYTES, type ElementType, newTypedArray, typedFromBytes } from "../_typed_bytes.ts";
 import type { VolumeArray } from "../volume.ts";
+import { checkFrame, framesOf, notNumeric } from "./_mat_shared.ts";
 import {
   describeMatVariable,
   formatMatPath,
@@ -581,38 +582,6 @@ function parsePath(name: string, what: string): MatPath {
   }
 }
 
-/** The frames of an array: its 4th dimension when it has four (trailing singletons aside). */
-export function matFrameCount(dims: number[]): number {
-  const d = [...dims];
-  while (d.length > 2 && d[d.length - 1] === 1) d.pop();
-  return d.length === 4 ? d[3]! : 1;
-}
-
-/**
- * Checks a 1-based frame against an array's frames.
- * @returns The 0-based frame and the dims of one frame, or throws naming the variable.
- */
-export function checkFrame(
-  info: MatVariableInfo,
-  frame: number | undefined,
-  what: string,
-): { index: number; dims: number[]; frames: number } {
-  const frames = matFrameCount(info.dims);
-  if (frame === undefined) return { index: 0, dims: info.dims, frames };
-  if (!(Number.isSafeInteger(frame) && frame >= 1 && frame <= frames)) {
-    throw new RangeError(
-      `${what}: frame ${frame} of ${info.name} is out of range: it has ${frames} frame${
-        frames === 1 ? "" : "s"
-      } (1 to ${frames}, along the 4th dimension of ${describeMatVariable(info)}; got ${frame})`,
-    );
-  }
-  return {
-    index: frame - 1,
-    dims: frames > 1 || info.dims.length === 4 ? info.dims.slice(0, 3) : info.dims,
-    frames,
-  };
-}
-
 /**
  * Reads one numeric variable of a Level 5 MAT-file, or an array inside its cells and structs.
  *
@@ -664,26 +633,4 @@ export function readMat5Variable(
     return array;
   }
   return undefined;
-}
-
-/** `{ frames }` when a frame was asked for. */
-export function framesOf(
-  options: MatVariableReadOptions,
-  frame: { frames: number },
-): { frames?: number } {
-  return options.frame === undefined ? {} : { frames: frame.frames };
-}
-
-/** The error for a path that leads to something other than a numeric array. */
-export function notNumeric(info: MatVariableInfo, what: string): Error {
-  const inside = info.class === "cell" || info.class === "struct"
-    ? `; name an array inside it, e.g. --var ${info.name}${
-      info.class === "cell" ? "{1}" : ".<field>"
-    }`
-    : "";
-  return new Error(
-    `${what}: variable ${info.name} is a ${info.class}, not a numeric array${inside} (got ${
-      describeMatVariable(info)
-    })`,
-  );
 }

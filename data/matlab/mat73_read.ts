@@ -10,14 +10,8 @@
  * @module
  */
 import { ELEMENT_BYTES, type ElementType, typedFromBytes } from "../_typed_bytes.ts";
-import {
-  checkFrame,
-  framesOf,
-  MAT_MAX_BYTES,
-  type MatListOptions,
-  type MatVariableReadOptions,
-  notNumeric,
-} from "./mat5_read.ts";
+import { checkFrame, framesOf, notNumeric } from "./_mat_shared.ts";
+import { MAT_MAX_BYTES, type MatListOptions, type MatVariableReadOptions } from "./mat5_read.ts";
 import {
   describeMatVariable,
   formatMatPath,

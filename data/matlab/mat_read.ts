@@ -8,18 +8,13 @@ import { basename, dirname, join } from "node:path";
 import { readErrorReason, readRegularFile, show } from "../_file_io.ts";
 import { affineFromSpacing, type Axis, type Volume } from "../volume.ts";
 import { DEFAULT_DYNAMIC_RANGE_DB, logCompress } from "./bmode.ts";
-import {
-  isMat5,
-  listMat5Variables,
-  MAT_MAX_BYTES,
-  matFrameCount,
-  notNumeric,
-  readMat5Variable,
-} from "./mat5_read.ts";
+import { isMat5, listMat5Variables, MAT_MAX_BYTES, readMat5Variable } from "./mat5_read.ts";
 import { isMat73, listMat73Variables, readMat73Variable } from "./mat73_read.ts";
+import { notNumeric } from "./_mat_shared.ts";
 import {
   describeMatVariable,
   type MatArray,
+  matFrameCount,
   type MatVariableInfo,
   parseMatPath,
 } from "./mat_variable.ts";

@@ -159,3 +159,14 @@ export function matLinearIndex(index: number[], dims: number[]): number | string
   }
   return at;
 }
+
+/**
+ * The frames of an array of size `dims`: its 4th dimension when it has four (trailing
+ * singletons aside), as in a Verasonics `ImgData{1}` (rows x columns x sections x frames);
+ * else 1.
+ */
+export function matFrameCount(dims: number[]): number {
+  const d = [...dims];
+  while (d.length > 2 && d[d.length - 1] === 1) d.pop();
+  return d.length === 4 ? d[3]! : 1;
+}
