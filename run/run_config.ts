@@ -27,7 +27,7 @@
 import { join } from "node:path";
 import type { SliceDirection } from "../data/slices_geometry.ts";
 import type { FitMode } from "../data/slices_fit.ts";
-import type { prepareTrainingData, TrainingDataRecord } from "../data/prepare_training_data.ts";
+import type { TrainingDataRecord } from "../data/prepare_training_data.ts";
 import type { Axis } from "../data/volume.ts";
 import type { MethodOptions } from "../trainers/method.ts";
 
@@ -146,7 +146,7 @@ export interface RunConfig {
 }
 
 /**
- * `split.json` of a run folder: what {@linkcode prepareTrainingData} records of the run's data
+ * `split.json` of a run folder: what `prepareTrainingData()` records of the run's data
  * (the split, the labeled subset, the slice counts and where the unlabeled stream came from).
  */
 export type RunSplit = TrainingDataRecord;
