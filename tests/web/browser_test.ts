@@ -15,15 +15,10 @@ import type { ScanReadout } from "../../metrics/layer_readout.ts";
 import { READOUT_CSV_COLUMNS } from "../../metrics/readout_to_csv.ts";
 import { predictScan } from "../../run/predict_scan.ts";
 import { serveWeb, type WebServer } from "../../web/mod.ts";
+import { CHROMIUM, CHROMIUM_MISSING } from "./_chromium.ts";
 import { webFixture } from "./_fixture.ts";
 
-/** The Chromium binary the tests drive. */
-export const CHROMIUM: string = Deno.env.get("GRN_CHROMIUM") ?? "/usr/bin/chromium";
-
-const missing = await Deno.stat(CHROMIUM).then(
-  (s) => (s.isFile ? null : `${CHROMIUM} is not a file`),
-  () => `${CHROMIUM} not found (install Debian's chromium package, as .ci/run does)`,
-);
+const missing = CHROMIUM_MISSING;
 if (missing !== null) {
   Deno.stderr.writeSync(
     new TextEncoder().encode(`SKIPPING the browser tests of the web page: ${missing}\n`),
