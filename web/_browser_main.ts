@@ -353,6 +353,10 @@ function pageMain(): void {
     if (f) void start(f);
     fileInput.value = "";
   });
+  // A file dropped beside the drop zone would make the browser open it instead of the page.
+  for (const type of ["dragover", "drop"]) {
+    globalThis.addEventListener(type, (e) => e.preventDefault());
+  }
   drop.addEventListener("dragover", (e) => {
     e.preventDefault();
     drop.classList.add("over");
