@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { MatVariableReadOptions } from "./mat5_read.ts";
 import { describeMatVariable, matFrameCount, type MatVariableInfo } from "./mat_variable.ts";
 
 /**
@@ -34,7 +33,7 @@ export function checkFrame(
 
 /** `{ frames }` when a frame was asked for. */
 export function framesOf(
-  options: MatVariableReadOptions,
+  options: { readonly frame?: number },
   frame: { frames: number },
 ): { frames?: number } {
   return options.frame === undefined ? {} : { frames: frame.frames };
