@@ -91,6 +91,12 @@ export interface Finding {
    * in sign is fragile (empty when not measured).
    */
   seedDifferences: number[];
+  /**
+   * Of `seedDifferences`, how many point the way of a significant verdict (`holds`: above 0,
+   * `contradicted`: below 0); `null` for the other verdicts. A verdict whose count is below
+   * `seeds.length` rests on some seeds only: a new seed may well not repeat it.
+   */
+  seedsAgreeing: number | null;
 }
 
 /** Options of {@linkcode buildFindings}. */
@@ -139,6 +145,7 @@ function measured(
   }
   const partial = compared.some((e) => e.seeds.length !== cmp.seeds.length);
   const verdict = verdictOf(cmp);
+  const significant = verdict === "holds" || verdict === "contradicted";
   const against =
     cmp.perSeed.filter((d) =>
       verdict === "contradicted" ? d >= 0 : verdict === "holds" ? d <= 0 : false
@@ -150,14 +157,10 @@ function measured(
       partial
         ? `averaged over ${seedList(cmp.seeds)} only, the seeds every compared method has finished`
         : "",
-      against > 0
-        ? `seeds disagree: ${against} of ${cmp.perSeed.length} seed${
-          cmp.perSeed.length === 1 ? "" : "s"
-        } alone ${verdict === "holds" ? "do not show the gain" : "do not show the drop"}`
-        : "",
     ),
     seeds: cmp.seeds,
     seedDifferences: cmp.perSeed,
+    seedsAgreeing: significant ? cmp.perSeed.length - against : null,
     split: unitOf.split,
     unit: unitOf.unit,
     difference: cmp.difference,
@@ -188,6 +191,7 @@ function notMeasured(
     verdict: "not measured",
     seeds: [],
     seedDifferences: [],
+    seedsAgreeing: null,
   };
 }
 
@@ -497,6 +501,21 @@ export function countVerdicts(findings: readonly Finding[]): Record<Verdict, num
   return counts;
 }
 
+/**
+ * Of the significant verdicts (`holds`, `contradicted`), how many every seed alone agrees with
+ * (see {@linkcode Finding.seedsAgreeing}); findings with a single seed count as agreeing.
+ */
+export function countSeedAgreement(
+  findings: readonly Finding[],
+): { holds: number; contradicted: number } {
+  const out = { holds: 0, contradicted: 0 };
+  for (const f of findings) {
+    if (f.verdict !== "holds" && f.verdict !== "contradicted") continue;
+    if (f.seedsAgreeing === f.seedDifferences.length) out[f.verdict]++;
+  }
+  return out;
+}
+
 /** The rule behind the verdicts, one line each (for the report and `tables.json`). */
 export const VERDICT_RULES: readonly string[] = Object.freeze([
   "Each finding is a paired difference a − b in Dice points over the same units (images or " +
@@ -513,5 +532,7 @@ export const VERDICT_RULES: readonly string[] = Object.freeze([
   "best makes the claim harder to hold). Seeds are averaged per unit before pairing.",
   "Per seed: the same difference for each training seed alone, over the same units. The " +
   "interval is over units (images or scans) and does not include seed-to-seed variation; a " +
-  "verdict whose seeds disagree in sign is noted as fragile.",
+  "verdict whose seeds disagree in sign rests on some seeds only: its verdict says how many of " +
+  "the seeds agree (e.g. holds, 2 of 3 seeds), and the counts say how many verdicts every seed " +
+  "repeats.",
 ]);

@@ -4,7 +4,14 @@
  * @module
  */
 import { formatP } from "./format.ts";
-import { CLAIMS, countVerdicts, type Finding, type Verdict, VERDICT_RULES } from "./findings.ts";
+import {
+  CLAIMS,
+  countSeedAgreement,
+  countVerdicts,
+  type Finding,
+  type Verdict,
+  VERDICT_RULES,
+} from "./findings.ts";
 import { escapeXml } from "./_svg.ts";
 
 function signed(v: number | null): string {
@@ -28,6 +35,30 @@ export function formatSeedDifferences(f: Finding): string {
   return `${f.seedDifferences.map(signed).join(", ")} (${s} ${f.seeds.join(", ")})`;
 }
 
+/**
+ * The verdict, with the seeds that agree when not all do: `"holds"`, `"holds, 2 of 3 seeds"`.
+ */
+export function formatVerdict(f: Finding): string {
+  const n = f.seedDifferences.length;
+  return f.seedsAgreeing !== null && f.seedsAgreeing < n
+    ? `${f.verdict}, ${f.seedsAgreeing} of ${n} seeds`
+    : f.verdict;
+}
+
+/**
+ * The count of verdicts, with how many of the significant ones every seed repeats:
+ * `"12 hold (5 in every seed), 1 not significant, 6 contradicted (2 in every seed), 0 not
+ * measured"`.
+ */
+export function formatVerdictCounts(findings: readonly Finding[]): string {
+  const c = countVerdicts(findings);
+  const a = countSeedAgreement(findings);
+  const multi = findings.some((f) => f.seedDifferences.length > 1);
+  const every = (k: number) => (multi ? ` (${k} in every seed)` : "");
+  return `${c.holds} hold${every(a.holds)}, ${c["not significant"]} not significant, ` +
+    `${c.contradicted} contradicted${every(a.contradicted)}, ${c["not measured"]} not measured`;
+}
+
 /** `"n = 640 test images"`, or `""` when not measured. */
 function nText(f: Finding): string {
   return f.unit === null ? "" : `${f.n} ${f.split} ${f.unit}s`;
@@ -38,18 +69,14 @@ function nText(f: Finding): string {
  * (`(a) holds: <comparison>: +1.23 (+0.40, +2.06), p=0.004, 640 test images`).
  */
 export function findingsToText(findings: readonly Finding[]): string {
-  const c = countVerdicts(findings);
-  const lines = [
-    `Findings (the paper's claims): ${c.holds} hold, ${c["not significant"]} not significant, ` +
-    `${c.contradicted} contradicted, ${c["not measured"]} not measured`,
-  ];
+  const lines = [`Findings (the paper's claims): ${formatVerdictCounts(findings)}`];
   for (const f of findings) {
     const measure = f.verdict === "not measured"
       ? f.note
       : `${formatFinding(f)} points${f.p !== null ? `, ${formatP(f.p)}` : ""}, ${nText(f)}${
         f.seedDifferences.length > 1 ? `; per seed ${formatSeedDifferences(f)}` : ""
       }`;
-    lines.push(`  (${f.claim}) ${f.verdict}: ${f.statement}: ${measure}`);
+    lines.push(`  (${f.claim}) ${formatVerdict(f)}: ${f.statement}: ${measure}`);
   }
   return lines.join("\n");
 }
@@ -57,12 +84,10 @@ export function findingsToText(findings: readonly Finding[]): string {
 /** The findings as a Markdown section (heading, table, rules). */
 export function findingsToMarkdown(findings: readonly Finding[]): string {
   const esc = (s: string) => s.replaceAll("|", "\\|");
-  const c = countVerdicts(findings);
   const lines = [
     "## Findings: the paper's claims on this grid",
     "",
-    `${c.holds} hold, ${c["not significant"]} not significant, ${c.contradicted} contradicted, ` +
-    `${c["not measured"]} not measured.`,
+    `${formatVerdictCounts(findings)}.`,
     "",
     "| Claim | Comparison | Difference (points, 95% CI) | p | n | Per seed | Verdict | Note |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -71,7 +96,7 @@ export function findingsToMarkdown(findings: readonly Finding[]): string {
     lines.push(
       `| (${f.claim}) | ${esc(f.statement)} | ${formatFinding(f)} | ${formatP(f.p) || "–"} | ${
         nText(f) || "–"
-      } | ${formatSeedDifferences(f)} | **${f.verdict}** | ${esc(f.note)} |`,
+      } | ${formatSeedDifferences(f)} | **${formatVerdict(f)}** | ${esc(f.note)} |`,
     );
   }
   lines.push("");
@@ -97,20 +122,18 @@ table.t td.v-na { color: #888; }
 
 /** The findings as an HTML section (for report.html). */
 export function findingsToHtml(findings: readonly Finding[]): string {
-  const c = countVerdicts(findings);
   const rows = findings.map((f) =>
     `<tr><td>(${f.claim})</td><td class="label">${escapeXml(f.statement)}</td>` +
     `<td>${escapeXml(formatFinding(f))}</td><td>${escapeXml(formatP(f.p) || "–")}</td>` +
     `<td>${escapeXml(nText(f) || "–")}</td><td>${escapeXml(formatSeedDifferences(f))}</td>` +
-    `<td class="${VERDICT_CLASS[f.verdict]}">${escapeXml(f.verdict)}</td>` +
+    `<td class="${VERDICT_CLASS[f.verdict]}">${escapeXml(formatVerdict(f))}</td>` +
     `<td class="muted">${escapeXml(f.note)}</td></tr>`
   ).join("\n");
   const claims = Object.entries(CLAIMS).map(([k, v]) => `<li>(${k}) ${escapeXml(v)}</li>`)
     .join("");
   const rules = VERDICT_RULES.map((r) => `<li>${escapeXml(r)}</li>`).join("");
   return `<h2 id="findings">Findings: the paper's claims on this grid</h2>\n` +
-    `<p>${c.holds} hold, ${c["not significant"]} not significant, ${c.contradicted} ` +
-    `contradicted, ${c["not measured"]} not measured.</p>\n` +
+    `<p>${escapeXml(formatVerdictCounts(findings))}.</p>\n` +
     '<table class="t"><tr><th>claim</th><th>comparison</th><th>difference (points, 95% CI)</th>' +
     `<th>p</th><th>n</th><th>per seed</th><th>verdict</th><th>note</th></tr>\n${rows}</table>\n` +
     `<ul class="muted">${claims}</ul><ul class="muted">${rules}</ul>`;

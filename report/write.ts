@@ -11,7 +11,14 @@ import { writeJsonAtomic } from "../metrics/write_json_atomic.ts";
 import { BENCH_FILES, type BenchEngine } from "../comparison/run_grid.ts";
 import { cellConvergence, convergenceToMarkdown } from "./convergence.ts";
 import { type CellResult, loadBenchResults } from "./data.ts";
-import { buildFindings, CLAIMS, countVerdicts, type Finding, VERDICT_RULES } from "./findings.ts";
+import {
+  buildFindings,
+  CLAIMS,
+  countSeedAgreement,
+  countVerdicts,
+  type Finding,
+  VERDICT_RULES,
+} from "./findings.ts";
 import { findingsToMarkdown } from "./findings_format.ts";
 import { renderReportHtml } from "./_html.ts";
 import type { ReportInput } from "./_input.ts";
@@ -105,6 +112,7 @@ export async function writeBenchReport(
       claims: CLAIMS,
       rules: VERDICT_RULES,
       counts: countVerdicts(findings),
+      inEverySeed: countSeedAgreement(findings),
       items: findings,
     },
     entries: entries.map((e) => ({

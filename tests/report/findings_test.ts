@@ -265,7 +265,7 @@ function twoSeeds(s0: Entry, s1: Entry): Entry {
   };
 }
 
-Deno.test("buildFindings() gives each seed's difference and flags a verdict the seeds disagree on", () => {
+Deno.test("buildFindings() gives each seed's difference and says how many seeds agree with a verdict", () => {
   const sup = twoSeeds(
     entry("supervised", "plain", 0.05, 0, 0.01),
     entry("supervised", "plain", 0.05, 0, 0.01),
@@ -284,9 +284,14 @@ Deno.test("buildFindings() gives each seed's difference and flags a verdict the 
   assert.ok(Math.abs(raug.seedDifferences[0]! - 10) < 1e-9, `got ${raug.seedDifferences}`);
   assert.ok(Math.abs(raug.seedDifferences[1]! + 2) < 1e-9, `got ${raug.seedDifferences}`);
   assert.ok(Math.abs(raug.difference! - 4) < 1e-9, `got ${raug.difference}`);
-  assert.match(raug.note, /seeds disagree: 1 of 2 seeds alone do not show the gain/);
-  assert.match(findingsToMarkdown([raug]), /\| \+10\.00, -2\.00 \(seeds 0, 1\) \| \*\*holds\*\*/);
-  assert.match(findingsToText([raug]), /per seed \+10\.00, -2\.00 \(seeds 0, 1\)/);
+  assert.equal(raug.seedsAgreeing, 1);
+  assert.match(
+    findingsToMarkdown([raug]),
+    /\| \+10\.00, -2\.00 \(seeds 0, 1\) \| \*\*holds, 1 of 2 seeds\*\*/,
+  );
+  assert.match(findingsToMarkdown([raug]), /^1 hold \(0 in every seed\), 0 not significant/m);
+  assert.match(findingsToText([raug]), /\(c\) holds, 1 of 2 seeds: .*per seed \+10\.00, -2\.00/);
+  assert.match(findingsToHtml([raug]), /<td class="v-holds">holds, 1 of 2 seeds<\/td>/);
   assertWellFormed(findingsToHtml([raug]));
 
   // Both seeds agree: no such note.
@@ -298,8 +303,10 @@ Deno.test("buildFindings() gives each seed's difference and flags a verdict the 
     x.statement === "GRN-SEL − Fully supervised > 0 at 5%"
   )!;
   assert.equal(agree.verdict, "holds");
-  assert.doesNotMatch(agree.note, /seeds disagree/);
+  assert.equal(agree.seedsAgreeing, 2);
+  assert.match(findingsToMarkdown([agree]), /\*\*holds\*\* \|/);
+  assert.match(findingsToText([agree]), /^Findings .*: 1 hold \(1 in every seed\), 0 not/);
   // Not measured: no seeds, no per-seed differences.
   const absent = buildFindings([sup]).find((x) => x.claim === "d")!;
-  assert.deepEqual([absent.seeds, absent.seedDifferences], [[], []]);
+  assert.deepEqual([absent.seeds, absent.seedDifferences, absent.seedsAgreeing], [[], [], null]);
 });
