@@ -8,10 +8,11 @@ import type { OptionSpec } from "./_command.ts";
 export const BACKEND_OPTION: OptionSpec = {
   name: "backend",
   kind: "choice",
-  choices: ["auto", "tensorflow", "wasm", "cpu"],
+  choices: ["auto", "tensorflow", "webgpu", "wasm", "cpu"],
   choiceNoun: "backend",
   default: "auto",
-  description: "tensor backend; auto prefers tfjs-node, then wasm, then cpu",
+  description:
+    "tensor backend; auto prefers tfjs-node-gpu, a hardware WebGPU adapter, tfjs-node, then wasm, then cpu",
 };
 
 /** `--threads`. */

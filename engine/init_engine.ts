@@ -9,20 +9,32 @@ import {
 } from "./native/provider.ts";
 import { registerWasmTrainingKernels } from "./_wasm_kernels.ts";
 import { configureWasmThreads, wasmThreadsActive } from "./wasm_threads.ts";
+import { describeAdapter, probeWebGPU, type WebGPUAdapterReport } from "./webgpu/adapter.ts";
+import { startWebGPUBackend } from "./webgpu/backend.ts";
+import { guardWebGPUAllocations } from "./webgpu/memory.ts";
+import { registerWebGPUTrainingKernels } from "./webgpu/register.ts";
+import { leakyReluGradConfig } from "./kernels/leaky_relu_grad.ts";
 
 export type { NativeChoice, NativeInfo } from "./native/provider.ts";
+export type { WebGPUAdapterReport, WebGPUKeyLimits } from "./webgpu/adapter.ts";
 
 /** Backend names accepted by {@linkcode initEngine}. */
-export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
+export type BackendChoice = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
 
 /** The backend actually running after {@linkcode initEngine}. */
-export type BackendName = "tensorflow" | "wasm" | "cpu";
+export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
+
+const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "tensorflow", "webgpu", "wasm", "cpu"];
 
 /** Options of {@linkcode initEngine}. */
 export interface EngineOptions {
   /**
-   * Which tensor backend to use. `auto` prefers `tensorflow` (tfjs-node-gpu, then tfjs-node,
-   * loaded only when the user's project maps them), then `wasm`, then `cpu`.
+   * Which tensor backend to use. `auto` prefers `tensorflow` with tfjs-node-gpu, then `webgpu`
+   * on a hardware GPU (never on a software adapter such as Mesa's lavapipe), then `tensorflow`
+   * with tfjs-node (tfjs-node packages are loaded only when the user's project maps them), then
+   * `wasm`, then `cpu`. `webgpu` starts tfjs-backend-webgpu on whatever adapter there is, a
+   * software one included (slow, for tests); training on it reads values asynchronously
+   * (`GRN.stepAsync`, which `fit` uses), since Deno has no synchronous GPU read-back.
    * @default {"auto"}
    */
   backend?: BackendChoice;
@@ -62,6 +74,11 @@ export interface EngineInfo {
   kernels: string[];
   /** The native kernel provider in use (wasm backend only), or `null`. */
   native: NativeInfo | null;
+  /**
+   * The WebGPU adapter, when it was looked for (`backend: "auto"` or `"webgpu"`), else `null`:
+   * identity, key limits and whether it is software.
+   */
+  webgpu: WebGPUAdapterReport | null;
 }
 
 /** Install advice shown when `backend: "tensorflow"` is asked for but cannot load. */
@@ -127,15 +144,15 @@ async function activate(name: BackendName): Promise<void> {
  * import { initEngine } from "./mod.ts";
  *
  * const engine = await initEngine({ backend: "auto" });
- * assert.ok(["tensorflow", "wasm", "cpu"].includes(engine.backend)); // "wasm" without tfjs-node
+ * assert.ok(["tensorflow", "webgpu", "wasm", "cpu"].includes(engine.backend)); // "wasm" here
  * assert.equal((await initEngine()).backend, engine.backend); // again: the running engine
  * ```
  */
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   const { backend = "auto", threads = 1, log = stderrLog, native = "auto" } = options;
-  if (!["auto", "tensorflow", "wasm", "cpu"].includes(backend)) {
+  if (!BACKEND_CHOICES.includes(backend)) {
     throw new RangeError(
-      `Cannot start engine: backend must be one of auto, tensorflow, wasm, cpu (got ${
+      `Cannot start engine: backend must be one of ${BACKEND_CHOICES.join(", ")} (got ${
         JSON.stringify(backend)
       })`,
     );
@@ -156,6 +173,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   const skipped: string[] = [];
   let chosen: BackendName;
   let tensorflowPackage: string | undefined;
+  let webgpu: WebGPUAdapterReport | null = null;
 
   if (backend === "tensorflow" || backend === "auto") {
     const result = await tryTensorflow();
@@ -171,6 +189,21 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
       skipped.push(`tensorflow: not installed (${TENSORFLOW_PACKAGES.join(", ")} not mapped)`);
       chosen = "wasm";
     }
+    if (backend === "auto" && tensorflowPackage !== "@tensorflow/tfjs-node-gpu") {
+      // A hardware GPU beats tfjs-node on the CPU; a software adapter beats nothing.
+      webgpu = await probeWebGPU();
+      if (webgpu.found && !webgpu.software) {
+        if (tensorflowPackage) skipped.push(`tensorflow (${tensorflowPackage}): a GPU was found`);
+        chosen = "webgpu";
+        tensorflowPackage = undefined;
+      } else {
+        skipped.push(
+          `webgpu: ${
+            webgpu.found ? `${describeAdapter(webgpu)}, not used by auto` : describeAdapter(webgpu)
+          }`,
+        );
+      }
+    }
   } else {
     chosen = backend;
   }
@@ -178,6 +211,27 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   let kernels: string[] = [];
   let activeThreads = 1;
   let nativeInfo: NativeInfo | null = null;
+  if (chosen === "webgpu") {
+    try {
+      webgpu = await startWebGPUBackend();
+    } catch (error) {
+      if (backend === "webgpu") throw error;
+      // auto on a GPU that would not start: the wasm engine instead.
+      skipped.push(`webgpu: ${error instanceof Error ? error.message : String(error)}`);
+      chosen = "wasm";
+    }
+  }
+  if (chosen === "webgpu") {
+    // The cheaper LeakyRelu gradient the wasm engine uses (backend independent, same values),
+    // so that both engines run the same graph.
+    if (tf.getGradient("LeakyRelu")?.gradFunc !== leakyReluGradConfig.gradFunc) {
+      tf.registerGradient(leakyReluGradConfig);
+    }
+    kernels = [...registerWebGPUTrainingKernels(), "LeakyRelu (gradient)"];
+    guardWebGPUAllocations();
+    if (threads > 1) skipped.push("webgpu: threads apply to wasm only, ignored");
+  }
+
   if (chosen === "wasm") {
     const decision = chooseNative(native, wasmThreadsActive());
     if (decision.skipped) skipped.push(decision.skipped);
@@ -204,7 +258,6 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
     await activate("tensorflow");
     activeThreads = threads;
   }
-
   current = {
     backend: chosen,
     threads: nativeInfo
@@ -216,9 +269,11 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
     skipped,
     kernels,
     native: nativeInfo,
+    webgpu,
   };
   const notice = `grn engine: ${chosen}` +
     (tensorflowPackage ? ` (${tensorflowPackage})` : "") +
+    (chosen === "webgpu" && webgpu ? ` (${describeAdapter(webgpu)})` : "") +
     (nativeInfo ? ` + oneDNN ${nativeInfo.version}` : "") +
     `, ${current.threads} thread${current.threads === 1 ? "" : "s"}` +
     (skipped.length > 0 ? `; skipped ${skipped.join("; ")}` : "");

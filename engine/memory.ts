@@ -21,6 +21,17 @@ import {
   type WasmModuleInternals,
 } from "./_wasm_module.ts";
 import { type MemoryGuardContext, MemoryLimitError } from "./memory_limit_error.ts";
+import {
+  type DeviceErrorRecord,
+  deviceErrorRecord,
+  takeDeviceError,
+  webgpuBackend,
+} from "./webgpu/backend.ts";
+import {
+  guardWebGPUAllocations,
+  releaseWebGPUBuffers,
+  webgpuTensorLimitBytes,
+} from "./webgpu/memory.ts";
 
 /** The wasm heap's hard limit: 65535 pages of 64 KiB (4 GiB - 64 KiB). It never shrinks. */
 export const WASM_HEAP_LIMIT_BYTES = 65535 * 65536;
@@ -153,14 +164,26 @@ function convert(error: unknown, context: MemoryGuardContext): MemoryLimitError 
     return error; // converted by an inner guard, which knows the step better
   } else if (error instanceof MemoryLimitError) {
     const bytes = error.requestedBytes;
-    reason = `out of memory (got a request for ${bytes === null ? "?" : megabytes(bytes)} ` +
-      `with the wasm heap at ${megabytes(error.heapBytes ?? 0)} of its ${LIMIT_TEXT} limit)`;
+    const request = bytes === null ? "?" : megabytes(bytes);
+    reason = error.heapBytes === null
+      ? `out of memory (got a request for ${request} on the webgpu device, whose buffers hold ` +
+        `at most ${megabytes(error.limitBytes)})`
+      : `out of memory (got a request for ${request} with the wasm heap at ` +
+        `${megabytes(error.heapBytes)} of its ${LIMIT_TEXT} limit)`;
     details = {
       requestedBytes: error.requestedBytes,
       heapBytes: error.heapBytes,
       tensorBytes: error.tensorBytes,
       limitBytes: error.limitBytes,
       backendUsable: error.backendUsable,
+    };
+  } else if (error instanceof DeviceMemoryError) {
+    reason = `the webgpu device ran out of memory (got "${error.record.message}")`;
+    details = {
+      heapBytes: null,
+      tensorBytes: tensorBytes(),
+      limitBytes: webgpuTensorLimitBytes() ?? 0,
+      backendUsable: false,
     };
   } else if (wasmAbortedNearLimit(error)) {
     const heap = wasmHeapBytes()!;
@@ -187,6 +210,9 @@ function convert(error: unknown, context: MemoryGuardContext): MemoryLimitError 
   const what = context.what ?? "run this step";
   const after = details.backendUsable
     ? "the backend is still usable"
+    : error instanceof DeviceMemoryError
+    ? "tensors computed since then hold garbage (weights updated by this step too): restart " +
+      "from the last checkpoint"
     : "the wasm backend may now hold inconsistent state: restart the process";
   return new MemoryLimitError(
     `Cannot ${what} at batch size ${context.batchSize} and image size ` +
@@ -232,14 +258,35 @@ function convert(error: unknown, context: MemoryGuardContext): MemoryLimitError 
 export function withMemoryGuard<T>(fn: () => T, context: MemoryGuardContext): T {
   checkContext(context);
   guardWasmAllocations();
+  guardWebGPUAllocations();
   try {
+    // A device error reported since the last guard (the device reports them asynchronously).
+    throwDeviceError(takeDeviceError());
     return fn();
   } catch (error) {
     const converted = convert(error, context);
     if (converted === null) throw error;
     dropAbandonedTape();
+    releaseWebGPUBuffers();
     throw converted;
   }
+}
+
+/** A device error the webgpu backend reported, as an exception. */
+class DeviceMemoryError extends Error {
+  constructor(readonly record: DeviceErrorRecord) {
+    super(`WebGPU ${record.kind}: ${record.message}`);
+  }
+}
+
+function throwDeviceError(record: DeviceErrorRecord | null): void {
+  if (record === null) return;
+  if (record.kind === "out-of-memory") throw new DeviceMemoryError(record);
+  throw new Error(
+    `Cannot compute on the webgpu backend: the device reported a${
+      record.kind === "internal" ? "n" : ""
+    } ${record.kind} error; results since then are not trustworthy (got "${record.message}")`,
+  );
 }
 
 /**
@@ -258,12 +305,26 @@ export async function withMemoryGuardAsync<T>(
 ): Promise<T> {
   checkContext(context);
   guardWasmAllocations();
+  guardWebGPUAllocations();
+  const device = webgpuBackend()?.device ?? null;
+  device?.pushErrorScope("out-of-memory");
+  let scoped = device !== null;
   try {
-    return await fn();
+    throwDeviceError(takeDeviceError());
+    const result = await fn();
+    scoped = false;
+    const error = await device?.popErrorScope();
+    throwDeviceError(error ? deviceErrorRecord(error) : null);
+    return result;
   } catch (error) {
+    if (scoped) {
+      scoped = false;
+      await device!.popErrorScope().catch(() => null);
+    }
     const converted = convert(error, context);
     if (converted === null) throw error;
     dropAbandonedTape();
+    releaseWebGPUBuffers();
     throw converted;
   }
 }

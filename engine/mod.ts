@@ -1,6 +1,7 @@
 /**
  * The tensor engine: backend choice, training kernels for wasm (and oneDNN where available),
- * wasm threads, the memory guard, seeded randomness, Adam, checkpoints.
+ * wasm threads, the WebGPU backend (adapter probe, kernel fixes, device memory), the memory
+ * guard, seeded randomness, Adam, checkpoints.
  * @module
  */
 export * from "./adam.ts";
@@ -28,3 +29,10 @@ export * from "./rng.ts";
 export * from "./stop_gradient.ts";
 export * from "./tensor_types.ts";
 export * from "./wasm_threads.ts";
+export * from "./webgpu/adapter.ts";
+export {
+  releaseWebGPUBuffers,
+  type WebGPUMemory,
+  webgpuMemory,
+  webgpuTensorLimitBytes,
+} from "./webgpu/memory.ts";

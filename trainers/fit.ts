@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../engine/atomic_write.ts";
 import { readCheckpoint } from "../engine/checkpoint.ts";
 import { diceLoss } from "../losses/dice_loss.ts";
-import type { BatchSource } from "./batch_source.ts";
+import { releaseWebGPUBuffers } from "../engine/webgpu/memory.ts";
+import type { BatchSource, SourceBatch } from "./batch_source.ts";
 import type { InferencePath, StepReport, Trainable } from "./trainable.ts";
 import { withTrainingPosition } from "./training_guards.ts";
 
@@ -241,43 +242,114 @@ export function evaluateDice(
       "Cannot validate: the validation source has no labels (got an unlabeled source)",
     );
   }
-  let lossSum = 0, n = 0;
-  const numClasses = trainer.segmentor.numClasses;
-  const inter = new Float64Array(numClasses), total = new Float64Array(numClasses);
+  const tally = new DiceTally(trainer.segmentor.numClasses);
   for (const batch of source.batches(batchSize)) {
     try {
-      const { loss, i, t } = tf.tidy(() => {
-        const logits = trainer.predict(batch.images, { sge });
-        const loss = diceLoss(logits, batch.labels!);
-        const pred = tf.oneHot(tf.argMax(logits, -1), numClasses);
-        const truth = tf.oneHot(tf.cast(batch.labels!, "int32"), numClasses);
-        return {
-          loss,
-          i: tf.sum(tf.mul(pred, truth), [0, 1, 2]),
-          t: tf.add(tf.sum(pred, [0, 1, 2]), tf.sum(truth, [0, 1, 2])),
-        };
-      });
-      const b = batch.images.shape[0];
-      lossSum += loss.dataSync()[0]! * b;
-      n += b;
-      const iv = i.dataSync(), tv = t.dataSync();
-      for (let c = 0; c < numClasses; c++) {
-        inter[c]! += iv[c]!;
-        total[c]! += tv[c]!;
+      const { loss, i, t } = diceTerms(trainer, batch, sge);
+      try {
+        tally.add(batch.images.shape[0], loss.dataSync()[0]!, i.dataSync(), t.dataSync());
+      } finally {
+        tf.dispose([loss, i, t]);
       }
-      tf.dispose([loss, i, t]);
     } finally {
       disposeAll(batch.images, batch.labels);
     }
   }
-  let diceSum = 0, classes = 0;
-  for (let c = 1; c < numClasses; c++) {
-    if (total[c]! > 0) {
-      diceSum += (2 * inter[c]!) / total[c]!;
-      classes++;
+  return tally.result();
+}
+
+/**
+ * {@linkcode evaluateDice} with asynchronous read-back, for backends that cannot read
+ * synchronously (webgpu in Deno); `fit` uses it. Same values.
+ *
+ * @param trainer The trainer whose segmentor (or SGE path) is evaluated.
+ * @param source A labeled batch source.
+ * @param options `sge` to evaluate `S(G(x))`; `batchSize` of the passes.
+ * @returns The mean soft Dice loss and the mean hard foreground Dice.
+ * @throws {RangeError} When the source has no labels.
+ */
+export async function evaluateDiceAsync(
+  trainer: Pick<Trainable, "predict" | "segmentor">,
+  source: BatchSource,
+  options: { sge?: boolean; batchSize?: number } = {},
+): Promise<ValidationResult> {
+  const { sge = false, batchSize = 4 } = options;
+  if (!source.hasLabels) {
+    throw new RangeError(
+      "Cannot validate: the validation source has no labels (got an unlabeled source)",
+    );
+  }
+  const tally = new DiceTally(trainer.segmentor.numClasses);
+  for (const batch of source.batches(batchSize)) {
+    try {
+      const { loss, i, t } = diceTerms(trainer, batch, sge);
+      try {
+        const [lv, iv, tv] = await Promise.all([loss.data(), i.data(), t.data()]);
+        tally.add(batch.images.shape[0], lv[0]!, iv, tv);
+      } finally {
+        tf.dispose([loss, i, t]);
+      }
+    } finally {
+      disposeAll(batch.images, batch.labels);
     }
   }
-  return { diceLoss: n > 0 ? lossSum / n : NaN, meanDice: classes > 0 ? diceSum / classes : NaN };
+  return tally.result();
+}
+
+/** The soft Dice loss and per-class intersections and totals of one validation batch. */
+function diceTerms(
+  trainer: Pick<Trainable, "predict" | "segmentor">,
+  batch: SourceBatch,
+  sge: boolean,
+): { loss: tf.Tensor; i: tf.Tensor; t: tf.Tensor } {
+  const numClasses = trainer.segmentor.numClasses;
+  return tf.tidy(() => {
+    const logits = trainer.predict(batch.images, { sge });
+    const loss = diceLoss(logits, batch.labels!);
+    const pred = tf.oneHot(tf.argMax(logits, -1), numClasses);
+    const truth = tf.oneHot(tf.cast(batch.labels!, "int32"), numClasses);
+    return {
+      loss,
+      i: tf.sum(tf.mul(pred, truth), [0, 1, 2]),
+      t: tf.add(tf.sum(pred, [0, 1, 2]), tf.sum(truth, [0, 1, 2])),
+    };
+  });
+}
+
+/** Sums of the validation terms over batches. */
+class DiceTally {
+  #lossSum = 0;
+  #n = 0;
+  readonly #inter: Float64Array;
+  readonly #total: Float64Array;
+
+  constructor(readonly numClasses: number) {
+    this.#inter = new Float64Array(numClasses);
+    this.#total = new Float64Array(numClasses);
+  }
+
+  add(b: number, loss: number, iv: ArrayLike<number>, tv: ArrayLike<number>): void {
+    this.#lossSum += loss * b;
+    this.#n += b;
+    for (let c = 0; c < this.numClasses; c++) {
+      this.#inter[c]! += iv[c]!;
+      this.#total[c]! += tv[c]!;
+    }
+  }
+
+  result(): ValidationResult {
+    let diceSum = 0, classes = 0;
+    for (let c = 1; c < this.numClasses; c++) {
+      if (this.#total[c]! > 0) {
+        diceSum += (2 * this.#inter[c]!) / this.#total[c]!;
+        classes++;
+      }
+    }
+    return {
+      diceLoss: this.#n > 0 ? this.#lossSum / this.#n : NaN,
+      meanDice: classes > 0 ? diceSum / classes : NaN,
+    };
+  }
 }
 
 /** Reads the model state (see `Trainable.modelState`) of a stored best epoch, for resume. */
@@ -523,10 +595,13 @@ export async function fit(
         const unlabeled = trainer.mode === "ssl" ? data.unlabeled!.next(batchSize) : null;
         let losses: StepReport;
         try {
-          losses = trainer.step(
+          const batches = [
             { images: labeled.images, labels: labeled.labels! },
             unlabeled ? { images: unlabeled.images } : undefined,
-          );
+          ] as const;
+          losses = trainer.stepAsync
+            ? await trainer.stepAsync(...batches)
+            : trainer.step(...batches);
         } catch (error) {
           throw await withTrainingPosition(error, state.epoch + 1, state.iteration + 1, lastPath);
         } finally {
@@ -558,15 +633,20 @@ export async function fit(
       let validation: ValidationResult | undefined;
       let validationSge: ValidationResult | undefined;
       if (data.validation) {
-        validation = evaluateDice(trainer, data.validation, { batchSize: validationBatchSize });
+        validation = await evaluateDiceAsync(trainer, data.validation, {
+          batchSize: validationBatchSize,
+        });
         record.validation = validation;
         if (sgeSelection) {
-          validationSge = evaluateDice(trainer, data.validation, {
+          validationSge = await evaluateDiceAsync(trainer, data.validation, {
             sge: true,
             batchSize: validationBatchSize,
           });
           record.validationSge = validationSge;
         }
+        // Validation batches have other sizes than training ones: give their pooled device
+        // buffers back (webgpu; a no-op elsewhere).
+        releaseWebGPUBuffers();
       }
       state.history.push(record);
       if (!validation) {

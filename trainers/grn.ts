@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { Adam, type AdamOptions } from "../engine/adam.ts";
-import { withMemoryGuard } from "../engine/memory.ts";
+import { withMemoryGuard, withMemoryGuardAsync } from "../engine/memory.ts";
 import { assignFromCheckpoint, readCheckpoint, writeCheckpoint } from "../engine/checkpoint.ts";
 import { Rng, type RngState } from "../engine/rng.ts";
 import { stopGradient } from "../engine/stop_gradient.ts";
@@ -29,7 +29,7 @@ import type { Generator } from "../networks/generator.ts";
 import type { Module } from "../networks/module.ts";
 import { isMultiScaleSegmentor, type Segmentor } from "../networks/segmentor.ts";
 import type { InferencePath, LabeledBatch, Trainable, UnlabeledBatch } from "./trainable.ts";
-import { checkBatchValues, checkStepLosses } from "./training_guards.ts";
+import { checkBatchValues, checkBatchValuesAsync, checkStepLosses } from "./training_guards.ts";
 
 /** GRN-SEL (Algorithm 1, labeled data only) or GRN-SSL (Algorithm 2, labeled + unlabeled). */
 export type GRNMode = "sel" | "ssl";
@@ -197,8 +197,52 @@ interface Part {
   adam: Adam;
 }
 
-function scalarValue(t: tf.Tensor): number {
-  return t.dataSync()[0]!;
+/**
+ * A loss value while a step runs: a kept scalar tensor, read once all of the step's work is
+ * queued (one read-back per step, and an asynchronous one on backends that have no other, such
+ * as webgpu in Deno), or a number known without reading.
+ */
+type LossValue = number | tf.Tensor;
+type PendingLosses = Record<string, LossValue>;
+
+/** Stacks the tensors among `pending` for one read; the numbers go straight to `out`. */
+function stackPending(
+  pending: PendingLosses,
+): { keys: string[]; stacked: tf.Tensor | null; out: StepLosses } {
+  const keys = Object.keys(pending).filter((k) => pending[k] instanceof tf.Tensor);
+  const out: StepLosses = {};
+  // Every key in its place (the order of the terms is kept); tensors are filled in after the read.
+  for (const [k, v] of Object.entries(pending)) out[k] = typeof v === "number" ? v : NaN;
+  const stacked = keys.length === 0
+    ? null
+    : tf.tidy(() => tf.stack(keys.map((k) => tf.reshape(pending[k] as tf.Tensor, []))));
+  return { keys, stacked, out };
+}
+
+/** Reads the tensors among `pending` with one synchronous read and returns the numbers. */
+function readLossesSync(pending: PendingLosses): StepLosses {
+  const { keys, stacked, out } = stackPending(pending);
+  if (stacked === null) return out;
+  try {
+    const values = stacked.dataSync();
+    keys.forEach((k, i) => (out[k] = values[i]!));
+  } finally {
+    stacked.dispose();
+  }
+  return out;
+}
+
+/** Reads the tensors among `pending` with one asynchronous read and returns the numbers. */
+async function readLossesAsync(pending: PendingLosses): Promise<StepLosses> {
+  const { keys, stacked, out } = stackPending(pending);
+  if (stacked === null) return out;
+  try {
+    const values = await stacked.data();
+    keys.forEach((k, i) => (out[k] = values[i]!));
+  } finally {
+    stacked.dispose();
+  }
+  return out;
 }
 
 /**
@@ -448,7 +492,22 @@ export class GRN implements Trainable {
     if (this.#disposed) throw new Error("Cannot use GRN: the trainer was disposed");
   }
 
+  /** Loss tensors kept during the running step (disposed by the step, also on errors). */
+  readonly #held: tf.Tensor[] = [];
+
+  /** Keeps a scalar loss for the step's single read-back (inside tidy scopes too). */
+  #hold(t: tf.Tensor): tf.Tensor {
+    const kept = tf.keep(tf.clone(t));
+    this.#held.push(kept);
+    return kept;
+  }
+
   #checkBatch(what: string, images: tf.Tensor4D, labels?: tf.Tensor3D): void {
+    this.#checkShapes(what, images, labels);
+    checkBatchValues(what, images, labels, this.segmentor.numClasses);
+  }
+
+  #checkShapes(what: string, images: tf.Tensor4D, labels?: tf.Tensor3D): void {
     if (images.rank !== 4 || images.shape[3] !== this.segmentor.inChannels) {
       throw new TypeError(
         `Cannot train on the ${what} batch: images must be [batch, height, width, ${this.segmentor.inChannels}] (got [${images.shape}])`,
@@ -459,7 +518,6 @@ export class GRN implements Trainable {
         `Cannot train on the ${what} batch: labels must be [batch, height, width] matching images [${images.shape}] (got [${labels.shape}])`,
       );
     }
-    checkBatchValues(what, images, labels, this.segmentor.numClasses);
   }
 
   /**
@@ -478,22 +536,90 @@ export class GRN implements Trainable {
     this.#check();
     this.#checkBatch("labeled", labeled.images, labeled.labels);
     if (this.mode === "ssl") {
-      if (!unlabeled) {
-        throw new RangeError(
-          "Cannot run a GRN-SSL iteration: an unlabeled batch is required (got none)",
-        );
-      }
-      this.#checkBatch("unlabeled", unlabeled.images);
-      if (this.consistency?.requires.includes("batch-pairs") && unlabeled.images.shape[0] < 2) {
-        throw new RangeError(
-          `Cannot run a GRN-SSL iteration: consistency loss "${this.consistency.name}" pairs images within the unlabeled batch, which needs at least 2 images (got ${
-            unlabeled.images.shape[0]
-          })`,
-        );
-      }
+      this.#checkBatch("unlabeled", this.#requireUnlabeled(unlabeled).images);
     }
+    let losses: StepLosses;
+    try {
+      losses = readLossesSync(
+        withMemoryGuard(() => this.#iteration(labeled, unlabeled), this.#guard(labeled)),
+      );
+    } finally {
+      this.#releaseHeld();
+    }
+    this.#step++;
+    checkStepLosses(losses, this.#step);
+    return losses;
+  }
+
+  /**
+   * {@linkcode GRN.step} for backends that cannot read values back synchronously (webgpu in
+   * Deno has no synchronous GPU read-back): the same iteration and the same values, with the
+   * batch checks and the loss values read asynchronously, once per step. On the webgpu backend
+   * it also turns an out-of-memory the device reports into a `MemoryLimitError`. `fit` uses it
+   * on every backend.
+   *
+   * @param labeled The labeled batch `(I, M)`.
+   * @param unlabeled The unlabeled batch (required in SSL mode).
+   * @returns The loss values of the iteration.
+   * @throws {TypeError} On malformed batches; {@linkcode RangeError} when SSL lacks unlabeled data,
+   *   labels are not integers in `0..numClasses−1` or images are not finite.
+   * @throws {NonFiniteLossError} When a loss term of the step is `NaN` or `±Infinity`.
+   */
+  async stepAsync(labeled: LabeledBatch, unlabeled?: UnlabeledBatch): Promise<StepLosses> {
+    this.#check();
+    this.#checkShapes("labeled", labeled.images, labeled.labels);
+    await checkBatchValuesAsync(
+      "labeled",
+      labeled.images,
+      labeled.labels,
+      this.segmentor.numClasses,
+    );
+    if (this.mode === "ssl") {
+      const images = this.#requireUnlabeled(unlabeled).images;
+      this.#checkShapes("unlabeled", images);
+      await checkBatchValuesAsync("unlabeled", images, undefined, this.segmentor.numClasses);
+    }
+    // Plug-ins that compute targets on the CPU from the labels (SASSNet's signed distances)
+    // read them synchronously: a read now keeps a CPU copy they can use on any backend.
+    await labeled.labels.data();
+    let losses: StepLosses;
+    try {
+      losses = await withMemoryGuardAsync(
+        () => readLossesAsync(this.#iteration(labeled, unlabeled)),
+        this.#guard(labeled),
+      );
+    } finally {
+      this.#releaseHeld();
+    }
+    this.#step++;
+    checkStepLosses(losses, this.#step);
+    return losses;
+  }
+
+  #releaseHeld(): void {
+    for (const t of this.#held.splice(0)) t.dispose();
+  }
+
+  #requireUnlabeled(unlabeled: UnlabeledBatch | undefined): UnlabeledBatch {
+    if (!unlabeled) {
+      throw new RangeError(
+        "Cannot run a GRN-SSL iteration: an unlabeled batch is required (got none)",
+      );
+    }
+    if (this.consistency?.requires.includes("batch-pairs") && unlabeled.images.shape[0] < 2) {
+      throw new RangeError(
+        `Cannot run a GRN-SSL iteration: consistency loss "${this.consistency.name}" pairs images within the unlabeled batch, which needs at least 2 images (got ${
+          unlabeled.images.shape[0]
+        })`,
+      );
+    }
+    return unlabeled;
+  }
+
+  /** What the memory guard says about a step on `labeled`. */
+  #guard(labeled: LabeledBatch) {
     const [batchSize, height, width] = labeled.images.shape;
-    const losses = withMemoryGuard(() => this.#iteration(labeled, unlabeled), {
+    return {
       batchSize,
       height,
       width,
@@ -504,10 +630,7 @@ export class GRN implements Trainable {
           ? "supervised segmentor"
           : "semi-supervised segmentor"
       } training step`,
-    });
-    this.#step++;
-    checkStepLosses(losses, this.#step);
-    return losses;
+    };
   }
 
   /** Sets every optimizer's learning rate for the current step; returns the segmentor's. */
@@ -525,7 +648,7 @@ export class GRN implements Trainable {
   }
 
   /** The body of {@linkcode GRN.step}: the phases of one iteration and the plug-in's step. */
-  #iteration(labeled: LabeledBatch, unlabeled?: UnlabeledBatch): StepLosses {
+  #iteration(labeled: LabeledBatch, unlabeled?: UnlabeledBatch): PendingLosses {
     const learningRate = this.#applyLearningRateSchedule();
     const combined = this.#combined && unlabeled ? unlabeled : null;
     const losses = this.#labeledPhase(labeled, this.mode === "sel", combined);
@@ -572,7 +695,7 @@ export class GRN implements Trainable {
     withAdversarial: boolean,
     segmentationTerm: ((fake: tf.Tensor4D) => tf.Scalar) | null,
     segmentationWeight: number,
-    record: Record<string, number>,
+    record: PendingLosses,
     names: { adv: string; seg: string; l1: string; total: string },
   ): { fake: tf.Tensor4D; segmentorGrads: (tf.Tensor | null)[] | null } {
     if (!this.#trainG) {
@@ -596,21 +719,21 @@ export class GRN implements Trainable {
       const generated = this.generator!.apply(images, this.#train());
       fake = tf.keep(stopGradient(generated));
       const l1 = l1Loss(generated, images);
-      record[names.l1] = scalarValue(l1);
+      record[names.l1] = this.#hold(l1);
       let total = tf.mul(l1, this.lambdas.l1) as tf.Scalar;
       if (withAdversarial && D && this.lambdas.adv > 0) {
         const adv = leastSquaresAdversarialLoss(D.apply(generated, this.#train()), 1);
-        record[names.adv] = scalarValue(adv);
+        record[names.adv] = this.#hold(adv);
         total = tf.add(total, tf.mul(adv, this.lambdas.adv));
       }
       if (useSeg) {
         const seg = segmentationTerm!(generated);
-        record[names.seg] = scalarValue(seg);
+        record[names.seg] = this.#hold(seg);
         total = tf.add(total, tf.mul(seg, sign * segmentationWeight));
       }
       return total;
     }, varList);
-    record[names.total] = scalarValue(value);
+    record[names.total] = this.#hold(value);
     value.dispose();
     G.adam.apply(gVars.map((v) => grads[v.name] ?? null));
     for (const v of gVars) grads[v.name]?.dispose();
@@ -619,7 +742,7 @@ export class GRN implements Trainable {
     return { fake: fake!, segmentorGrads };
   }
 
-  #discriminatorUpdate(real: tf.Tensor4D, fake: tf.Tensor4D): number {
+  #discriminatorUpdate(real: tf.Tensor4D, fake: tf.Tensor4D): LossValue {
     const D = this.#parts.get("D")!;
     const dVars = D.module.trainableVariables as tf.Variable[];
     const { value, grads } = tf.variableGrads(() => {
@@ -628,7 +751,7 @@ export class GRN implements Trainable {
       const fakeLoss = leastSquaresAdversarialLoss(d.apply(fake, this.#train()), 0);
       return tf.div(tf.add(realLoss, fakeLoss), 2) as tf.Scalar;
     }, dVars);
-    const loss = scalarValue(value);
+    const loss = this.#hold(value);
     value.dispose();
     D.adam.apply(dVars.map((v) => grads[v.name] ?? null));
     for (const v of dVars) grads[v.name]?.dispose();
@@ -639,11 +762,11 @@ export class GRN implements Trainable {
   #segmentorUpdate(
     loss: () => tf.Scalar,
     extraGrads: (tf.Tensor | null)[] | null,
-  ): number {
+  ): LossValue {
     const S = this.#parts.get("S")!;
     const sVars = S.module.trainableVariables as tf.Variable[];
     const { value, grads } = tf.variableGrads(loss, sVars);
-    const result = scalarValue(value);
+    const result = this.#hold(value);
     value.dispose();
     const combined = sVars.map((v, i) => {
       const g = grads[v.name] ?? null;
@@ -688,8 +811,8 @@ export class GRN implements Trainable {
     { images, labels }: LabeledBatch,
     withDiscriminator: boolean,
     combined: UnlabeledBatch | null,
-  ): StepLosses {
-    const record: Record<string, number> = {};
+  ): PendingLosses {
+    const record: PendingLosses = {};
     let fake: tf.Tensor4D | null = null;
     let segmentorGrads: (tf.Tensor | null)[] | null = null;
     try {
@@ -706,23 +829,23 @@ export class GRN implements Trainable {
           record.lossD = this.#discriminatorUpdate(images, fake);
         }
       }
-      const out: StepLosses = {};
+      const out: PendingLosses = {};
       if (this.#trainS) {
         const weight = combined ? this.#consistencyWeight(this.#step) : 0;
         out.lossS = this.#segmentorUpdate(() => {
           const real = this.#supervised(images, labels, "segmentor", "segmentor");
-          out.diceReal = scalarValue(real);
+          out.diceReal = this.#hold(real);
           let total: tf.Scalar = real;
           if (fake) {
             const onFake = this.#supervised(fake, labels, "segmentor", "segmentor");
-            out.diceFake = scalarValue(onFake);
+            out.diceFake = this.#hold(onFake);
             total = tf.div(tf.add(real, onFake), 2) as tf.Scalar;
           }
           if (combined) {
             const c = this.consistency!.compute(
               this.#context(combined.images, "segmentor", "segmentor"),
             );
-            out.consistencyReal = scalarValue(c);
+            out.consistencyReal = this.#hold(c);
             out.consistencyWeight = weight;
             total = tf.add(total, tf.mul(c, weight)) as tf.Scalar;
           }
@@ -771,10 +894,10 @@ export class GRN implements Trainable {
   }
 
   /** The unlabeled phase of Algorithm 2. */
-  #unlabeledPhase({ images }: UnlabeledBatch): Partial<StepLosses> {
+  #unlabeledPhase({ images }: UnlabeledBatch): PendingLosses {
     const consistency = this.consistency!;
     const weight = this.#consistencyWeight(this.#step);
-    const record: Record<string, number> = {};
+    const record: PendingLosses = {};
     let fake: tf.Tensor4D | null = null;
     let segmentorGrads: (tf.Tensor | null)[] | null = null;
     try {
@@ -794,16 +917,16 @@ export class GRN implements Trainable {
           record.lossDUnlabeled = this.#discriminatorUpdate(images, fake);
         }
       }
-      const out: Partial<StepLosses> = { consistencyWeight: weight };
+      const out: PendingLosses = { consistencyWeight: weight };
       if (this.#trainS) {
         out.lossSUnlabeled = this.#segmentorUpdate(() => {
           const real = consistency.compute(this.#context(images, "segmentor", "segmentor"));
-          out.consistencyReal = scalarValue(real);
+          out.consistencyReal = this.#hold(real);
           if (!this.generator) return tf.mul(real, weight) as tf.Scalar;
           const generated = consistency.compute(
             this.#context(images, "generator-segmentor", "segmentor"),
           );
-          out.consistencyFake = scalarValue(generated);
+          out.consistencyFake = this.#hold(generated);
           return tf.mul(tf.div(tf.add(real, generated), 2), weight) as tf.Scalar;
         }, segmentorGrads);
         segmentorGrads = null;

@@ -66,6 +66,14 @@ export interface Trainable {
    */
   step(labeled: LabeledBatch, unlabeled?: UnlabeledBatch): StepReport;
   /**
+   * The same iteration with values read back asynchronously; `fit` prefers it when present
+   * (needed on backends without synchronous read-back, such as webgpu in Deno).
+   * @param labeled The labeled batch (the caller disposes it).
+   * @param unlabeled The unlabeled batch (`"ssl"` mode; the caller disposes it).
+   * @returns Loss values to log.
+   */
+  stepAsync?(labeled: LabeledBatch, unlabeled?: UnlabeledBatch): Promise<StepReport>;
+  /**
    * Segments images in inference mode: `S(x)`, or `S(G(x))` with `sge`.
    * @param images `[batch, height, width, channels]` in `[-1, 1]`.
    * @returns Logits `[batch, height, width, classes]` (caller disposes).

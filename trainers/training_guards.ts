@@ -84,7 +84,44 @@ export function checkBatchValues(
   labels: AnyTensor | undefined,
   numClasses: number,
 ): void {
-  const stats = tf.tidy(() => {
+  const stats = batchStats(images, labels);
+  let v: Float32Array | Int32Array | Uint8Array;
+  try {
+    v = stats.dataSync();
+  } finally {
+    stats.dispose();
+  }
+  judgeBatchStats(what, v, labels !== undefined, numClasses);
+}
+
+/**
+ * {@linkcode checkBatchValues} with an asynchronous download, for backends that cannot read
+ * synchronously (webgpu in Deno).
+ *
+ * @param what `"labeled"` or `"unlabeled"`, for the message.
+ * @param images `[batch, height, width, channels]`.
+ * @param labels `[batch, height, width]`, or `undefined`.
+ * @param numClasses Classes of the segmentor, background included.
+ * @throws {RangeError} On non-finite images or labels outside `0..numClasses−1` or not integer.
+ */
+export async function checkBatchValuesAsync(
+  what: string,
+  images: AnyTensor,
+  labels: AnyTensor | undefined,
+  numClasses: number,
+): Promise<void> {
+  const stats = batchStats(images, labels);
+  let v: Float32Array | Int32Array | Uint8Array;
+  try {
+    v = await stats.data();
+  } finally {
+    stats.dispose();
+  }
+  judgeBatchStats(what, v, labels !== undefined, numClasses);
+}
+
+function batchStats(images: AnyTensor, labels: AnyTensor | undefined): tf.Tensor {
+  return tf.tidy(() => {
     const x = tf.cast(images, "float32");
     // x − x is 0 for every finite value and NaN for NaN and ±Infinity, on every backend.
     const parts = [tf.sum(tf.sub(x, x))];
@@ -99,17 +136,19 @@ export function checkBatchValues(
     }
     return tf.stack(parts);
   });
-  let v: Float32Array | Int32Array | Uint8Array;
-  try {
-    v = stats.dataSync();
-  } finally {
-    stats.dispose();
-  }
+}
+
+function judgeBatchStats(
+  what: string,
+  v: Float32Array | Int32Array | Uint8Array,
+  hasLabels: boolean,
+  numClasses: number,
+): void {
   const at = `Cannot train on the ${what} batch`;
   if (v[0] !== 0) {
     throw new RangeError(`${at}: images must be finite (got NaN or ±Infinity values)`);
   }
-  if (!labels) return;
+  if (!hasLabels) return;
   const [, finite, min, max, fraction] = v;
   const range = `0..${numClasses - 1}`;
   if (finite !== 0) {

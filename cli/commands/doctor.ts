@@ -6,7 +6,12 @@ import type { Command } from "../_command.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import { type DoctorReport, doctorReport } from "../_doctor_report.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
+import { describeAdapter } from "../../engine/webgpu/adapter.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+}
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
@@ -36,6 +41,15 @@ function format(r: DoctorReport): string {
     ],
     ["training kernels", e.kernels.length > 0 ? e.kernels.join(", ") : "none registered"],
     ["backends", r.registeredBackends.join(", ")],
+    ["webgpu", e.webgpu ? describeAdapter(e.webgpu) : "not probed (--backend auto or webgpu does)"],
+    ...(e.webgpu?.found
+      ? [[
+        "  webgpu limits",
+        `buffer ${mib(e.webgpu.limits.maxBufferSize)}, storage binding ${
+          mib(e.webgpu.limits.maxStorageBufferBindingSize)
+        }, workgroup memory ${e.webgpu.limits.maxComputeWorkgroupStorageSize} B, ${e.webgpu.limits.maxComputeInvocationsPerWorkgroup} threads/workgroup`,
+      ] as [string, string]]
+      : []),
     [
       "wasm threads",
       `${

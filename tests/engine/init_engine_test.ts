@@ -23,7 +23,7 @@ Deno.test("initEngine() rejects unknown backends and bad thread counts", async (
   await assert.rejects(
     // deno-lint-ignore no-explicit-any
     () => initEngine({ backend: "gpu" as any, log: () => {} }),
-    /backend must be one of auto, tensorflow, wasm, cpu \(got "gpu"\)/,
+    /backend must be one of auto, tensorflow, webgpu, wasm, cpu \(got "gpu"\)/,
   );
   await assert.rejects(
     () => initEngine({ threads: 0, log: () => {} }),

@@ -140,6 +140,36 @@ Deno.test("GRN step leaks no tensors over 10 SSL iterations", () => {
   grn.dispose();
 });
 
+Deno.test("GRN stepAsync: the same losses and weights as step, no tensor leak, also on errors", async () => {
+  const sync = trainer({ mode: "ssl" }), async_ = trainer({ mode: "ssl" });
+  const b = batch(0), u = batch(2);
+  await async_.stepAsync(b, { images: u.images });
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) {
+    const fromAsync = await async_.stepAsync(b, { images: u.images });
+    assert.equal(tf.memory().numTensors, before, `tensors leaked by GRN.stepAsync (step ${i})`);
+    const fromSync = sync.step(b, { images: u.images });
+    if (i === 0) sync.step(b, { images: u.images }); // catch up with async_'s first step
+    else assert.deepEqual(fromAsync, fromSync, `step ${i}: the same loss values`);
+  }
+  assert.ok(same(weights(async_, "S"), weights(sync, "S")), "the same segmentor weights");
+  assert.ok(same(weights(async_, "G"), weights(sync, "G")), "the same generator weights");
+  const bad = tf.fill([BATCH, SIZE, SIZE, 1], NaN) as tf.Tensor4D;
+  const count = tf.memory().numTensors;
+  await assert.rejects(
+    () => async_.stepAsync({ images: bad, labels: b.labels }, { images: u.images }),
+    /Cannot train on the labeled batch: images must be finite/,
+  );
+  await assert.rejects(
+    () => async_.stepAsync(b),
+    /Cannot run a GRN-SSL iteration: an unlabeled batch is required \(got none\)/,
+  );
+  assert.equal(tf.memory().numTensors, count, "tensors leaked by a refused stepAsync");
+  tf.dispose([bad, b.images, b.labels, u.images, u.labels]);
+  sync.dispose();
+  async_.dispose();
+});
+
 Deno.test("GRN resume: 4 steps straight equal 2 steps, checkpoint, restore into a new trainer, 2 steps", async () => {
   const dir = await Deno.makeTempDir();
   const run = (grn: GRN, from: number, count: number) => {

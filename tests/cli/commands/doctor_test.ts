@@ -34,6 +34,6 @@ Deno.test("grn doctor: human output has one line per item; a bad backend is a us
   assert.equal(bad.code, 2);
   assert.equal(
     bad.stderr,
-    'grn doctor: unknown backend "wsam" for --backend (did you mean wasm?); choose from auto, tensorflow, wasm, cpu\n',
+    'grn doctor: unknown backend "wsam" for --backend (did you mean wasm?); choose from auto, tensorflow, webgpu, wasm, cpu\n',
   );
 });
