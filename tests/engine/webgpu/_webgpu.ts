@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../../engine/init_engine.ts";
 import { describeAdapter, probeWebGPU } from "../../../engine/webgpu/adapter.ts";
+import { webgpuBackend } from "../../../engine/webgpu/backend.ts";
 
 /** What the probe found here. */
 export const ADAPTER = await probeWebGPU();
@@ -40,22 +41,29 @@ export function webgpuTest(name: string, fn: () => void | Promise<void>): void {
   });
 }
 
-/** Starts the webgpu engine (quietly). */
-export async function useWebGPU(): Promise<void> {
-  await initEngine({ backend: "webgpu", log: () => {} });
-}
-
-/** Runs `fn` on `backend` and returns the values of its outputs (read asynchronously). */
+/**
+ * Runs `fn` on `backend` and returns the values of its outputs (read asynchronously). On
+ * webgpu, an error the device reports meanwhile (an invalid shader, which tfjs does not check
+ * and which drops the work around it) fails the call.
+ */
 export async function valuesOn(
   backend: "cpu" | "wasm" | "webgpu",
   fn: () => tf.Tensor | tf.Tensor[],
 ): Promise<Float32Array[]> {
   await initEngine({ backend, native: "off", log: () => {} });
+  const device = webgpuBackend()?.device ?? null;
+  device?.pushErrorScope("validation");
+  device?.pushErrorScope("out-of-memory");
+  let values: Float32Array[];
   const out = tf.tidy(fn);
   const list = Array.isArray(out) ? out : [out];
   try {
-    return await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
+    values = await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
   } finally {
     tf.dispose(list);
+    const errors = device ? [await device.popErrorScope(), await device.popErrorScope()] : [];
+    const error = errors.find((e) => e !== null);
+    if (error) throw new Error(`the webgpu device reported: ${error.message}`);
   }
+  return values;
 }
