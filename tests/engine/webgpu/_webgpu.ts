@@ -54,16 +54,23 @@ export async function valuesOn(
   const device = webgpuBackend()?.device ?? null;
   device?.pushErrorScope("validation");
   device?.pushErrorScope("out-of-memory");
-  let values: Float32Array[];
-  const out = tf.tidy(fn);
-  const list = Array.isArray(out) ? out : [out];
+  let values: Float32Array[] = [];
+  let failure: { error: unknown } | null = null;
   try {
-    values = await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
-  } finally {
-    tf.dispose(list);
-    const errors = device ? [await device.popErrorScope(), await device.popErrorScope()] : [];
-    const error = errors.find((e) => e !== null);
-    if (error) throw new Error(`the webgpu device reported: ${error.message}`);
+    const out = tf.tidy(fn);
+    const list = Array.isArray(out) ? out : [out];
+    try {
+      values = await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
+    } finally {
+      tf.dispose(list);
+    }
+  } catch (error) {
+    failure = { error };
   }
+  // The device's report comes first: a dropped command buffer makes everything meaningless.
+  const errors = device ? [await device.popErrorScope(), await device.popErrorScope()] : [];
+  const error = errors.find((e) => e !== null);
+  if (error) throw new Error(`the webgpu device reported: ${error.message}`);
+  if (failure !== null) throw failure.error;
   return values;
 }
