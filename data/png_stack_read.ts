@@ -57,6 +57,31 @@ async function readSidecar(dir: string): Promise<Partial<PngStackSidecar> | unde
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw new Error(`Cannot read PNG stack sidecar ${path}: ${readErrorReason(error)}`);
   }
+  return parsePngStackSidecar(text, path);
+}
+
+/**
+ * Parses and checks the text of a PNG stack's `spacing.json` sidecar, as
+ * {@linkcode readPngStack} does with the folder's file (the web page with a dropped one).
+ *
+ * @example Parse a sidecar
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePngStackSidecar } from "./mod.ts";
+ *
+ * const sidecar = parsePngStackSidecar('{"spacing": [0.1, 0.5, 0.1]}', "scan01/spacing.json");
+ * assert.deepEqual(sidecar.spacing, [0.1, 0.5, 0.1]);
+ * assert.equal(sidecar.stackAxis, undefined);
+ * ```
+ *
+ * @param text The file's text.
+ * @param path The file's path or name, for messages.
+ * @returns The sidecar's fields (each may be missing).
+ * @throws {SyntaxError} When the text is not JSON.
+ * @throws {TypeError} When it is not a JSON object.
+ * @throws {RangeError} When `spacing` is not three positive numbers or `stackAxis` not 0, 1 or 2.
+ */
+export function parsePngStackSidecar(text: string, path: string): Partial<PngStackSidecar> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -211,6 +236,139 @@ function toGray(bytes: Uint8Array, path: string): GraySlice {
   return { width, height, depth: png.depth, gray };
 }
 
+/** One slice of a PNG stack for {@linkcode decodePngStack}: its file name and bytes. */
+export interface PngStackSlice {
+  /** File name (sorted naturally with the others; named in messages). */
+  name: string;
+  /** The PNG file's bytes, or a function that reads them when the slice's turn comes. */
+  bytes: Uint8Array | (() => Promise<Uint8Array>);
+}
+
+/** Options of {@linkcode decodePngStack}. */
+export interface DecodePngStackOptions {
+  /** Voxel size in mm along x, y, z (checked: three positive numbers). */
+  spacing: [number, number, number] | undefined;
+  /**
+   * Volume axis the slices are stacked along (see {@linkcode PngStackReadOptions.stackAxis}).
+   * @default {1}
+   */
+  stackAxis?: Axis;
+  /**
+   * Folder the slices come from: messages name it and each slice as `dir/name`.
+   * @default {none: messages name the stack "of N files" and each slice by its name}
+   */
+  dir?: string;
+}
+
+/**
+ * Decodes PNG slices given as (name, bytes) pairs into a volume: the part of
+ * {@linkcode readPngStack} after the folder is listed and `spacing.json` read, shared with the
+ * web page, which gets the files from a drop instead of a folder. The slices are sorted in
+ * natural order of their names (`s2.png` before `s10.png`), each must be an 8- or 16-bit
+ * grayscale PNG (RGB(A) whose pixels are all gray is accepted, alpha ignored; palette and colour
+ * are refused), all of one size and bit depth; a PNG whose pixel data inflate beyond what its
+ * `IHDR` implies is refused before it is decoded.
+ *
+ * @example Decode slices held in memory
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { affineFromSpacing, decodePngStack, writePngStack } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const data = Uint8Array.from({ length: 4 * 3 * 5 }, (_, i) => i);
+ * const volume = { data, shape: [4, 3, 5] as [number, number, number], spacing: [1, 2, 3] as [number, number, number], affine: affineFromSpacing([1, 2, 3]) };
+ * const names = await writePngStack(dir, volume);
+ * const slices = await Promise.all(
+ *   names.map(async (name) => ({ name, bytes: await Deno.readFile(`${dir}/${name}`) })),
+ * );
+ * const back = await decodePngStack(slices.reverse(), { spacing: [1, 2, 3] }); // any order
+ * assert.deepEqual([back.shape, back.depthAxis], [[4, 3, 5], 2]);
+ * assert.deepEqual(back.data, data);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @param slices The slices, in any order.
+ * @param options Spacing, stack axis and the folder for messages.
+ * @returns A volume with `Uint8Array` data for 8-bit slices, `Uint16Array` for 16-bit ones; the
+ * affine is the spacing diagonal, and `depthAxis` the axis the PNG rows map to.
+ * @throws {RangeError} When there are no slices, the stack axis is not 0, 1 or 2, the spacing is
+ * not three positive numbers, slices differ in size or bit depth, or a slice is too large.
+ * @throws {TypeError} When a slice is a palette or colour PNG, or not 8 or 16 bits.
+ * @throws {Error} When a slice is not a readable PNG (each message names the slice).
+ */
+export async function decodePngStack(
+  slices: readonly PngStackSlice[],
+  options: DecodePngStackOptions,
+): Promise<Volume<Uint8Array | Uint16Array>> {
+  const dir = options.dir;
+  const stack = dir ?? `of ${slices.length} files`;
+  if (slices.length === 0) {
+    throw new RangeError(`Cannot read PNG stack ${stack}: no PNG slices (got 0)`);
+  }
+  const sorted = [...slices].sort((a, b) => naturalCompare(a.name, b.name));
+  const names = sorted.map((s) => s.name);
+  const stackAxis = options.stackAxis ?? 1;
+  if (![0, 1, 2].includes(stackAxis)) {
+    throw new RangeError(
+      `Cannot read PNG stack ${stack}: stackAxis must be 0, 1 or 2 (got ${show(stackAxis)})`,
+    );
+  }
+  const spacing = options.spacing;
+  if (!isSpacing(spacing)) {
+    throw new RangeError(
+      `Cannot read PNG stack ${stack}: no voxel spacing; pass options.spacing or add ${PNG_STACK_SIDECAR} ` +
+        `with {"spacing": [x, y, z]} in mm (got ${show(spacing)})`,
+    );
+  }
+
+  const [colAxis, rowAxis] = pngStackPlaneAxes(stackAxis);
+  let first: GraySlice | undefined;
+  let data: Uint8Array | Uint16Array | undefined;
+  let shape: [number, number, number] = [0, 0, 0];
+  let strides: [number, number, number] = [0, 0, 0];
+  for (let k = 0; k < sorted.length; k++) {
+    const path = dir === undefined ? names[k]! : join(dir, names[k]!);
+    const source = sorted[k]!.bytes;
+    const bytes = source instanceof Uint8Array ? source : await source();
+    const slice = toGray(bytes, path);
+    if (first === undefined) {
+      first = slice;
+      shape = [0, 0, 0];
+      shape[stackAxis] = names.length;
+      shape[colAxis] = slice.width;
+      shape[rowAxis] = slice.height;
+      strides = [1, shape[0], shape[0] * shape[1]];
+      const n = shape[0] * shape[1] * shape[2];
+      data = slice.depth === 8 ? new Uint8Array(n) : new Uint16Array(n);
+    } else if (
+      slice.width !== first.width || slice.height !== first.height || slice.depth !== first.depth
+    ) {
+      throw new RangeError(
+        `Cannot read PNG stack ${stack}: slice ${names[k]} is ${slice.width}x${slice.height} ` +
+          `${slice.depth}-bit but ${
+            names[0]
+          } is ${first.width}x${first.height} ${first.depth}-bit ` +
+          `(got ${slice.width}x${slice.height} ${slice.depth}-bit)`,
+      );
+    }
+    const base = k * strides[stackAxis];
+    const sc = strides[colAxis];
+    const sr = strides[rowAxis];
+    const { width, height, gray } = slice;
+    for (let r = 0; r < height; r++) {
+      const rowBase = base + r * sr;
+      for (let c = 0; c < width; c++) data![rowBase + c * sc] = gray[r * width + c]!;
+    }
+  }
+  return {
+    data: data!,
+    shape,
+    spacing: [...spacing],
+    affine: affineFromSpacing(spacing),
+    depthAxis: rowAxis,
+  };
+}
+
 /**
  * Reads a folder of 8- or 16-bit grayscale PNG slices into a volume. Files ending in `.png`
  * (any case) are sorted in natural order (`s2.png` before `s10.png`) and stacked along
@@ -219,7 +377,8 @@ function toGray(bytes: Uint8Array, path: string): GraySlice {
  * skipped, and a `spacing.json` that is not a regular file (or larger than 1 MiB) is an error.
  * The voxel spacing comes from `options.spacing` or the folder's `spacing.json`
  * (`{"spacing": [x, y, z], "stackAxis": 1}`, spacing in mm along the volume's axes); the affine
- * is the spacing diagonal, and `depthAxis` is the axis the PNG rows map to.
+ * is the spacing diagonal, and `depthAxis` is the axis the PNG rows map to. The slices are
+ * decoded by {@linkcode decodePngStack} (one file in memory at a time).
  *
  * @example Read B-mode frames exported from a scanner
  * ```ts
@@ -263,71 +422,23 @@ export async function readPngStack(
   if (names.length === 0) {
     throw new Error(`Cannot read PNG stack ${dir}: no .png files in the folder (got 0)`);
   }
-  names.sort(naturalCompare);
-
   const sidecar = await readSidecar(dir);
-  const stackAxis = options.stackAxis ?? sidecar?.stackAxis ?? 1;
-  if (![0, 1, 2].includes(stackAxis)) {
-    throw new RangeError(
-      `Cannot read PNG stack ${dir}: stackAxis must be 0, 1 or 2 (got ${show(stackAxis)})`,
-    );
-  }
-  const spacing = options.spacing ?? sidecar?.spacing;
-  if (!isSpacing(spacing)) {
-    throw new RangeError(
-      `Cannot read PNG stack ${dir}: no voxel spacing; pass options.spacing or add ${PNG_STACK_SIDECAR} ` +
-        `with {"spacing": [x, y, z]} in mm (got ${show(spacing)})`,
-    );
-  }
-
-  const [colAxis, rowAxis] = pngStackPlaneAxes(stackAxis);
-  let first: GraySlice | undefined;
-  let data: Uint8Array | Uint16Array | undefined;
-  let shape: [number, number, number] = [0, 0, 0];
-  let strides: [number, number, number] = [0, 0, 0];
-  for (let k = 0; k < names.length; k++) {
-    const path = join(dir, names[k]!);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readRegularFile(path);
-    } catch (error) {
-      throw new Error(`Cannot read PNG slice ${path}: ${readErrorReason(error)}`);
-    }
-    const slice = toGray(bytes, path);
-    if (first === undefined) {
-      first = slice;
-      shape = [0, 0, 0];
-      shape[stackAxis] = names.length;
-      shape[colAxis] = slice.width;
-      shape[rowAxis] = slice.height;
-      strides = [1, shape[0], shape[0] * shape[1]];
-      const n = shape[0] * shape[1] * shape[2];
-      data = slice.depth === 8 ? new Uint8Array(n) : new Uint16Array(n);
-    } else if (
-      slice.width !== first.width || slice.height !== first.height || slice.depth !== first.depth
-    ) {
-      throw new RangeError(
-        `Cannot read PNG stack ${dir}: slice ${names[k]} is ${slice.width}x${slice.height} ` +
-          `${slice.depth}-bit but ${
-            names[0]
-          } is ${first.width}x${first.height} ${first.depth}-bit ` +
-          `(got ${slice.width}x${slice.height} ${slice.depth}-bit)`,
-      );
-    }
-    const base = k * strides[stackAxis];
-    const sc = strides[colAxis];
-    const sr = strides[rowAxis];
-    const { width, height, gray } = slice;
-    for (let r = 0; r < height; r++) {
-      const rowBase = base + r * sr;
-      for (let c = 0; c < width; c++) data![rowBase + c * sc] = gray[r * width + c]!;
-    }
-  }
-  return {
-    data: data!,
-    shape,
-    spacing: [...spacing],
-    affine: affineFromSpacing(spacing),
-    depthAxis: rowAxis,
-  };
+  return await decodePngStack(
+    names.map((name) => ({
+      name,
+      bytes: async () => {
+        const path = join(dir, name);
+        try {
+          return await readRegularFile(path);
+        } catch (error) {
+          throw new Error(`Cannot read PNG slice ${path}: ${readErrorReason(error)}`);
+        }
+      },
+    })),
+    {
+      dir,
+      stackAxis: options.stackAxis ?? sidecar?.stackAxis ?? 1,
+      spacing: options.spacing ?? sidecar?.spacing,
+    },
+  );
 }

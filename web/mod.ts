@@ -3,7 +3,8 @@
  * `grn web`): {@linkcode exportWeb} writes a self-contained static folder (`index.html`, one
  * JavaScript bundle built from the SDK's own networks, kernels, NIfTI codec, `predictVolume`
  * and read-out, the run's weights and `manifest.json`); {@linkcode serveWeb} serves it on this
- * machine. In the page, a dropped `.nii`/`.nii.gz` scan is segmented with `S(x)` and, for a
+ * machine. In the page, a dropped `.nii`/`.nii.gz` scan or PNG stack (its `.png` slices or
+ * their folder, with `spacing.json` or a spacing typed in) is segmented with `S(x)` and, for a
  * method with a generator, `S(G(x))` exactly as `grn predict` does, shown in three linked views
  * with the layer read-out, and never leaves the machine.
  *
@@ -40,7 +41,9 @@ export {
   type WebWeightsFile,
 } from "./manifest.ts";
 export {
+  type DecodedWebScan,
   decodeScan,
+  decodeScanFiles,
   DEFAULT_MAX_SCAN_BYTES,
   estimateScanBytes,
   labelsToNifti,
@@ -49,6 +52,7 @@ export {
   type SegmentProgress,
   segmentScan,
   type SegmentScanOptions,
+  type WebScanFile,
   type WebScanResult,
   type WebSegmentation,
 } from "./segment_scan.ts";

@@ -1,6 +1,7 @@
 /**
  * What the web page does with a dropped scan, as SDK code that runs in the browser and in Deno:
- * decode the NIfTI file, check it, segment it with `S(x)` and `S(G(x))` exactly as
+ * decode the NIfTI file or the PNG stack (the slices and their `spacing.json`, decoded by the
+ * SDK's `decodePngStack` as `readPngStack` does), check it, segment it with `S(x)` and `S(G(x))` exactly as
  * `grn predict` does (`predictVolume`, both directions averaged), compute `G(x)` for display,
  * the per-layer read-out, and encode the labels as NIfTI with the input's geometry.
  * @module
@@ -10,6 +11,12 @@ import { type NiftiHeader } from "../data/nifti_header.ts";
 import { decodeNifti } from "../data/nifti_read.ts";
 import { encodeNifti, niftiWriteOptionsFromHeader } from "../data/nifti_write.ts";
 import { predictVolume } from "../data/predict_volume.ts";
+import {
+  decodePngStack,
+  parsePngStackSidecar,
+  PNG_STACK_SIDECAR,
+  type PngStackSidecar,
+} from "../data/png_stack_read.ts";
 import { fitImageSlice, unfitChannels } from "../data/slices_fit.ts";
 import {
   readSlice,
@@ -19,7 +26,7 @@ import {
   writeSlice,
 } from "../data/slices_geometry.ts";
 import { applyWindow, robustWindow } from "../data/slices_normalize.ts";
-import type { Volume } from "../data/volume.ts";
+import type { Axis, Volume } from "../data/volume.ts";
 import type { ImageBatch } from "../engine/tensor_types.ts";
 import { layerReadout, type ScanReadout } from "../metrics/layer_readout.ts";
 import type { WebManifest } from "./manifest.ts";
@@ -28,10 +35,22 @@ import type { WebModel } from "./web_model.ts";
 /** Largest estimated working memory of one scan the page accepts by default: 1.5 GiB. */
 export const DEFAULT_MAX_SCAN_BYTES: number = 1.5 * 2 ** 30;
 
-/** A scan the page cannot segment: not a scan, the wrong rank, too large, non-finite. */
+/**
+ * A scan the page cannot segment: not a scan, the wrong rank, too large, non-finite; for the
+ * files of a drop also a mix of kinds, a PNG stack the SDK refuses (slices of different sizes,
+ * colour, a bad `spacing.json`), or a PNG stack without a voxel spacing (the page then asks
+ * for it).
+ */
 export class ScanInputError extends Error {
   /** What was wrong. */
-  readonly reason: "not-a-scan" | "rank" | "too-large" | "non-finite";
+  readonly reason:
+    | "not-a-scan"
+    | "rank"
+    | "too-large"
+    | "non-finite"
+    | "mixed-files"
+    | "png-stack"
+    | "no-spacing";
 
   /**
    * Names the file and what was wrong with it.
@@ -57,10 +76,31 @@ export interface SegmentProgress {
   total: number;
 }
 
+/**
+ * One file of a drop: its name (a dropped folder's files as `folder/name`) and bytes. The page
+ * passes every file dropped or picked at once.
+ */
+export interface WebScanFile {
+  /** The file's name, with its folder when it came in one (`scan01/slice_0003.png`). */
+  name: string;
+  /** Its bytes. */
+  bytes: Uint8Array;
+}
+
 /** Options of {@linkcode segmentScan}. */
 export interface SegmentScanOptions {
-  /** The file's name, for messages and the read-out's scan id. @default {"scan.nii.gz"} */
+  /**
+   * The scan's name, for messages and the read-out's scan id.
+   * @default {for bytes "scan.nii.gz"; for files, a NIfTI file's name, else the PNG stack's
+   *   folder (the part of the slices' names before their last `/`), else "png_stack"}
+   */
   fileName?: string;
+  /**
+   * Voxel size in mm along x, y, z of a PNG stack, overriding its `spacing.json` (as
+   * `readPngStack`'s `spacing`); ignored for a NIfTI scan.
+   * @default {the spacing in the dropped spacing.json (a "no-spacing" error without one)}
+   */
+  spacing?: [number, number, number];
   /** Called after every batch of slices. @default {none} */
   onProgress?: (progress: SegmentProgress) => void;
   /**
@@ -88,12 +128,21 @@ export interface WebSegmentation {
 export interface WebScanResult {
   /** Scan id (the file name without `_0000` and its extension), as `grn predict`'s read-out. */
   id: string;
-  /** The scan as read (float32). */
+  /** What was read: a NIfTI file or a PNG stack. */
+  format: "nifti" | "png-stack";
+  /**
+   * The scan as read (float32): a NIfTI file with the run's depth axis, a PNG stack with the
+   * stack's geometry (as `readPngStack` gives it: the spacing diagonal as affine, depth along
+   * the axis the PNG rows map to).
+   */
   image: Volume<Float32Array>;
   /** The scan in its robust window, `[-1, 1]`: what the network sees, for display. */
   windowed: Float32Array;
-  /** The NIfTI header of the input (its geometry codes go into the label files). */
-  header: NiftiHeader;
+  /**
+   * The NIfTI header of the input (its geometry codes go into the label files), or `null` for
+   * a PNG stack (the labels then carry the stack's spacing and affine).
+   */
+  header: NiftiHeader | null;
   /** `S(x)`. */
   plain: WebSegmentation;
   /** `S(G(x))`, or `null` without a generator. */
@@ -223,6 +272,186 @@ export function decodeScan(
   return { image, header };
 }
 
+/** A decoded scan: what {@linkcode decodeScan} and {@linkcode decodeScanFiles} return. */
+export interface DecodedWebScan {
+  /** The scan (float32). */
+  image: Volume<Float32Array>;
+  /** The NIfTI header, or `null` for a PNG stack. */
+  header: NiftiHeader | null;
+  /** What was read. */
+  format: "nifti" | "png-stack";
+  /** The scan's name (for messages and the scan id). */
+  fileName: string;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Width and height from a PNG's `IHDR`, or undefined when the bytes are no PNG. */
+function pngSize(bytes: Uint8Array): [number, number] | undefined {
+  if (bytes.length < 24 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return [view.getUint32(16), view.getUint32(20)];
+}
+
+function baseName(name: string): string {
+  return name.slice(name.lastIndexOf("/") + 1);
+}
+
+function listNames(names: string[], max = 4): string {
+  return names.length <= max
+    ? names.join(", ")
+    : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
+}
+
+/**
+ * Reads the files of one drop as the page does: one NIfTI file (see {@linkcode decodeScan}),
+ * or a PNG stack, that is at least two `.png` slices and optionally their `spacing.json`,
+ * decoded with the SDK's `decodePngStack` exactly as `readPngStack` reads such a folder
+ * (natural order of the names, 8- or 16-bit grayscale, one size; stacked along the sidecar's
+ * `stackAxis`, else y), then converted to float32.
+ *
+ * @param files Every file dropped or picked at once.
+ * @param manifest The exported model's manifest (depth axis of a NIfTI scan, classes).
+ * @param options Name, spacing, memory limit and whether SGE runs.
+ * @returns The scan, its NIfTI header (`null` for a PNG stack), its format and name.
+ * @throws {ScanInputError} `mixed-files` for several NIfTI files or a mix of kinds,
+ *   `rank` for one PNG alone, `png-stack` for slices or a `spacing.json` the SDK refuses,
+ *   `no-spacing` for a stack with neither `spacing.json` nor `options.spacing` (after its
+ *   slices decoded, so the spacing is asked for only for a readable stack), `too-large`, and
+ *   the errors of {@linkcode decodeScan} for a NIfTI file.
+ */
+export async function decodeScanFiles(
+  files: readonly WebScanFile[],
+  manifest: WebManifest,
+  options: Pick<SegmentScanOptions, "fileName" | "maxBytes" | "sge" | "spacing"> = {},
+): Promise<DecodedWebScan> {
+  const pngs = files.filter((f) => /\.png$/i.test(f.name));
+  const sidecars = files.filter((f) => baseName(f.name).toLowerCase() === PNG_STACK_SIDECAR);
+  const others = files.filter((f) => !pngs.includes(f) && !sidecars.includes(f));
+  if (pngs.length === 0 && sidecars.length === 0 && others.length === 1) {
+    const file = others[0]!;
+    const fileName = options.fileName ?? file.name;
+    const { image, header } = decodeScan(file.bytes, manifest, { ...options, fileName });
+    return { image, header, format: "nifti", fileName };
+  }
+  const folder = pngs[0]?.name.includes("/")
+    ? pngs[0].name.slice(0, pngs[0].name.lastIndexOf("/"))
+    : undefined;
+  const name = options.fileName ?? (folder ? baseName(folder) || "png_stack" : "png_stack");
+  if (files.length === 0) {
+    throw new ScanInputError(`Cannot segment: no file was dropped (got 0 files)`, "not-a-scan");
+  }
+  if (others.length > 0) {
+    const what = pngs.length + sidecars.length > 0
+      ? `${pngs.length} .png file(s)${sidecars.length ? ` and ${PNG_STACK_SIDECAR}` : ""} with ${
+        listNames(others.map((f) => baseName(f.name)))
+      }`
+      : `${others.length} files: ${listNames(others.map((f) => baseName(f.name)))}`;
+    throw new ScanInputError(
+      `Cannot segment ${pngs.length > 0 ? name : "these files"}: drop one scan at a time, ` +
+        `either one NIfTI file (.nii or .nii.gz) or the .png slices of one PNG stack with its ` +
+        `${PNG_STACK_SIDECAR}, not a mix (got ${what})`,
+      "mixed-files",
+    );
+  }
+  if (sidecars.length > 1) {
+    throw new ScanInputError(
+      `Cannot segment ${name}: a PNG stack has one ${PNG_STACK_SIDECAR} (got ${sidecars.length}: ${
+        listNames(sidecars.map((f) => f.name))
+      })`,
+      "mixed-files",
+    );
+  }
+  const seen = new Set<string>();
+  for (const f of pngs) {
+    const base = baseName(f.name);
+    if (seen.has(base)) {
+      throw new ScanInputError(
+        `Cannot segment ${name}: the slices of one PNG stack have different names, and two ` +
+          `files are named ${base} (got ${
+            listNames(pngs.filter((p) => baseName(p.name) === base).map((p) => p.name))
+          })`,
+        "mixed-files",
+      );
+    }
+    seen.add(base);
+  }
+  if (pngs.length === 0) {
+    throw new ScanInputError(
+      `Cannot segment ${name}: ${PNG_STACK_SIDECAR} alone is no scan; drop it together with ` +
+        `the stack's .png slices (got only ${sidecars[0]!.name})`,
+      "not-a-scan",
+    );
+  }
+  if (pngs.length === 1) {
+    throw new ScanInputError(
+      `Cannot segment ${name}: one PNG is one 2-D slice, not a 3-D scan; drop all the .png ` +
+        `slices of the stack at once, or their folder (got 1 PNG file, ${pngs[0]!.name})`,
+      "rank",
+    );
+  }
+  let sidecar: Partial<PngStackSidecar> = {};
+  if (sidecars.length === 1) {
+    try {
+      sidecar = parsePngStackSidecar(
+        new TextDecoder().decode(sidecars[0]!.bytes),
+        sidecars[0]!.name,
+      );
+    } catch (error) {
+      throw new ScanInputError(
+        `Cannot segment ${name}: ${(error as Error).message}`,
+        "png-stack",
+        { cause: error },
+      );
+    }
+  }
+  const limit = options.maxBytes ?? DEFAULT_MAX_SCAN_BYTES;
+  const sge = (options.sge ?? true) && manifest.sge;
+  const classes = manifest.networks.segmentor.config.numClasses;
+  // Before decoding: the first slice's size times the slices (each slice is checked later).
+  const size = pngSize(pngs[0]!.bytes);
+  if (size !== undefined) {
+    const needed = estimateScanBytes(size[0] * size[1] * pngs.length, classes, sge);
+    if (needed > limit) tooLarge(name, [size[0], size[1], pngs.length], needed, limit);
+  }
+  const spacing = options.spacing ?? sidecar.spacing;
+  let volume: Volume<Uint8Array | Uint16Array>;
+  try {
+    volume = await decodePngStack(
+      pngs.map((f) => ({ name: baseName(f.name), bytes: f.bytes })),
+      // Without a spacing, the slices are checked all the same before the spacing is asked for.
+      { spacing: spacing ?? [1, 1, 1], stackAxis: sidecar.stackAxis ?? 1 },
+    );
+  } catch (error) {
+    if (isAllocationFailure(error)) tooLarge(name, [], estimateScanBytes(0, classes, sge), limit);
+    throw new ScanInputError(
+      `Cannot segment ${name}: ${(error as Error).message}`,
+      "png-stack",
+      { cause: error },
+    );
+  }
+  if (spacing === undefined) {
+    throw new ScanInputError(
+      `Cannot segment ${name}: the PNG stack has no ${PNG_STACK_SIDECAR}, so its voxel size is ` +
+        `unknown; enter the spacing in mm along x, y and z (got ${pngs.length} slices of ${
+          size ? `${size[0]}x${size[1]} pixels` : "unknown size"
+        } and no spacing)`,
+      "no-spacing",
+    );
+  }
+  const extent = volume.shape.filter((n) => n > 1).length;
+  if (extent < 3) {
+    throw new ScanInputError(
+      `Cannot segment ${name}: expected a 3-D scan (got a ${extent}-D image of ${
+        volume.shape.join("x")
+      } voxels)`,
+      "rank",
+    );
+  }
+  const image: Volume<Float32Array> = { ...volume, data: Float32Array.from(volume.data) };
+  return { image, header: null, format: "png-stack", fileName: name };
+}
+
 function countLabels(labels: Uint8Array, classes: number): number[] {
   const counts = new Array<number>(classes).fill(0);
   for (const v of labels) counts[v]!++;
@@ -238,11 +467,12 @@ async function enhanceVolume(
   shape: [number, number, number],
   model: WebModel,
   direction: SliceDirection,
+  depthAxis: Axis,
   progress: (slices: number) => void,
 ): Promise<Float32Array> {
   const { input } = model.manifest;
   const [height, width] = input.size;
-  const geometry = sliceGeometry(shape, direction, input.depthAxis);
+  const geometry = sliceGeometry(shape, direction, depthAxis);
   const { rows, cols, count } = geometry;
   const out = new Float32Array(windowed.length);
   const native = new Float32Array(rows * cols);
@@ -288,40 +518,52 @@ async function enhanceVolume(
 }
 
 /**
- * Segments a NIfTI scan with an exported model, as `grn predict` does: `S(x)` with the weights
+ * Segments a NIfTI scan or a PNG stack with an exported model, as `grn predict` does: `S(x)` with the weights
  * of `model.ckpt` and, for a method with a generator, `S(G(x))` with those of
  * `model_sge.ckpt`, each through `predictVolume` (every coronal and sagittal slice, softmax
  * averaged); then `G(x)` for display and the per-layer read-out of each.
  *
- * @param bytes The `.nii` or `.nii.gz` file.
+ * @param input The `.nii` or `.nii.gz` file's bytes, or every file of a drop (one NIfTI file,
+ *   or the slices of a PNG stack and its `spacing.json`; see {@linkcode decodeScanFiles}).
  * @param model The exported model.
- * @param options File name, progress, memory limit, SGE and `G(x)`.
+ * @param options File name, spacing of a PNG stack, progress, memory limit, SGE and `G(x)`.
  * @returns Labels, read-outs, `G(x)` and the scan.
  * @throws {ScanInputError} For a file that is not a 3-D NIfTI scan, holds non-finite voxels,
- *   or is too large for the browser's memory.
+ *   or is too large for the browser's memory, and for files that are not one PNG stack or
+ *   one whose spacing is unknown (see {@linkcode decodeScanFiles}).
  */
 export async function segmentScan(
-  bytes: Uint8Array,
+  input: Uint8Array | readonly WebScanFile[],
   model: WebModel,
   options: SegmentScanOptions = {},
 ): Promise<WebScanResult> {
   const t0 = performance.now();
   const manifest = model.manifest;
-  const file = options.fileName ?? "scan.nii.gz";
   const limit = options.maxBytes ?? DEFAULT_MAX_SCAN_BYTES;
   const sge = (options.sge ?? true) && model.hasSge;
   const enhance = (options.enhance ?? true) && model.hasSge;
-  const { image, header } = decodeScan(bytes, manifest, { fileName: file, maxBytes: limit, sge });
-  const { input } = manifest;
-  const directions = input.predictDirection === "both"
-    ? SLICE_DIRECTIONS
-    : [input.predictDirection];
+  const decoded: DecodedWebScan = input instanceof Uint8Array
+    ? {
+      ...decodeScan(input, manifest, {
+        fileName: options.fileName ?? "scan.nii.gz",
+        maxBytes: limit,
+        sge,
+      }),
+      format: "nifti",
+      fileName: options.fileName ?? "scan.nii.gz",
+    }
+    : await decodeScanFiles(input, manifest, { ...options, maxBytes: limit, sge });
+  const { image, header, format, fileName: file } = decoded;
+  // A NIfTI scan has the run's depth axis; a PNG stack the axis its rows map to.
+  const depthAxis = image.depthAxis ?? manifest.input.depthAxis;
+  const { input: spec } = manifest;
+  const directions = spec.predictDirection === "both" ? SLICE_DIRECTIONS : [spec.predictDirection];
   const perPass = directions.reduce(
-    (n, d) => n + sliceGeometry(image.shape, d, input.depthAxis).count,
+    (n, d) => n + sliceGeometry(image.shape, d, depthAxis).count,
     0,
   );
   const enhanceSlices = enhance
-    ? sliceGeometry(image.shape, input.enhanceDirection, input.depthAxis).count
+    ? sliceGeometry(image.shape, spec.enhanceDirection, depthAxis).count
     : 0;
   const total = perPass * (sge ? 2 : 1) + enhanceSlices;
   let done = 0;
@@ -342,11 +584,11 @@ export async function segmentScan(
           return logits;
         },
         {
-          inputSize: input.size,
-          batchSize: input.batchSize,
-          fit: input.fit,
-          direction: input.predictDirection,
-          percentiles: input.percentiles,
+          inputSize: spec.size,
+          batchSize: spec.batchSize,
+          fit: spec.fit,
+          direction: spec.predictDirection,
+          percentiles: spec.percentiles,
         },
       );
       return {
@@ -357,18 +599,20 @@ export async function segmentScan(
     };
     const plain = await run(false);
     const withSge = sge ? await run(true) : null;
-    const windowed = applyWindow(image.data, robustWindow(image.data, input.percentiles));
+    const windowed = applyWindow(image.data, robustWindow(image.data, spec.percentiles));
     const enhanced = enhance
       ? await enhanceVolume(
         windowed,
         image.shape,
         model,
-        input.enhanceDirection,
+        spec.enhanceDirection,
+        depthAxis,
         (n) => report("enhance", n),
       )
       : null;
     return {
       id,
+      format,
       image,
       windowed,
       header,
@@ -387,21 +631,22 @@ export async function segmentScan(
 
 /**
  * Encodes a label volume as NIfTI with the input's geometry codes, as `grn predict` writes it
- * (uint8; the input's qform/sform codes, unit and dimensionality).
+ * (uint8; the input's qform/sform codes, unit and dimensionality; for a PNG stack, with no
+ * header, the labels' own spacing and affine, as `grn predict` writes a scan without one).
  *
  * @param labels The labels.
- * @param header The input scan's header.
+ * @param header The input scan's header, or `null` (a PNG stack).
  * @param options `gzip` for `.nii.gz`. @default {{ gzip: true }}
  * @returns The file's bytes.
  */
 export function labelsToNifti(
   labels: Volume<Uint8Array>,
-  header: NiftiHeader,
+  header: NiftiHeader | null,
   options: { gzip?: boolean } = {},
 ): Uint8Array {
   return encodeNifti(labels, {
     datatype: "uint8",
     gzip: options.gzip ?? true,
-    ...niftiWriteOptionsFromHeader(header),
+    ...(header ? niftiWriteOptionsFromHeader(header) : {}),
   });
 }

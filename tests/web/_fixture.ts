@@ -1,8 +1,13 @@
 /**
  * Shared set-up of the web tests: a tiny GRN-SSL run and a tiny supervised run on the tiny
- * phantom, the page's bundle built once per test process, and the GRN-SSL run exported with it.
+ * phantom, the page's bundle built once per test process, and the GRN-SSL run exported with it;
+ * the test scan as a PNG stack.
  * @module
  */
+import { readNifti } from "../../data/nifti_read.ts";
+import { writeNifti } from "../../data/nifti_write.ts";
+import { readPngStack } from "../../data/png_stack_read.ts";
+import { writePngStack } from "../../data/png_stack_write.ts";
 import { trainTinyRun } from "../run/_fixture.ts";
 import { buildWebBundle } from "../../web/export_web.ts";
 import { exportWeb } from "../../web/export_web.ts";
@@ -52,4 +57,34 @@ export function webFixture(): Promise<WebFixture> {
     };
   })();
   return pending;
+}
+
+/** The fixture's test scan as a PNG stack, and that stack as NIfTI for `predictScan`. */
+export interface PngStackFixture {
+  /** Folder of the stack: `slice_0000.png`... (8-bit gray, one per y) and `spacing.json`. */
+  dir: string;
+  /** The PNG files' names, in slice order. */
+  names: string[];
+  /** The stack as `readPngStack` reads it, written as NIfTI (the input of `predictScan`). */
+  nifti: string;
+}
+
+let pendingStack: Promise<PngStackFixture> | null = null;
+
+/**
+ * The fixture's test scan written as a PNG stack with `writePngStack` (intensities mapped to
+ * 0..255, stacked along y, so rows are the depth axis z), and the volume `readPngStack` reads
+ * from it as a NIfTI file: what `grn predict` segments for the same stack.
+ */
+export function pngStackFixture(): Promise<PngStackFixture> {
+  pendingStack ??= (async () => {
+    const fx = await webFixture();
+    const scan = await readNifti(fx.scan, { dtype: "float32" });
+    const dir = `${fx.dir}/p01_s00_png`;
+    const names = await writePngStack(dir, scan, { mode: "normalize" });
+    const nifti = `${fx.dir}/p01_s00_png.nii.gz`;
+    await writeNifti(nifti, await readPngStack(dir));
+    return { dir, names, nifti };
+  })();
+  return pendingStack;
 }
