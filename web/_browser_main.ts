@@ -4,7 +4,9 @@
  * The browser entry of the exported page (bundled into `grn_web.js` by `buildWebBundle`). The
  * same file runs twice: in the page, where it draws the interface, and in a module worker it
  * starts, where it loads TensorFlow.js and the run's networks and segments the dropped scan
- * with the SDK's code (`segmentScan`), so the page stays responsive and shows progress.
+ * (a NIfTI file, or a PNG stack: its `.png` slices or their folder, with `spacing.json` or a
+ * spacing typed in) with the SDK's code (`segmentScan`), so the page stays responsive and shows
+ * progress.
  *
  * For scripts and tests, the page keeps its state in `window.grn` ({@linkcode PageState}).
  * @module
@@ -30,7 +32,11 @@ type BackendName = "webgl" | "wasm" | "cpu";
 /** Messages from the page to the worker. */
 type ToWorker =
   | { type: "init"; base: string; backend: BackendName | "auto" }
-  | { type: "segment"; name: string; bytes: ArrayBuffer };
+  | {
+    type: "segment";
+    files: { name: string; bytes: ArrayBuffer }[];
+    spacing?: [number, number, number];
+  };
 
 /** Messages from the worker to the page. */
 type FromWorker =
@@ -57,6 +63,8 @@ export interface PageState {
   result: WebScanResult | null;
   /** The last error message. */
   error: string | null;
+  /** Whether the page asks for the spacing of a PNG stack dropped without `spacing.json`. */
+  needsSpacing: boolean;
   /** Network requests made since the model loaded (page and worker). */
   requestsAfterLoad: number;
   /** The labels of a path as a NIfTI file (`.nii.gz`), as the download button saves them. */
@@ -160,8 +168,9 @@ function workerMain(scope: WorkerScope): void {
         scope.postMessage({ type: "ready", manifest, backend, skipped, requests: 0 });
       } else if (message.type === "segment") {
         if (!model) throw new Error("Cannot segment: the model is not loaded yet");
-        const result = await segmentScan(new Uint8Array(message.bytes), model, {
-          fileName: message.name,
+        const files = message.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) }));
+        const result = await segmentScan(files, model, {
+          ...(message.spacing ? { spacing: message.spacing } : {}),
           onProgress: (progress) =>
             scope.postMessage({ type: "progress", progress, requests: after() }),
         });
@@ -230,6 +239,65 @@ function download(bytes: Uint8Array | string, name: string, type: string): void 
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** A file of a drop or a pick, named with its folder when it came in one. */
+interface DroppedFile {
+  name: string;
+  file: File;
+}
+
+/** Whether a file of a dropped folder belongs to a scan (as `readPngStack` reads a folder). */
+function isStackFile(name: string): boolean {
+  return /\.png$/i.test(name) || name.toLowerCase() === "spacing.json";
+}
+
+/** Every entry of a dropped folder (Chromium hands them out 100 at a time). */
+async function entriesOf(dir: FileSystemDirectoryEntry): Promise<FileSystemEntry[]> {
+  const reader = dir.createReader();
+  const all: FileSystemEntry[] = [];
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) =>
+      reader.readEntries(resolve, reject)
+    );
+    if (batch.length === 0) return all;
+    all.push(...batch);
+  }
+}
+
+function fileOf(entry: FileSystemFileEntry): Promise<File> {
+  return new Promise((resolve, reject) => entry.file(resolve, reject));
+}
+
+/**
+ * The files of a drop: dropped files as they are; of a dropped folder, its `.png` files and
+ * `spacing.json` (other files and subfolders are left out, as `readPngStack` leaves them, and
+ * listed in `ignored`).
+ */
+async function filesOfDrop(
+  entries: (FileSystemEntry | null)[],
+  fallback: File[],
+): Promise<{ files: DroppedFile[]; ignored: string[] }> {
+  if (entries.length === 0 || entries.some((e) => e === null)) {
+    return { files: fallback.map((file) => ({ name: file.name, file })), ignored: [] };
+  }
+  const files: DroppedFile[] = [];
+  const ignored: string[] = [];
+  for (const entry of entries as FileSystemEntry[]) {
+    if (entry.isFile) {
+      files.push({ name: entry.name, file: await fileOf(entry as FileSystemFileEntry) });
+      continue;
+    }
+    for (const inner of await entriesOf(entry as FileSystemDirectoryEntry)) {
+      const name = `${entry.name}/${inner.name}`;
+      if (inner.isFile && isStackFile(inner.name)) {
+        files.push({ name, file: await fileOf(inner as FileSystemFileEntry) });
+      } else {
+        ignored.push(name);
+      }
+    }
+  }
+  return { files, ignored };
+}
+
 function formatMm(v: number): string {
   return Number.isFinite(v) ? v.toFixed(2) : "n/a";
 }
@@ -246,6 +314,7 @@ function pageMain(): void {
     backend: null,
     result: null,
     error: null,
+    needsSpacing: false,
     requestsAfterLoad: 0,
     nifti(path) {
       const r = state.result?.[path];
@@ -268,6 +337,11 @@ function pageMain(): void {
   const pathSelect = element<HTMLSelectElement>("path");
   const opacity = element<HTMLInputElement>("opacity");
   const showG = element<HTMLInputElement>("show-g");
+  const spacingForm = element<HTMLFormElement>("spacing-form");
+  const spacingMessage = element("spacing-message");
+  const spacingInputs = ["x", "y", "z"].map((a) => element<HTMLInputElement>(`spacing-${a}`));
+  /** The files of the last drop, kept to segment again once a missing spacing is given. */
+  let pending: DroppedFile[] = [];
 
   const updateRequests = () => {
     state.requestsAfterLoad = requests() - requestsAtReady + workerRequests;
@@ -279,6 +353,8 @@ function pageMain(): void {
       : `${text} Network requests since the model loaded: ${state.requestsAfterLoad}.`;
   };
   const showError = (message: string) => {
+    state.needsSpacing = false;
+    spacingForm.hidden = true;
     state.status = state.manifest ? "ready" : "error";
     state.error = message;
     errorBox.textContent = message;
@@ -314,10 +390,23 @@ function pageMain(): void {
       setStatus(`${what}: ${p.done} of ${p.total} slices.`);
     } else if (message.type === "result") {
       state.result = message.result;
+      state.needsSpacing = false;
+      spacingForm.hidden = true;
       state.status = "done";
       progress.value = 1;
       showResult(message.result);
       setStatus(`Done in ${message.result.seconds.toFixed(1)} s.`);
+    } else if (message.reason === "no-spacing") {
+      state.status = "ready";
+      state.needsSpacing = true;
+      progress.value = 0;
+      spacingMessage.textContent = `${message.message}. A PNG file does not say how large its ` +
+        `pixels are, and the page does not guess: the thickness read-out depends on it. x runs ` +
+        `along the PNG columns, y from one slice to the next (file order), z along the rows ` +
+        `(depth).`;
+      spacingForm.hidden = false;
+      spacingInputs[0]!.focus();
+      setStatus("Waiting for the voxel spacing of the PNG stack.");
     } else {
       showError(message.message);
     }
@@ -326,32 +415,66 @@ function pageMain(): void {
     { type: "init", base: new URL("./", location.href).href, backend: requested } as ToWorker,
   );
 
-  const start = async (file: File) => {
-    if (state.status === "loading" || state.status === "working") return;
+  /** Whether a new scan may start now; if so, the page is busy from now on. */
+  const claim = (): boolean => {
+    if (state.status === "loading" || state.status === "working") return false;
+    state.status = "working";
     errorBox.hidden = true;
     state.error = null;
-    if (file.size > 2 ** 31) {
+    return true;
+  };
+  const start = async (
+    files: DroppedFile[],
+    spacing?: [number, number, number],
+    note = "",
+  ) => {
+    if (files.length === 0) {
+      showError("Cannot segment: nothing to read in what was dropped (got no file)");
+      return;
+    }
+    pending = files;
+    if (!spacing) {
+      state.needsSpacing = false;
+      spacingForm.hidden = true;
+    }
+    const what = files.length === 1 ? files[0]!.name : `${files.length} files`;
+    const size = files.reduce((n, f) => n + f.file.size, 0);
+    if (size > 2 ** 31) {
       showError(
-        `Cannot segment ${file.name}: the file is too large for this browser's memory (got ${
-          (file.size / 2 ** 30).toFixed(1)
+        `Cannot segment ${what}: the files are too large for this browser's memory (got ${
+          (size / 2 ** 30).toFixed(1)
         } GiB)`,
       );
       return;
     }
-    state.status = "working";
     progress.value = 0;
-    setStatus(`Reading ${file.name}...`);
+    setStatus(`Reading ${what}...${note}`);
     try {
-      const bytes = await file.arrayBuffer();
-      worker.postMessage({ type: "segment", name: file.name, bytes } as ToWorker, [bytes]);
+      const read = await Promise.all(
+        files.map(async (f) => ({ name: f.name, bytes: await f.file.arrayBuffer() })),
+      );
+      worker.postMessage(
+        { type: "segment", files: read, ...(spacing ? { spacing } : {}) } as ToWorker,
+        read.map((f) => f.bytes),
+      );
     } catch (error) {
-      showError(`Cannot read ${file.name}: ${messageOf(error)}`);
+      showError(`Cannot read ${what}: ${messageOf(error)}`);
     }
   };
   fileInput.addEventListener("change", () => {
-    const f = fileInput.files?.[0];
-    if (f) void start(f);
+    const files = [...(fileInput.files ?? [])].map((file) => ({ name: file.name, file }));
     fileInput.value = "";
+    if (files.length > 0 && claim()) void start(files);
+  });
+  spacingForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const values = spacingInputs.map((i) => Number(i.value));
+    if (!values.every((v) => Number.isFinite(v) && v > 0) || spacingInputs.some((i) => !i.value)) {
+      spacingMessage.textContent = `Cannot use this spacing: x, y and z must each be a positive ` +
+        `number of mm (got ${spacingInputs.map((i) => i.value || "nothing").join(", ")})`;
+      return;
+    }
+    if (claim()) void start(pending, values as [number, number, number]);
   });
   // A file dropped beside the drop zone would make the browser open it instead of the page.
   for (const type of ["dragover", "drop"]) {
@@ -365,8 +488,27 @@ function pageMain(): void {
   drop.addEventListener("drop", (e) => {
     e.preventDefault();
     drop.classList.remove("over");
-    const f = e.dataTransfer?.files?.[0];
-    if (f) void start(f);
+    const transfer = e.dataTransfer;
+    if (!transfer || !claim()) return;
+    setStatus("Reading the dropped files...");
+    // The entries exist only while the event is handled: take them now, read them after.
+    const entries = [...transfer.items]
+      .filter((item) => item.kind === "file")
+      .map((item) => item.webkitGetAsEntry());
+    const fallback = [...transfer.files];
+    void filesOfDrop(entries, fallback).then(
+      ({ files, ignored }) =>
+        start(
+          files,
+          undefined,
+          ignored.length
+            ? ` (left out of the dropped folder, as not .png or spacing.json: ${
+              ignored.slice(0, 4).join(", ")
+            }${ignored.length > 4 ? ` and ${ignored.length - 4} more` : ""})`
+            : "",
+        ),
+      (error) => showError(`Cannot read the dropped files: ${messageOf(error)}`),
+    );
   });
 
   // --- the model and its provenance
@@ -434,8 +576,13 @@ function pageMain(): void {
     element("result").hidden = false;
     const shape = result.image.shape;
     const spacing = result.image.spacing;
+    element("scan-info").textContent = `${result.id}: ${
+      result.format === "png-stack" ? "PNG stack" : "NIfTI scan"
+    } of ${shape.join("x")} voxels (x, y, z), voxel size ${
+      spacing.map((v) => Number(v.toPrecision(4))).join(" x ")
+    } mm, depth along ${AXIS_NAMES[result.image.depthAxis ?? m.input.depthAxis]}.`;
     cursor = shape.map((n) => Math.floor(n / 2));
-    const planes = planesOf(m.input.depthAxis);
+    const planes = planesOf(result.image.depthAxis ?? m.input.depthAxis);
     const views = element("views");
     views.replaceChildren();
     const drawers: (() => void)[] = [];

@@ -44,10 +44,23 @@ export const PAGE_HTML: string = `<!doctype html>
 <main>
   <section id="input">
     <div id="drop" tabindex="0">
-      <p>Drop a 3-D B-mode scan here (<code>.nii</code> or <code>.nii.gz</code>)</p>
-      <p>or <label for="file" class="button">choose a file</label>
-      <input id="file" type="file" accept=".nii,.gz,application/gzip"></p>
+      <p>Drop a 3-D B-mode scan here: a <code>.nii</code> or <code>.nii.gz</code> file, or a
+      PNG stack (all its <code>.png</code> slices at once, or their folder, with its
+      <code>spacing.json</code> if it has one)</p>
+      <p>or <label for="file" class="button">choose files</label>
+      <input id="file" type="file" multiple accept=".nii,.gz,.png,.json,application/gzip,image/png,application/json"></p>
+      <p class="muted">A PNG stack is read as <code>grn</code> reads a folder of slices: 8- or
+      16-bit grayscale PNGs of one size, in natural order of their names (<code>s2.png</code>
+      before <code>s10.png</code>), columns along x, slices along y, rows along z (depth), unless
+      <code>spacing.json</code> gives another <code>stackAxis</code>.</p>
     </div>
+    <form id="spacing-form" hidden>
+      <p id="spacing-message"></p>
+      <label>x (columns) <input id="spacing-x" type="number" min="0" step="any" inputmode="decimal" aria-label="spacing along x in mm"> mm</label>
+      <label>y (slices) <input id="spacing-y" type="number" min="0" step="any" inputmode="decimal" aria-label="spacing along y in mm"> mm</label>
+      <label>z (rows, depth) <input id="spacing-z" type="number" min="0" step="any" inputmode="decimal" aria-label="spacing along z in mm"> mm</label>
+      <button type="submit" id="spacing-submit">Segment with this spacing</button>
+    </form>
     <div id="status">
       <progress id="progress" max="1" value="0"></progress>
       <span id="status-text">Starting&hellip;</span>
@@ -56,6 +69,7 @@ export const PAGE_HTML: string = `<!doctype html>
     <p id="backend" class="muted"></p>
   </section>
   <section id="result" hidden>
+    <p id="scan-info" class="muted"></p>
     <div id="controls">
       <label>Segmentation
         <select id="path">
@@ -108,6 +122,11 @@ h2 { font-size: 1.1rem; margin: 1.4rem 0 0.5rem; }
 button:disabled { background: #999; cursor: default; }
 #status { display: flex; align-items: center; gap: 0.75rem; margin: 0.7rem 0; }
 #progress { width: 320px; height: 14px; }
+#spacing-form { background: #fff8e5; border-left: 4px solid #e69f00; padding: 0.5rem 0.75rem; margin: 0.6rem 0;
+  display: flex; flex-wrap: wrap; gap: 0.5rem 1.2rem; align-items: center; }
+#spacing-form[hidden] { display: none; }
+#spacing-form p { flex-basis: 100%; margin: 0 0 0.3rem; }
+#spacing-form input { width: 6rem; }
 #error { background: #fdecea; border-left: 4px solid #d55e00; padding: 0.5rem 0.75rem; white-space: pre-wrap; }
 #controls { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: center; margin: 0.8rem 0; }
 #views { display: flex; flex-wrap: wrap; gap: 1rem; }

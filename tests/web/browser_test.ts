@@ -14,8 +14,9 @@ import { initEngine } from "../../engine/init_engine.ts";
 import type { ScanReadout } from "../../metrics/layer_readout.ts";
 import { READOUT_CSV_COLUMNS } from "../../metrics/readout_to_csv.ts";
 import { predictScan } from "../../run/predict_scan.ts";
-import { serveWeb, type WebServer } from "../../web/mod.ts";
-import { CHROMIUM, CHROMIUM_MISSING } from "./_chromium.ts";
+import { serveWeb } from "../../web/mod.ts";
+import { agreement, assertReadoutClose, waitFor, withPage } from "./_browser.ts";
+import { CHROMIUM_MISSING } from "./_chromium.ts";
 import { webFixture } from "./_fixture.ts";
 
 const missing = CHROMIUM_MISSING;
@@ -23,75 +24,6 @@ if (missing !== null) {
   Deno.stderr.writeSync(
     new TextEncoder().encode(`SKIPPING the browser tests of the web page: ${missing}\n`),
   );
-}
-
-type Page = import("puppeteer-core").Page;
-type Browser = import("puppeteer-core").Browser;
-
-async function withPage(
-  server: WebServer,
-  query: string,
-  fn: (page: Page, requests: string[], log: string[]) => Promise<void>,
-): Promise<void> {
-  const puppeteer = (await import("puppeteer-core")).default;
-  const browser: Browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-dev-shm-usage"],
-  });
-  try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 1000 });
-    const requests: string[] = [];
-    const log: string[] = [];
-    // Every request of the page and of its worker (puppeteer reports both).
-    page.on("request", (r) => requests.push(r.url()));
-    page.on("console", (m) => log.push(`${m.type()}: ${m.text()}`));
-    page.on("pageerror", (e) => log.push(`pageerror: ${e}`));
-    await page.goto(`${server.url}${query}`);
-    await fn(page, requests, log);
-  } finally {
-    await browser.close();
-  }
-}
-
-async function waitFor(page: Page, statuses: string[], log: string[]): Promise<string> {
-  try {
-    await page.waitForFunction(
-      (s: string[]) =>
-        s.includes((globalThis as unknown as { grn?: { status: string } }).grn?.status ?? ""),
-      { timeout: 600_000, polling: 200 },
-      statuses,
-    );
-  } catch (error) {
-    throw new Error(`the page did not reach ${statuses} (console: ${log.join(" | ")})`, {
-      cause: error,
-    });
-  }
-  return await page.evaluate(() =>
-    (globalThis as unknown as { grn: { status: string } }).grn.status
-  );
-}
-
-function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let same = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
-  return same / a.length;
-}
-
-function assertReadoutClose(page: ScanReadout, cli: ScanReadout, what: string): void {
-  assert.equal(page.layers.length, cli.layers.length);
-  page.layers.forEach((l, i) => {
-    const c = cli.layers[i]!;
-    assert.equal(l.label, c.label);
-    for (const key of ["median", "mean", "min", "max", "p5", "p95"] as const) {
-      // NaN (an absent layer) crosses from the page as null.
-      const a = l.thicknessMm[key] ?? NaN, b = c.thicknessMm[key];
-      if (Number.isNaN(b)) assert.ok(Number.isNaN(a), `${what} ${l.name} ${key}: ${a} vs NaN`);
-      else assert.ok(Math.abs(a - b) <= 0.01, `${what} ${l.name} ${key}: ${a} vs ${b} mm`);
-    }
-  });
 }
 
 Deno.test({
