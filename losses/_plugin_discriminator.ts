@@ -94,12 +94,15 @@ export class PluginDiscriminator implements PluginPart {
     return this.#require().network.apply(input, { training });
   }
 
-  /** One update of `D` on the config's inputs; returns `{ [lossKey]: L_D }`. */
-  auxiliaryStep(ctx: AuxiliaryContext): Record<string, number> {
+  /**
+   * One update of `D` on the config's inputs; returns `{ [lossKey]: L_D }`, `L_D` as a scalar
+   * tensor the trainer reads and disposes (no read-back here).
+   */
+  auxiliaryStep(ctx: AuxiliaryContext): Record<string, tf.Scalar> {
     this.#require();
     const [real, fake] = tf.tidy(() => this.#config.inputs(ctx));
     try {
-      return { [this.#config.lossKey]: this.step(real, fake, ctx.step) };
+      return { [this.#config.lossKey]: this.#update(real, fake, ctx.step) };
     } finally {
       tf.dispose([real, fake]);
     }
@@ -117,6 +120,16 @@ export class PluginDiscriminator implements PluginPart {
    * @throws {Error} Before {@linkcode PluginDiscriminator.attach}.
    */
   step(labeled: tf.Tensor4D, unlabeled: tf.Tensor4D, step: number): number {
+    const loss = this.#update(labeled, unlabeled, step);
+    try {
+      return loss.dataSync()[0]!;
+    } finally {
+      loss.dispose();
+    }
+  }
+
+  /** {@linkcode PluginDiscriminator.step} returning `L_D` as a scalar tensor (the caller's). */
+  #update(labeled: tf.Tensor4D, unlabeled: tf.Tensor4D, step: number): tf.Scalar {
     const { network, adam } = this.#require();
     const vars = network.trainableVariables as tf.Variable[];
     const { value, grads } = tf.variableGrads(() => {
@@ -131,12 +144,10 @@ export class PluginDiscriminator implements PluginPart {
         nReal + nFake,
       ) as tf.Scalar;
     }, vars);
-    const loss = value.dataSync()[0]!;
-    value.dispose();
     adam.setStep(step);
     adam.apply(vars.map((v) => grads[v.name] ?? null));
     for (const v of vars) grads[v.name]?.dispose();
-    return loss;
+    return value;
   }
 
   /** Network weights then Adam moments; empty before attach. */

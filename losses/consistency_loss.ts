@@ -112,9 +112,12 @@ export interface PluginPart {
   afterOptimizerStep?(event: OptimizerStepEvent): void;
   /**
    * Called once per iteration after the segmentor's updates, for parts that train networks
-   * of their own. Returns loss values to log (e.g. `{ lossDan: 0.69 }`).
+   * of their own. Returns loss values to log (e.g. `{ lossDan: 0.69 }`): numbers, or scalar
+   * tensors that the trainer then owns (it reads them with the step's other losses, in one
+   * read-back, and disposes them; backends without synchronous read-back, such as webgpu in
+   * Deno, need tensors).
    */
-  auxiliaryStep?(ctx: AuxiliaryContext): Record<string, number>;
+  auxiliaryStep?(ctx: AuxiliaryContext): Record<string, number | Scalar>;
   /** State the part owns (e.g. teacher weights), saved in checkpoints. */
   readonly variables?: readonly AnyVariable[];
   /** Stable names of `variables`, index for index. */

@@ -664,7 +664,11 @@ export class GRN implements Trainable {
           rng: this.#rng,
           step: this.#step,
         });
-        for (const [key, value] of Object.entries(extra ?? {})) losses[key] = value;
+        for (const [key, value] of Object.entries(extra ?? {})) {
+          // A tensor is the trainer's now: read with the step's losses, then disposed.
+          if (value instanceof tf.Tensor) this.#held.push(tf.keep(value));
+          losses[key] = value;
+        }
       }
     }
     losses.learningRate = learningRate;

@@ -16,8 +16,17 @@ export function parts(loss: ConsistencyLoss) {
   return {
     attach: (host: ConsistencyHost) => all.forEach((p) => p.attach?.(host)),
     afterOptimizerStep: (e: OptimizerStepEvent) => all.forEach((p) => p.afterOptimizerStep?.(e)),
-    auxiliaryStep: (ctx: AuxiliaryContext): Record<string, number> =>
-      Object.assign({}, ...all.map((p) => p.auxiliaryStep?.(ctx) ?? {})),
+    /** Every part's step; scalar tensors are read and disposed, as the trainer does. */
+    auxiliaryStep: (ctx: AuxiliaryContext): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const p of all) {
+        for (const [k, v] of Object.entries(p.auxiliaryStep?.(ctx) ?? {})) {
+          out[k] = typeof v === "number" ? v : v.dataSync()[0]!;
+          if (typeof v !== "number") v.dispose();
+        }
+      }
+      return out;
+    },
     get variables(): tf.Variable[] {
       return all.flatMap((p) => [...(p.variables ?? [])]);
     },
