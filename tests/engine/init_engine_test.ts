@@ -2,12 +2,16 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../engine/init_engine.ts";
 
-Deno.test("initEngine() auto picks wasm here and says why tensorflow was skipped", async () => {
+Deno.test("initEngine() auto picks wasm here and says why tensorflow and webgpu were skipped", async () => {
   const lines: string[] = [];
   const info = await initEngine({ backend: "auto", log: (m) => lines.push(m) });
   assert.equal(info.backend, "wasm");
   assert.equal(tf.getBackend(), "wasm");
   assert.ok(info.skipped.some((s) => s.startsWith("tensorflow")), info.skipped.join("; "));
+  // No hardware GPU here: no adapter at all, or a software one (lavapipe) that auto passes over.
+  assert.ok(info.webgpu !== null && !(info.webgpu.found && !info.webgpu.software));
+  const why = info.skipped.find((s) => s.startsWith("webgpu: "));
+  assert.match(why ?? "", info.webgpu.found ? /software \(.+\), not used by auto$/ : /no adapter/);
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /grn engine: wasm/);
 });

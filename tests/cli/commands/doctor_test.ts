@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { webgpuTest } from "../../engine/webgpu/_webgpu.ts";
 import { runMain } from "../_cli.ts";
 
 Deno.test("grn doctor --json: reports engine, backends, versions, CPUs and memory", async () => {
@@ -37,3 +38,27 @@ Deno.test("grn doctor: human output has one line per item; a bad backend is a us
     'grn doctor: unknown backend "wsam" for --backend (did you mean wasm?); choose from auto, tensorflow, webgpu, wasm, cpu\n',
   );
 });
+
+webgpuTest(
+  "grn doctor --backend webgpu: the adapter, its limits, and whether it is software",
+  async () => {
+    const r = await runMain(["doctor", "--backend", "webgpu", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const { engine } = JSON.parse(r.stdout);
+    assert.equal(engine.backend, "webgpu");
+    assert.equal(engine.webgpu.found, true);
+    assert.equal(engine.webgpu.software, engine.webgpu.softwareReason !== null);
+    assert.ok(engine.webgpu.limits.maxBufferSize > 0);
+    assert.ok(engine.webgpu.limits.maxStorageBufferBindingSize > 0);
+    const human = await runMain(["doctor", "--backend", "webgpu"]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^engine +webgpu/m);
+    assert.match(human.stdout, /^webgpu +\S.*, vendor \S+, (software \(.+\)|hardware GPU)$/m);
+    assert.match(
+      human.stdout,
+      /^ {2}webgpu limits +buffer \d+ MiB, storage binding \d+ MiB, workgroup memory \d+ B, \d+ threads\/workgroup$/m,
+    );
+    const wasm = await runMain(["doctor", "--backend", "wasm"]);
+    assert.match(wasm.stdout, /^webgpu +not probed/m);
+  },
+);
