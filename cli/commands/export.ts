@@ -18,7 +18,7 @@ export const command: Command = {
     "WebAssembly files, the run's weights (weights.bin: S of model.ckpt; weights_sge.bin: S and\n" +
     "G of model_sge.ckpt) and manifest.json (method, input size, slice directions,\n" +
     "normalisation, labels, palette, SGE flag, provenance). In the page a dropped .nii/.nii.gz\n" +
-    "scan is segmented in the browser as `grn predict` does, with and without SGE; nothing is\n" +
+    "scan or PNG stack is segmented in the browser as `grn predict` does, with and without SGE; nothing is\n" +
     "uploaded. Serve the folder from any static web host, or with `grn web DIR`. Exporting into\n" +
     "an earlier export replaces it and keeps its bundle when the SDK sources are unchanged.",
   positionals: [{ name: "model", description: "run folder (or a .ckpt file inside one)" }],

@@ -24,7 +24,8 @@ export const command: Command = {
   description:
     "Serves a folder written by `grn export RUN --web DIR` on this machine (127.0.0.1 unless\n" +
     "--host says otherwise) and prints its address; open it in a browser and drop a .nii or\n" +
-    "a .nii.gz scan. Without a folder it serves the GRN-SSL model of `deno task demo`\n" +
+    "a .nii.gz scan, or the .png slices of a PNG stack (with its spacing.json, or type the\n" +
+    "spacing in). Without a folder it serves the GRN-SSL model of `deno task demo`\n" +
     "(exported to <demo>/web on first use, again when the model or the SDK changed). Stops on\n" +
     "Ctrl-C.",
   positionals: [{ name: "dir", description: "exported web folder", required: false }],
