@@ -63,6 +63,27 @@ export interface RatioRow {
   pairedRatioRange: [number, number];
 }
 
+/**
+ * One tfjs engine against the first engine of the same run (`type: "engine-ratio"` in JSON),
+ * e.g. webgpu against wasm, their steps interleaved.
+ */
+export interface EngineRatioRow {
+  type: "engine-ratio";
+  bench: BenchName;
+  generator?: GeneratorName;
+  /** The engine compared, e.g. `tfjs-webgpu [software adapter: llvmpipe ...]`. */
+  engine: string;
+  /** The first engine of the run, e.g. `tfjs-wasm+onednn`. */
+  baseline: string;
+  threads: number;
+  medianMs: number;
+  baselineMedianMs: number;
+  /** engine median / baseline median. */
+  ratioMedian: number;
+  /** Smallest and largest ratio of the per-turn medians of the same turn. */
+  pairedRatioRange: [number, number];
+}
+
 /** Time per kernel of a profiled step (`type: "profile"` in JSON). */
 export interface ProfileRow {
   type: "profile";
@@ -93,6 +114,8 @@ export interface MachineInfo {
 /** What {@linkcode printReport} prints. */
 export interface EngineReport {
   results: readonly Row[];
+  /** Each tfjs engine after the first against the first (empty with one engine). */
+  engineRatios: readonly EngineRatioRow[];
   ratios: readonly RatioRow[];
   profiles: readonly ProfileRow[];
   /** The `type: "meta"` record (`machine`, `tfjs`, `pytorch`, ...). */
@@ -114,8 +137,19 @@ const name = (r: { bench: string; generator?: string }) =>
 
 /** Prints the Markdown report of a run on stdout: results, ratios to PyTorch, profiles. */
 export function printReport(report: EngineReport): void {
-  const { results, ratios, profiles, meta, batch, size, steps, date, profileStepCount, top } =
-    report;
+  const {
+    results,
+    engineRatios,
+    ratios,
+    profiles,
+    meta,
+    batch,
+    size,
+    steps,
+    date,
+    profileStepCount,
+    top,
+  } = report;
   const machine = meta.machine as MachineInfo;
   console.log(
     `\nEngine benchmark, batch ${batch}, 1x${size}x${size}, 7 classes, ${steps} timed steps per ` +
@@ -138,6 +172,23 @@ export function printReport(report: EngineReport): void {
         fmt(r.peakRssMB)
       } | ${r.leakedTensorsPerStep ?? "-"} | ${fmt(r.otherLoadCores, 2)} |`,
     );
+  }
+  if (meta.webgpuAdapter) console.log(`\nWebGPU adapter: ${meta.webgpuAdapter}`);
+  if (engineRatios.length > 0) {
+    console.log(`\nTime relative to ${engineRatios[0]!.baseline} (same run, interleaved)`);
+    console.log(
+      "| bench | engine | threads | median ms | baseline median ms | ratio | per-turn range |",
+    );
+    console.log("|---|---|---|---|---|---|---|");
+    for (const r of engineRatios) {
+      console.log(
+        `| ${name(r)} | ${r.engine} | ${r.threads} | ${fmt(r.medianMs)} | ${
+          fmt(r.baselineMedianMs)
+        } | ${fmt(r.ratioMedian, 2)}x | ${fmt(r.pairedRatioRange[0], 2)}-${
+          fmt(r.pairedRatioRange[1], 2)
+        }x |`,
+      );
+    }
   }
   if (ratios.length > 0) {
     console.log("\nRatio tfjs / PyTorch (same run, interleaved)");

@@ -6,8 +6,9 @@
  */
 import process from "node:process";
 import * as tf from "@tensorflow/tfjs";
-import { initEngine } from "../engine/init_engine.ts";
+import { type EngineInfo, initEngine } from "../engine/init_engine.ts";
 import type { NativeChoice } from "../engine/native/provider.ts";
+import { describeAdapter } from "../engine/webgpu/adapter.ts";
 import type { Generator } from "../networks/generator.ts";
 import { PatchGANDiscriminator } from "../networks/patchgan_discriminator.ts";
 import { ResNetGenerator } from "../networks/resnet_generator.ts";
@@ -42,8 +43,28 @@ function makeGenerator(name: GeneratorName): Generator {
   return name === "resnet" ? new ResNetGenerator({ seed: 2 }) : new ResUNetGenerator({ seed: 2 });
 }
 
+/**
+ * The engine's label in the rows: `tfjs-wasm`, `tfjs-wasm+onednn`, and for webgpu the adapter
+ * and whether it is software (its times then say nothing about a GPU).
+ */
+function engineLabel(engine: EngineInfo): string {
+  if (engine.native) return `tfjs-${engine.backend}+${engine.native.library}`;
+  const gpu = engine.backend === "webgpu" ? engine.webgpu : null;
+  if (gpu?.found) {
+    const name = gpu.description || gpu.device || "unnamed adapter";
+    return `tfjs-webgpu [${gpu.software ? "software adapter" : "GPU"}: ${name}]`;
+  }
+  return `tfjs-${engine.backend}`;
+}
+
 /** Builds the networks and data of one bench. */
-function setupBench(bench: BenchName, generator: GeneratorName, b: number, s: number): Setup {
+function setupBench(
+  bench: BenchName,
+  generator: GeneratorName,
+  b: number,
+  s: number,
+  asyncSteps: boolean,
+): Setup {
   const images = tf.randomUniform([b, s, s, 1], -1, 1, "float32", 1) as tf.Tensor4D;
   const labels = tf.randomUniform([b, s, s], 0, 7, "int32", 2) as tf.Tensor3D;
   const data = { images, labels };
@@ -57,10 +78,13 @@ function setupBench(bench: BenchName, generator: GeneratorName, b: number, s: nu
     params.G = countParams(g.trainableVariables);
     params.D = countParams(discriminator.trainableVariables);
     grn = new GRN({ segmentor, generator: g, discriminator, mode: "sel", seed: 1 });
-    step = () => void grn.step(data);
+    step = asyncSteps ? async () => void await grn.stepAsync(data) : () => void grn.step(data);
   } else {
     grn = new GRN({ segmentor, seed: 1 });
-    step = bench === "unet-step" ? () => void grn.step(data) : async () => {
+    const train = asyncSteps
+      ? async () => void await grn.stepAsync(data)
+      : () => void grn.step(data);
+    step = bench === "unet-step" ? train : async () => {
       const out = grn.predict(images);
       await out.data();
       out.dispose();
@@ -142,9 +166,10 @@ export async function runWorker(
       switch (msg.cmd) {
         case "info":
           Object.assign(reply, {
-            engine: engine.native
-              ? `tfjs-${engine.backend}+${engine.native.library}`
-              : `tfjs-${engine.backend}`,
+            engine: engineLabel(engine),
+            ...(engine.webgpu?.found && engine.backend === "webgpu"
+              ? { adapter: describeAdapter(engine.webgpu) }
+              : {}),
             threads: engine.threads,
             version: tf.version.tfjs,
             deno: Deno.version.deno,
@@ -160,6 +185,9 @@ export async function runWorker(
             msg.generator as GeneratorName,
             Number(msg.batch),
             Number(msg.size),
+            // webgpu in Deno has no synchronous read-back; GRN.stepAsync also waits for the
+            // device, so that a timed step includes its work.
+            engine.backend === "webgpu",
           );
           const warm: number[] = [];
           for (let i = 0; i < Number(msg.warmup ?? 1); i++) {

@@ -10,13 +10,18 @@
  * ```
  * deno task bench:engine [--json] [--steps 7] [--threads 1,2] [--native auto|off|onednn[,...]]
  *   [--generator resunet[,resnet]] [--pytorch [--python /usr/bin/python3] [--pytorch-env K=V,...]]
- *   [--profile [--profile-steps 3] [--top 20]] [--idle 0.3 [--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm] [--size 128]
+ *   [--profile [--profile-steps 3] [--top 20]] [--idle 0.3 [--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm[,webgpu]] [--size 128]
  *   [--batch 4] [--save results.jsonl]
  * ```
  *
  * - `--steps`: timed steps per bench, engine and thread count (after `--warmup` untimed ones).
  * - `--native`: the engine's native kernel provider (`initEngine({ native })`); a list runs one
  *   tfjs variant per entry, e.g. `off,onednn` for the pure-wasm kernels and wasm + oneDNN.
+ * - `--backend`: the tfjs backend, or a list of them run side by side (`wasm,webgpu`; `--native`
+ *   applies to wasm). A webgpu row names its adapter and says whether it is a software one
+ *   (Mesa's lavapipe runs on the CPU: its times say nothing about a GPU); its steps read their
+ *   losses back asynchronously (`GRN.stepAsync`), so a timed step includes the device's work.
+ *   With several engines the report adds each one's time relative to the first.
  * - `--generator`: the joint step's generator: `resunet` (GRN's `ResUNetGenerator`, what users
  *   train; the default) and/or `resnet` (the pix2pix `ResNetGenerator` of the engine notes).
  * - `--pytorch`: also time the PyTorch reference (same architectures, losses, optimizer and
@@ -49,6 +54,7 @@ import { parseArgs } from "node:util";
 import type { NativeChoice } from "../engine/native/provider.ts";
 import { type BenchName, type GeneratorName, WorkerProcess } from "./_engine_protocol.ts";
 import {
+  type EngineRatioRow,
   type MachineInfo,
   printReport,
   type ProfileRow,
@@ -87,7 +93,8 @@ const USAGE = "deno task bench:engine [--json] [--steps 7] [--threads 1,2] " +
   "[--pytorch [--python /usr/bin/python3] [--pytorch-env K=V,...]] " +
   "[--profile [--profile-steps 3] [--top 20]] " +
   "[--idle 0.3 " +
-  "[--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm|cpu|tensorflow] [--size 128] " +
+  "[--idle-timeout 60]] [--warmup 1] [--block 1] [--backend wasm|webgpu|cpu|tensorflow[,...]] " +
+  "[--size 128] " +
   "[--batch 4] [--save results.jsonl]";
 
 if (values.help) {
@@ -131,6 +138,12 @@ for (const pair of values["pytorch-env"].split(",").filter((p) => p.trim() !== "
   pytorchEnv[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
 }
 const natives = values.native.split(",").map((n) => n.trim()) as NativeChoice[];
+const backends = values.backend.split(",").map((b) => b.trim());
+for (const b of backends) {
+  if (!["wasm", "webgpu", "cpu", "tensorflow"].includes(b)) {
+    usageError(`--backend takes wasm, webgpu, cpu and/or tensorflow (got ${b})`);
+  }
+}
 for (const n of natives) {
   if (!["auto", "off", "onednn"].includes(n)) {
     usageError(`--native takes auto, off and/or onednn (got ${n})`);
@@ -213,6 +226,7 @@ const pythonScript = new URL("./pytorch_reference.py", import.meta.url).pathname
 const date = new Date().toISOString();
 const results: Row[] = [];
 const ratios: RatioRow[] = [];
+const engineRatios: EngineRatioRow[] = [];
 const profiles: ProfileRow[] = [];
 const meta: Record<string, unknown> = {
   type: "meta",
@@ -252,22 +266,32 @@ interface Participant {
 }
 
 function spawnWorkers(threads: number): Participant[] {
-  const list: Participant[] = natives.map((native) => ({
+  // --native applies to wasm; the other backends run once.
+  const variants = backends.flatMap((backend) =>
+    backend === "wasm"
+      ? natives.map((native) => ({ backend, native }))
+      : [{ backend, native: "off" as NativeChoice }]
+  );
+  const list: Participant[] = variants.map(({ backend, native }) => ({
     kind: "tfjs",
-    native,
-    worker: new WorkerProcess(`tfjs (native ${native}) ${threads}-thread`, Deno.execPath(), [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys",
-      "--allow-ffi",
-      selfPath,
-      "--worker",
-      `--threads=${threads}`,
-      `--backend=${values.backend}`,
-      `--native=${native}`,
-    ]),
+    ...(backend === "wasm" ? { native } : {}),
+    worker: new WorkerProcess(
+      `tfjs ${backend} (native ${native}) ${threads}-thread`,
+      Deno.execPath(),
+      [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-sys",
+        "--allow-ffi",
+        selfPath,
+        "--worker",
+        `--threads=${threads}`,
+        `--backend=${backend}`,
+        `--native=${native}`,
+      ],
+    ),
     engine: "",
     threads,
     params: {},
@@ -319,7 +343,8 @@ async function runBench(
       p.threads = Number(info.threads);
       if (p.kind === "tfjs") {
         meta.tfjs = info.version;
-        meta[`native ${p.native}`] = info.native;
+        if (p.native) meta[`native ${p.native}`] = info.native;
+        if (info.adapter) meta.webgpuAdapter = info.adapter;
       } else {
         meta.pytorch = info.version;
         meta.onednnInPytorch = info.onednn;
@@ -397,6 +422,25 @@ async function runBench(
       results.push(row);
       if (values.json) console.log(JSON.stringify(row));
     }
+    const tfjsParts = parts.filter((p) => p.kind === "tfjs");
+    for (const p of tfjsParts.slice(1)) {
+      const b = tfjsParts[0]!;
+      const paired = p.turnMedians.map((m, i) => m / b.turnMedians[i]!);
+      const row: EngineRatioRow = {
+        type: "engine-ratio",
+        bench,
+        ...(generator ? { generator } : {}),
+        engine: p.engine,
+        baseline: b.engine,
+        threads,
+        medianMs: median(p.ms),
+        baselineMedianMs: median(b.ms),
+        ratioMedian: median(p.ms) / median(b.ms),
+        pairedRatioRange: [Math.min(...paired), Math.max(...paired)],
+      };
+      engineRatios.push(row);
+      if (values.json) console.log(JSON.stringify(row));
+    }
     const torch = parts.find((p) => p.kind === "pytorch");
     for (const p of parts.filter((q) => q.kind === "tfjs" && torch)) {
       const b = torch!;
@@ -445,7 +489,9 @@ const threadCounts = values.threads.split(",").map((t) => positiveInt("threads",
 try {
   for (const [i, threads] of threadCounts.entries()) {
     progress(
-      `${values.backend} (native ${natives.join(", ")})${values.pytorch ? " vs PyTorch" : ""}, ` +
+      `${backends.join(", ")} (native ${natives.join(", ")})${
+        values.pytorch ? " vs PyTorch" : ""
+      }, ` +
         `${threads} thread(s)`,
     );
     await runBench(threads, "unet-step", undefined, false);
@@ -461,7 +507,9 @@ try {
 
 meta.waitedForIdleS = waitedS;
 if (values.save) {
-  const lines = [...results, ...ratios, ...profiles, meta].map((r) => JSON.stringify(r) + "\n");
+  const lines = [...results, ...engineRatios, ...ratios, ...profiles, meta].map((r) =>
+    JSON.stringify(r) + "\n"
+  );
   Deno.writeTextFileSync(values.save, lines.join(""));
 }
 if (values.json) {
@@ -469,4 +517,16 @@ if (values.json) {
   Deno.exit(0);
 }
 
-printReport({ results, ratios, profiles, meta, batch, size, steps, date, profileStepCount, top });
+printReport({
+  results,
+  engineRatios,
+  ratios,
+  profiles,
+  meta,
+  batch,
+  size,
+  steps,
+  date,
+  profileStepCount,
+  top,
+});
