@@ -314,7 +314,8 @@ export async function withMemoryGuardAsync<T>(
     const result = await fn();
     scoped = false;
     const error = await device?.popErrorScope();
-    throwDeviceError(error ? deviceErrorRecord(error) : null);
+    // The scope's error, else one reported outside it meanwhile (the uncapturederror handler).
+    throwDeviceError(error ? deviceErrorRecord(error) : takeDeviceError());
     return result;
   } catch (error) {
     if (scoped) {
