@@ -216,7 +216,7 @@ function demoPreset(): BenchSettings {
     every: 4,
     networks: { ...SMALL_NETWORKS },
     methodOptions: {},
-    epochs: 20,
+    epochs: 30,
     iterationsPerEpoch: 15,
     batchSize: 4,
     patience: 4,
