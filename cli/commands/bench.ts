@@ -6,6 +6,7 @@
  */
 import type { Command, OptionSpec, OptionValue } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
+import { engineLog } from "../_engine_notice.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import { methodNames } from "../../trainers/method_registry.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
@@ -286,9 +287,12 @@ export const command: Command = {
       ...(v.cell !== undefined ? { cell: v.cell as number } : {}),
       ...engine,
       progress: quiet ? () => {} : (line) => out.note(line),
-      log: quiet ? () => {} : (line) => {
-        if (line.startsWith("grn engine:") || line.startsWith("grn bench:")) out.note(line);
-      },
+      log: quiet ? () => {} : engineLog(out, {
+        ...(engine.native !== undefined ? { native: engine.native } : {}),
+        forward: (line) => {
+          if (line.startsWith("grn engine:") || line.startsWith("grn bench:")) out.note(line);
+        },
+      }),
     });
     const failed = result.outcomes.filter((o) => o.outcome === "failed");
     const held = result.outcomes.filter((o) => o.outcome === "held");

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Command } from "../_command.ts";
+import { engineLog } from "../_engine_notice.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import type { BackendChoice } from "../../engine/init_engine.ts";
 import type { NativeChoice } from "../../engine/native/provider.ts";
@@ -59,9 +60,12 @@ export const command: Command = {
       settings,
       ...engine,
       progress: quiet ? () => {} : (line) => out.note(line.replace(/^grn bench:/, "grn demo:")),
-      log: quiet ? () => {} : (line) => {
-        if (line.startsWith("grn bench:")) out.note(line.replace(/^grn bench:/, "grn demo:"));
-      },
+      log: quiet ? () => {} : engineLog(out, {
+        ...(engine.native !== undefined ? { native: engine.native } : {}),
+        forward: (line) => {
+          if (line.startsWith("grn bench:")) out.note(line.replace(/^grn bench:/, "grn demo:"));
+        },
+      }),
     });
     const failed = result.outcomes.filter((o) => o.outcome === "failed");
     if (failed.length > 0) {

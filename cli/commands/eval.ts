@@ -4,6 +4,7 @@
  */
 import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
+import { engineLog } from "../_engine_notice.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import {
   evaluateRun,
@@ -164,7 +165,7 @@ export const command: Command = {
       backend: (v.backend as BackendChoice | undefined) ?? "auto",
       threads: (v.threads as number | undefined) ?? 1,
       native: (v.native as NativeChoice | undefined) ?? "auto",
-      log: (line) => out.note(line),
+      log: engineLog(out, { native: (v.native as NativeChoice | undefined) ?? "auto" }),
     };
     if (v.dataset !== undefined) options.dataset = v.dataset as string;
     if (v["allow-external-links"] === true) options.allowExternalLinks = true;

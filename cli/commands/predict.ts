@@ -4,6 +4,7 @@
  */
 import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
+import { engineLog } from "../_engine_notice.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import {
   DEPTH_AXIS_OPTION,
@@ -103,7 +104,7 @@ export const command: Command = {
       threads: (v.threads as number | undefined) ?? 1,
       native: (v.native as NativeChoice | undefined) ?? "auto",
       overwrite: v.overwrite === true,
-      log: (line) => out.note(line),
+      log: engineLog(out, { native: (v.native as NativeChoice | undefined) ?? "auto" }),
     };
     if (v.readout !== undefined) options.readout = v.readout as string;
     if (v.spacing !== undefined) options.spacing = v.spacing as [number, number, number];

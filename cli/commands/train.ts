@@ -4,6 +4,7 @@
  */
 import type { Command } from "../_command.ts";
 import { UsageError } from "../_errors.ts";
+import { engineLog } from "../_engine_notice.ts";
 import { BACKEND_OPTION, NATIVE_OPTION, THREADS_OPTION } from "../_shared_options.ts";
 import { getMethodDefinition, methodNames } from "../../trainers/method_registry.ts";
 import {
@@ -275,7 +276,10 @@ export const command: Command = {
     const options: TrainRunOptions = {
       out: outDir,
       resume,
-      log: (line) => out.note(line),
+      log: engineLog(out, {
+        quiet: v.quiet === true,
+        native: (v.native as NativeChoice | undefined) ?? "auto",
+      }),
       progress: v.quiet === true ? false : true,
     };
     if (v.dataset !== undefined) options.dataset = v.dataset as string;
