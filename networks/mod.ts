@@ -1,10 +1,11 @@
 /**
  * Networks: the plug-in interfaces (Segmentor, MultiScaleSegmentor, Generator, Discriminator)
  * and the architectures (UNet, PyramidUNet, ResUNetGenerator, PatchGANDiscriminator, and the
- * pix2pix ResNetGenerator of the PyTorch speed comparison).
+ * pix2pix ResNetGenerator of the PyTorch speed comparison), and `foldBatchNorm` for inference.
  * @module
  */
 export * from "./discriminator.ts";
+export * from "./fold_batch_norm.ts";
 export * from "./generator.ts";
 export * from "./module.ts";
 export * from "./module_base.ts";
