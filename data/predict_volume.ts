@@ -12,12 +12,45 @@ import {
   type SliceDirection,
   type SliceGeometry,
   sliceGeometry,
+  writeSlice,
 } from "./slices_geometry.ts";
 import { applyWindow, DEFAULT_PERCENTILES, robustWindow } from "./slices_normalize.ts";
 import type { Volume } from "./volume.ts";
 
 /** A segmentation network's forward pass: images `[B, H, W, 1]` to logits `[B, H, W, C]`. */
 export type SlicePredictor = (batch: ImageBatch) => LogitBatch;
+
+/** A generator's forward pass: images `[B, H, W, 1]` to images `[B, H, W, 1]` (e.g. `G(x)`). */
+export type SliceEnhancer = (batch: ImageBatch) => ImageBatch;
+
+/** The two networks of segmentation-guided enhancement, `S(G(x))`. */
+export interface SgePredictor {
+  /** `G`: images to enhanced images of the same shape. */
+  enhance: SliceEnhancer;
+  /** `S`: images to logits `[B, H, W, C]`. */
+  segment: SlicePredictor;
+}
+
+/** Options of {@linkcode predictVolumeSge}. */
+export interface PredictVolumeSgeOptions extends PredictVolumeOptions {
+  /**
+   * Also return `G(x)` of every slice of this direction, mapped back to the volume's grid (the
+   * `G(x)` that `S` segments, computed once). Must be one of the predicted directions.
+   * @default {no G(x) volume}
+   */
+  enhancedDirection?: SliceDirection;
+}
+
+/** What {@linkcode predictVolumeSge} returns. */
+export interface SgeVolumePrediction {
+  /** The labels of `S(G(x))`, as {@linkcode predictVolume} gives them. */
+  labels: Volume<Uint8Array>;
+  /**
+   * `G(x)` in `[-1, 1]` on the volume's grid (`fit` undone, voxel order of the input), for the
+   * slices of `enhancedDirection`, or `null` when it was not asked for.
+   */
+  enhanced: Float32Array | null;
+}
 
 /** Options of {@linkcode predictVolume}. */
 export interface PredictVolumeOptions {
@@ -28,7 +61,11 @@ export interface PredictVolumeOptions {
    * sagittal predictions voxel by voxel before the argmax. @default {"both"}
    */
   direction?: SliceDirection | "both";
-  /** Slices per `predict` call. @default {4} */
+  /**
+   * Slices per `predict` call. Larger batches amortise the per-call cost of the network
+   * (weight reorders, dispatch); `bench/inference.ts` measures it (BENCHMARKS.md, "Volume
+   * inference"). @default {16}
+   */
   batchSize?: number;
   /** How slices are fitted to `inputSize`, as in training. @default {"resize"} */
   fit?: FitMode;
@@ -78,10 +115,82 @@ export async function predictVolume(
   predict: SlicePredictor,
   options: PredictVolumeOptions,
 ): Promise<Volume<Uint8Array>> {
+  const run = (x: ImageBatch) => ({ logits: predict(x), enhanced: null });
+  return (await predictWith(image, run, options, null)).labels;
+}
+
+/**
+ * Segments a 3-D volume with segmentation-guided enhancement, `S(G(x))`, as
+ * {@linkcode predictVolume} does with `(x) => segment(enhance(x))`, and can return `G(x)` on the
+ * volume's grid without computing it again: each slice batch goes through `G` once, and the
+ * same `G(x)` is segmented and (for the slices of `enhancedDirection`) mapped back to the grid.
+ *
+ * @param image Volume to segment.
+ * @param predictor `enhance` (G) and `segment` (S), both synchronous (they run in `tf.tidy`).
+ * @param options As {@linkcode predictVolume}, plus `enhancedDirection`.
+ * @returns The labels and, when asked for, `G(x)`.
+ * @throws {RangeError} As {@linkcode predictVolume}, when `enhancedDirection` is not predicted,
+ *   or when `enhance` changes the images' shape.
+ *
+ * @example S(G(x)) and G(x) in one pass
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { initEngine, ResUNetGenerator, UNet } from "../mod.ts";
+ * import { generatePhantomCohort, phantomToScanRecord } from "./phantom/mod.ts";
+ * import { predictVolumeSge } from "./mod.ts";
+ *
+ * await initEngine();
+ * const { scans } = generatePhantomCohort({ participants: 1, scansPerParticipant: 1, shape: [8, 8, 64] });
+ * const scan = phantomToScanRecord(scans[0]!);
+ * const s = new UNet({ channels: [4, 8], dropout: [0, 0], seed: 1 });
+ * const g = new ResUNetGenerator({ ngf: 4, downsamplings: 2, bottleneckBlocks: 1, seed: 1 });
+ * const { labels, enhanced } = await predictVolumeSge(
+ *   scan.image,
+ *   { enhance: (x) => g.apply(x), segment: (x) => s.apply(x) },
+ *   { inputSize: [64, 16], enhancedDirection: "coronal" },
+ * );
+ * assert.deepEqual(labels.shape, scan.image.shape);
+ * assert.equal(enhanced!.length, scan.image.data.length);
+ * s.dispose();
+ * g.dispose();
+ * ```
+ */
+export async function predictVolumeSge(
+  image: Volume<Float32Array>,
+  predictor: SgePredictor,
+  options: PredictVolumeSgeOptions,
+): Promise<SgeVolumePrediction> {
+  const { enhance, segment } = predictor;
+  const run = (x: ImageBatch, keep: boolean) => {
+    const g = enhance(x);
+    if (g.shape.some((n, i) => n !== x.shape[i])) {
+      throw new RangeError(
+        `Cannot predict a volume with SGE: enhance must return images of its input's shape [${x.shape}] (got ${
+          JSON.stringify(g.shape)
+        })`,
+      );
+    }
+    return { logits: segment(g), enhanced: keep ? g : null };
+  };
+  return await predictWith(image, run, options, options.enhancedDirection ?? null);
+}
+
+/** One slice batch through the network(s): logits, and `G(x)` when `keep` asks for it. */
+type BatchRun = (
+  x: ImageBatch,
+  keep: boolean,
+) => { logits: LogitBatch; enhanced: ImageBatch | null };
+
+async function predictWith(
+  image: Volume<Float32Array>,
+  run: BatchRun,
+  options: PredictVolumeOptions,
+  enhancedDirection: SliceDirection | null,
+): Promise<SgeVolumePrediction> {
   const {
     inputSize,
     direction = "both",
-    batchSize = 4,
+    batchSize = 16,
     fit = "resize",
     percentiles = DEFAULT_PERCENTILES,
   } = options;
@@ -112,14 +221,23 @@ export async function predictVolume(
   }
   const depthAxis = image.depthAxis ?? 2;
   const directions = direction === "both" ? SLICE_DIRECTIONS : [direction];
+  if (enhancedDirection !== null && !directions.includes(enhancedDirection)) {
+    throw new RangeError(
+      `Cannot predict a volume: enhancedDirection must be one of the predicted directions ${
+        JSON.stringify(directions)
+      } (got ${JSON.stringify(enhancedDirection)})`,
+    );
+  }
   const normalised = applyWindow(image.data, robustWindow(image.data, percentiles));
   const voxels = image.data.length;
   const labels = new Uint8Array(voxels);
   const state: Accumulator = { classes: 0, sums: null, labels, accumulate: directions.length > 1 };
+  const enhanced = enhancedDirection === null ? null : new Float32Array(voxels);
 
   for (const d of directions) {
     const geometry = sliceGeometry(image.shape, d, depthAxis);
-    await predictDirection(normalised, geometry, predict, height!, width!, batchSize, fit, state);
+    const keep = d === enhancedDirection ? enhanced : null;
+    await predictDirection(normalised, geometry, run, height!, width!, batchSize, fit, state, keep);
   }
   if (state.sums) argmaxInto(state.sums, state.classes, labels);
 
@@ -130,7 +248,7 @@ export async function predictVolume(
     affine: image.affine.map((row) => [...row]),
   };
   if (image.depthAxis !== undefined) out.depthAxis = image.depthAxis;
-  return out;
+  return { labels: out, enhanced };
 }
 
 interface Accumulator {
@@ -144,12 +262,13 @@ interface Accumulator {
 async function predictDirection(
   normalised: Float32Array,
   geometry: SliceGeometry,
-  predict: SlicePredictor,
+  run: BatchRun,
   height: number,
   width: number,
   batchSize: number,
   fit: FitMode,
   acc: Accumulator,
+  enhanced: Float32Array | null,
 ): Promise<void> {
   const { rows, cols, count, rowStride, colStride, fixedStride } = geometry;
   const pixels = height * width;
@@ -170,8 +289,11 @@ async function predictDirection(
         input.subarray(k * pixels, (k + 1) * pixels),
       );
     }
-    const logits = tf.tidy(() => {
-      const out = predict(tf.tensor4d(input, [b, height, width, 1]));
+    const { logits, g } = tf.tidy((): { logits: tf.Tensor4D; g?: tf.Tensor4D } => {
+      const { logits: out, enhanced: image } = run(
+        tf.tensor4d(input, [b, height, width, 1]),
+        enhanced !== null,
+      );
       const s = out.shape;
       if (s.length !== 4 || s[0] !== b || s[1] !== height || s[2] !== width) {
         throw new RangeError(
@@ -180,15 +302,32 @@ async function predictDirection(
           })`,
         );
       }
-      return tf.cast(out, "float32");
+      const cast = tf.cast(out, "float32");
+      return image === null ? { logits: cast } : { logits: cast, g: tf.cast(image, "float32") };
     });
-    const classes = logits.shape[3];
     let values: Float32Array;
     try {
       values = (await logits.data()) as Float32Array;
+      if (g !== undefined && enhanced !== null) {
+        const gv = (await g.data()) as Float32Array;
+        for (let k = 0; k < b; k++) {
+          const back = unfitChannels(
+            gv.subarray(k * pixels, (k + 1) * pixels),
+            height,
+            width,
+            1,
+            rows,
+            cols,
+            fit,
+          );
+          writeSlice(enhanced, geometry, start + k, back);
+        }
+      }
     } finally {
       logits.dispose();
+      g?.dispose();
     }
+    const classes = logits.shape[3];
     // Softmax in place over the class axis (faster here than a tfjs op on the cpu backend).
     softmaxInPlace(values, classes);
     if (acc.classes === 0) {

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initEngine } from "../../engine/init_engine.ts";
-import { predictVolume } from "../../data/predict_volume.ts";
+import { predictVolume, predictVolumeSge } from "../../data/predict_volume.ts";
 import { applyWindow, robustWindow } from "../../data/slices_normalize.ts";
 import { voxelIndex } from "../../data/volume.ts";
 import { assertNoTensorLeak } from "../_helpers.ts";
@@ -169,7 +169,10 @@ Deno.test("predictVolume does not leak tensors, also when predict fails", async 
   );
   const before = tf.memory().numTensors;
   await assert.rejects(
-    predictVolume(image, (x) => tf.concat([x, x], 1) as tf.Tensor4D, { inputSize: [16, 16] }),
+    predictVolume(image, (x) => tf.concat([x, x], 1) as tf.Tensor4D, {
+      inputSize: [16, 16],
+      batchSize: 4,
+    }),
     /predict must return logits \[4, 16, 16, C\] \(got \[4,32,16,1\]\)/,
   );
   assert.equal(tf.memory().numTensors, before);
@@ -188,5 +191,60 @@ Deno.test("predictVolume rejects bad options", async () => {
     // deno-lint-ignore no-explicit-any
     predictVolume(image, thresholdPredict, { inputSize: [16, 16], direction: "axial" as any }),
     /direction must be "coronal", "sagittal" or "both" \(got "axial"\)/,
+  );
+});
+
+Deno.test("predictVolumeSge: S(G(x)) labels as predictVolume's, G once per batch, G(x) on the grid", async () => {
+  const enhance = (x: tf.Tensor4D) => tf.tanh(tf.mul(x, 2)) as tf.Tensor4D;
+  let enhanceCalls = 0;
+  const counted = (x: tf.Tensor4D) => {
+    enhanceCalls++;
+    return enhance(x);
+  };
+  const options = { inputSize: [32, 16] as const, fit: "pad" as const, batchSize: 4 };
+  const reference = await predictVolume(image, (x) => thresholdPredict(enhance(x)), options);
+  const { labels, enhanced } = await predictVolumeSge(
+    image,
+    { enhance: counted, segment: thresholdPredict },
+    { ...options, enhancedDirection: "sagittal" },
+  );
+  assert.deepEqual(labels.data, reference.data);
+  assert.deepEqual(labels.shape, image.shape);
+  // One G call per slice batch of each direction, although G(x) is also returned.
+  const batches = (n: number) => Math.ceil(n / 4);
+  assert.equal(enhanceCalls, batches(SHAPE[0]) + batches(SHAPE[1]));
+  assert.ok(enhanced !== null && enhanced.length === image.data.length);
+  // pad fit is exact: G(x) on the grid is tanh(2x) of the normalised voxel.
+  let worst = 0;
+  for (let v = 0; v < normalised.length; v++) {
+    worst = Math.max(worst, Math.abs(enhanced[v]! - Math.tanh(2 * normalised[v]!)));
+  }
+  assert.ok(worst < 1e-6, `max |G(x) - tanh(2x)| ${worst}`);
+  const without = await predictVolumeSge(image, { enhance, segment: thresholdPredict }, options);
+  assert.equal(without.enhanced, null);
+  assert.deepEqual(without.labels.data, reference.data);
+});
+
+Deno.test("predictVolumeSge: refuses an unpredicted G(x) direction and a G that changes the shape; no leak", async () => {
+  const predictor = { enhance: (x: tf.Tensor4D) => tf.neg(x), segment: thresholdPredict };
+  await assert.rejects(
+    predictVolumeSge(image, predictor, {
+      inputSize: [32, 16],
+      direction: "coronal",
+      enhancedDirection: "sagittal",
+    }),
+    /^RangeError: Cannot predict a volume: enhancedDirection must be one of the predicted directions \["coronal"\] \(got "sagittal"\)$/,
+  );
+  await assert.rejects(
+    predictVolumeSge(image, {
+      enhance: (x) => tf.concat([x, x], 3) as tf.Tensor4D,
+      segment: thresholdPredict,
+    }, { inputSize: [32, 16], batchSize: 4 }),
+    /Cannot predict a volume with SGE: enhance must return images of its input's shape \[4,32,16,1\] \(got \[4,32,16,2\]\)/,
+  );
+  await assertNoTensorLeak(
+    () => predictVolumeSge(image, predictor, { inputSize: [32, 16], enhancedDirection: "coronal" }),
+    2,
+    "predictVolumeSge",
   );
 });
