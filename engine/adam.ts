@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { fusedAdamStep } from "./native/adam.ts";
+import { adamUpdateInPlace, ownsWasmBuffer } from "./kernels/adam_in_place.ts";
+import { ADAM_KERNEL, fusedAdamStep } from "./native/adam.ts";
 import type { AnyTensor, AnyVariable } from "./tensor_types.ts";
 
 /** Options of {@linkcode Adam}. */
@@ -12,6 +13,23 @@ export interface AdamOptions {
   beta2?: number;
   /** Added to the denominator. @default {1e-8} (PyTorch's default) */
   epsilon?: number;
+}
+
+let inPlaceEnabled = true;
+
+/**
+ * Turns the one-call in-place update of {@linkcode Adam.apply} on the wasm backend on or off
+ * for every optimizer (on by default). Both paths give bit-identical results; the switch exists
+ * to benchmark and test one against the other in the same process.
+ *
+ * @param enabled `false` to update each variable with its own kernel call(s) and `assign`s, as
+ *   on the other backends.
+ * @returns The previous setting.
+ */
+export function setAdamInPlace(enabled: boolean): boolean {
+  const previous = inPlaceEnabled;
+  inPlaceEnabled = enabled;
+  return previous;
 }
 
 /**
@@ -116,19 +134,18 @@ export class Adam {
     const bc2 = 1 - Math.pow(b2, this.#step);
     const stepSize = this.#learningRate / bc1;
     const sqrtBc2 = Math.sqrt(bc2);
+    const attrs = { beta1: b1, beta2: b2, epsilon: this.#eps, stepSize, sqrtBc2 };
     tf.tidy(() => {
+      // On wasm: every variable whose moments own their buffers in one kernel call.
+      const done = inPlaceEnabled && tf.getBackend() === "wasm"
+        ? this.#applyInPlace(grads, attrs)
+        : null;
       for (let i = 0; i < this.#vars.length; i++) {
         const g = grads[i];
-        if (!g) continue;
+        if (!g || done?.[i]) continue;
         const m = this.#m[i]!, v = this.#v[i]!, p = this.#vars[i]!;
         // One fused pass when the native provider registered it (same rule, same values).
-        const fused = fusedAdamStep(p, m, v, g, {
-          beta1: b1,
-          beta2: b2,
-          epsilon: this.#eps,
-          stepSize,
-          sqrtBc2,
-        });
+        const fused = fusedAdamStep(p, m, v, g, attrs);
         if (fused !== null) {
           p.assign(fused[0]);
           m.assign(fused[1]);
@@ -143,6 +160,42 @@ export class Adam {
         p.assign(tf.sub(p, tf.mul(tf.div(mNew, denom), stepSize)));
       }
     });
+  }
+
+  /**
+   * The wasm update of every variable that has a float32 gradient and whose moments own their
+   * buffers, in one call that overwrites the moments and returns the new parameters (assigned
+   * here; the caller's `tf.tidy` frees them). It rounds as the per-variable path would: like
+   * the native `GrnAdam` kernel when the provider registered it, else like the composite
+   * tensor ops.
+   * @returns Which variables it updated.
+   */
+  #applyInPlace(
+    grads: readonly (AnyTensor | null | undefined)[],
+    attrs: {
+      beta1: number;
+      beta2: number;
+      epsilon: number;
+      stepSize: number;
+      sqrtBc2: number;
+    },
+  ): boolean[] {
+    const done: boolean[] = [];
+    const ps: tf.Variable[] = [], ms: tf.Tensor[] = [], vs: tf.Tensor[] = [], gs: tf.Tensor[] = [];
+    for (let i = 0; i < this.#vars.length; i++) {
+      const g = grads[i], p = this.#vars[i]!, m = this.#m[i]!, v = this.#v[i]!;
+      done[i] = !!g && g.dtype === "float32" && p.dtype === "float32" &&
+        ![p, m, v].some((t) => t.dataId === g.dataId) && ownsWasmBuffer(m) && ownsWasmBuffer(v);
+      if (!done[i]) continue;
+      ps.push(p);
+      ms.push(m);
+      vs.push(v);
+      gs.push(g!);
+    }
+    const rounding = tf.getKernel(ADAM_KERNEL, "wasm") !== undefined ? "float64" : "float32";
+    const fresh = adamUpdateInPlace(ps, ms, vs, gs, { ...attrs, rounding });
+    ps.forEach((p, k) => p.assign(fresh[k]!));
+    return done;
   }
 
   /** The optimizer's state variables (first then second moments) for checkpoints. */
