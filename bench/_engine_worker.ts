@@ -29,7 +29,7 @@ function peakRssMB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-interface Setup {
+export interface Setup {
   step: () => void | Promise<void>;
   params: Record<string, number>;
   dispose: () => void;
@@ -57,8 +57,8 @@ function engineLabel(engine: EngineInfo): string {
   return `tfjs-${engine.backend}`;
 }
 
-/** Builds the networks and data of one bench. */
-function setupBench(
+/** Builds the networks and data of one bench (also used by `_engine_adam.ts`). */
+export function setupBench(
   bench: BenchName,
   generator: GeneratorName,
   b: number,
