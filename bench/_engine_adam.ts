@@ -6,8 +6,12 @@
  * so alternating does not change what is trained.
  *
  * ```sh
- * deno run -A bench/_engine_adam.ts [--native onednn,off] [--steps 8] [--bench joint-step,unet-step]
+ * deno run -A bench/_engine_adam.ts [--native onednn,off] [--steps 8] [--bench joint-step,unet-step,adam]
  * ```
+ *
+ * `adam` times `Adam.apply` alone: one optimizer over the variables of the joint step's three
+ * networks (UNet, ResUNet generator, PatchGAN discriminator; 162 variables, 8.1 M
+ * parameters) with fixed random gradients.
  *
  * Each `--native` value runs in its own process (1 thread, batch 4, 1x128x128, one warm-up
  * step per path). Prints per bench: median wall and CPU ms of each path, the ratio of medians
@@ -18,9 +22,12 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { setAdamInPlace } from "../engine/adam.ts";
+import { Adam, setAdamInPlace } from "../engine/adam.ts";
 import { initEngine } from "../engine/init_engine.ts";
 import type { NativeChoice } from "../engine/native/provider.ts";
+import { PatchGANDiscriminator } from "../networks/patchgan_discriminator.ts";
+import { ResUNetGenerator } from "../networks/resunet_generator.ts";
+import { UNet } from "../networks/unet.ts";
 import type { BenchName } from "./_engine_protocol.ts";
 import { setupBench } from "./_engine_worker.ts";
 
@@ -29,7 +36,7 @@ const { values } = parseArgs({
   options: {
     native: { type: "string", default: "onednn,off" },
     steps: { type: "string", default: "8" },
-    bench: { type: "string", default: "joint-step,unet-step" },
+    bench: { type: "string", default: "joint-step,unet-step,adam" },
     child: { type: "boolean", default: false },
   },
 });
@@ -55,11 +62,27 @@ interface Row {
   leaked: number;
 }
 
+/** `Adam.apply` alone over the joint step's variables, with fixed gradients. */
+function adamSetup(): { step: () => void; dispose: () => void } {
+  const nets = [
+    new UNet({ seed: 1 }),
+    new ResUNetGenerator({ seed: 2 }),
+    new PatchGANDiscriminator({ seed: 3 }),
+  ];
+  const vars = nets.flatMap((n) => n.trainableVariables);
+  const adam = new Adam(vars, vars.map((_, i) => `v${i}`));
+  const grads = vars.map((v, i) => tf.randomNormal(v.shape, 0, 1e-3, "float32", i + 1));
+  return {
+    step: () => adam.apply(grads),
+    dispose: () => (adam.dispose(), tf.dispose(grads), nets.forEach((n) => n.dispose())),
+  };
+}
+
 async function child(native: NativeChoice): Promise<void> {
   const engine = await initEngine({ backend: "wasm", threads: 1, native, log: () => {} });
   const label = engine.native ? `tfjs-wasm+${engine.native.library}` : "tfjs-wasm";
-  for (const bench of values.bench.split(",") as BenchName[]) {
-    const setup = setupBench(bench, "resunet", 4, 128, false);
+  for (const bench of values.bench.split(",") as (BenchName | "adam")[]) {
+    const setup = bench === "adam" ? adamSetup() : setupBench(bench, "resunet", 4, 128, false);
     for (const inPlace of [true, false]) {
       setAdamInPlace(inPlace);
       await setup.step();

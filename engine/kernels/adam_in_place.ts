@@ -19,6 +19,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { WasmModuleInternals } from "../_wasm_module.ts";
+import { adamSimd } from "./adam_simd.ts";
 
 /**
  * Custom kernel: inputs `p0`, `m0`, `v0`, `g0`, `p1`, … (parameter, first moment, second
@@ -64,10 +66,11 @@ function updateFloat32(
   v: Float32Array,
   g: Float32Array,
   a: AdamInPlaceAttrs,
+  from: number,
 ): void {
   const b1 = f(a.beta1), c1 = f(1 - a.beta1), b2 = f(a.beta2), c2 = f(1 - a.beta2);
   const s = f(a.sqrtBc2), eps = f(a.epsilon), lr = f(a.stepSize);
-  for (let i = 0; i < p.length; i++) {
+  for (let i = from; i < p.length; i++) {
     const gi = g[i]!;
     const mi = f(f(m[i]! * b1) + f(gi * c1));
     const vi = f(f(v[i]! * b2) + f(f(gi * gi) * c2));
@@ -86,10 +89,11 @@ function updateFloat64(
   v: Float32Array,
   g: Float32Array,
   a: AdamInPlaceAttrs,
+  from: number,
 ): void {
   const { beta1, beta2, epsilon, stepSize } = a;
   const a1 = 1 - beta1, a2 = 1 - beta2, inv = 1 / a.sqrtBc2;
-  for (let i = 0; i < p.length; i++) {
+  for (let i = from; i < p.length; i++) {
     const gi = g[i]!;
     const mi = beta1 * m[i]! + a1 * gi;
     const vi = beta2 * v[i]! + a2 * gi * gi;
@@ -152,12 +156,35 @@ function adamInPlaceKernel(args: {
   }
   const outs = groups.map(([p]) => backend.makeOutput(p!.shape.slice(), "float32"));
   const update = rounding === "float32" ? updateFloat32 : updateFloat64;
+  const wasm = backend.wasm as unknown as WasmModuleInternals;
+  const memory = wasm.asm?.memory ?? wasm.wasmMemory;
+  const simd = memory ? adamSimd(memory) : null;
+  const { beta1, beta2, epsilon, stepSize, sqrtBc2 } = attrs;
   // Views are taken after the allocations (which may have grown the heap); none follows.
   groups.forEach((group, k) => {
     const [p, m, v, g, out] = [...group, outs[k]!].map((t) =>
       backend.typedArrayFromHeap(t) as Float32Array
-    );
-    update(p!, out!, m!, v!, g!, attrs);
+    ) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    // SIMD over whole vectors (4 float32 or 2 float64 lanes), JavaScript for the rest: the
+    // two round identically.
+    let from = 0;
+    if (simd !== null) {
+      const a = [p, out, m, v, g].map((x) => x.byteOffset) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      if (rounding === "float32") {
+        from = p.length & ~3;
+        simd.f32(...a, from, beta1, 1 - beta1, beta2, 1 - beta2, sqrtBc2, epsilon, stepSize);
+      } else {
+        from = p.length & ~1;
+        simd.f64(...a, from, beta1, 1 - beta1, beta2, 1 - beta2, 1 / sqrtBc2, epsilon, stepSize);
+      }
+    }
+    update(p, out, m, v, g, attrs, from);
   });
   return outs;
 }

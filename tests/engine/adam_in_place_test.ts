@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { Adam, setAdamInPlace } from "../../engine/adam.ts";
 import { initEngine } from "../../engine/init_engine.ts";
+import type { WasmModuleInternals } from "../../engine/_wasm_module.ts";
 import { ADAM_IN_PLACE_KERNEL, adamUpdateInPlace } from "../../engine/kernels/adam_in_place.ts";
+import { adamSimd, adamSimdModuleBytes } from "../../engine/kernels/adam_simd.ts";
 import { ADAM_KERNEL, adamKernelConfig } from "../../engine/native/adam.ts";
 
 await initEngine({ backend: "wasm", log: () => {} });
@@ -151,4 +153,44 @@ Deno.test("Adam in one call: no tensor leaks per step, the parameters get new bu
   assert.ok(vars[0]!.dataSync().every((x) => x < 1));
   adam.dispose();
   tf.dispose([...g, ...vars, view]);
+});
+
+Deno.test("Adam in one call: the SIMD loops assemble, validate and bind to the backend's heap", () => {
+  const bytes = adamSimdModuleBytes();
+  assert.ok(WebAssembly.validate(bytes), "the assembled module does not validate");
+  const wasm = (tf.backend() as unknown as { wasm: WasmModuleInternals }).wasm;
+  const memory = wasm.asm?.memory ?? wasm.wasmMemory;
+  assert.ok(memory !== undefined);
+  // The comparisons above ran through SIMD (single-threaded build), not only the JS loops.
+  const simd = adamSimd(memory);
+  assert.ok(simd !== null);
+  assert.equal(adamSimd(memory), simd, "one instance per memory");
+  // Four float32 lanes at step 1 (β1 = 0.5, β2 = 0.999): m' = g/2, v' = g²/1000, and the
+  // update is the learning rate times the sign of g (up to ε), written to `out` only.
+  const heap = (tf.backend() as unknown as { wasm: { _malloc(n: number): number } }).wasm;
+  const base = heap._malloc(5 * 16);
+  const view = new Float32Array(memory.buffer, base, 20);
+  view.fill(0); // m, v and out start at zero
+  view.set([1, 2, 3, 4], 0); // p
+  view.set([0.5, -1, 2, -4], 16); // g
+  simd.f32(
+    base,
+    base + 16,
+    base + 32,
+    base + 48,
+    base + 64,
+    4,
+    0.5,
+    0.5,
+    0.999,
+    0.001,
+    Math.sqrt(0.001),
+    1e-8,
+    0.1 / 0.5,
+  );
+  const got = new Float32Array(memory.buffer, base, 20);
+  assert.deepEqual([...got.subarray(0, 4)], [1, 2, 3, 4], "p is read only");
+  assert.deepEqual([...got.subarray(8, 12)], [0.25, -0.5, 1, -2].map(Math.fround));
+  [0.9, 2.1, 2.9, 4.1].forEach((want, i) => assert.ok(Math.abs(got[4 + i]! - want) < 1e-6));
+  (heap as unknown as { _free(p: number): void })._free(base);
 });
