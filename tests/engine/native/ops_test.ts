@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { Adam } from "../../../engine/adam.ts";
+import { Adam, setAdamInPlace } from "../../../engine/adam.ts";
 import { loadOneDnn, nativeContext } from "../../../engine/native/provider.ts";
 import { normalizeTrain } from "../../../engine/ops/normalize.ts";
 import { assertNoTensorLeak, relativeError } from "../../_helpers.ts";
@@ -211,21 +211,34 @@ function adamRun(shapes: number[][], seed: number): { state: Float32Array[]; lea
   return { state, leaked };
 }
 
-nativeTest("the fused Adam update matches the composite update on cpu over 3 steps", async () => {
-  await useNative(true);
-  const shapes = [[3, 3, 4, 5], [17], [1000, 3]];
-  const profile = await tf.profile(() => {
-    adamRun(shapes, 60);
-  });
-  assert.ok(profile.kernelNames.includes("GrnAdam"), "the fused Adam kernel did not run");
-  const native = adamRun(shapes, 61);
-  const cpu = await onCpu(() => adamRun(shapes, 61));
-  native.state.forEach((got, i) => {
-    const err = relativeError(got, cpu.state[i]!);
-    assert.ok(err <= TOL, `Adam tensor ${i}: relative error ${err}`);
-  });
-  assert.equal(native.leaked, 0, "the fused Adam update leaked tensors");
-});
+nativeTest(
+  "the fused Adam updates (per variable and in one call) match the composite update on cpu over 3 steps",
+  async () => {
+    await useNative(true);
+    const shapes = [[3, 3, 4, 5], [17], [1000, 3]];
+    const cpu = await onCpu(() => adamRun(shapes, 61));
+    for (const [inPlace, kernel] of [[false, "GrnAdam"], [true, "GrnAdamInPlace"]] as const) {
+      const previous = setAdamInPlace(inPlace);
+      try {
+        const profile = await tf.profile(() => {
+          adamRun(shapes, 60);
+        });
+        assert.ok(
+          profile.kernelNames.includes(kernel),
+          `the fused Adam kernel ${kernel} did not run`,
+        );
+        const native = adamRun(shapes, 61);
+        native.state.forEach((got, i) => {
+          const err = relativeError(got, cpu.state[i]!);
+          assert.ok(err <= TOL, `${kernel}: Adam tensor ${i}: relative error ${err}`);
+        });
+        assert.equal(native.leaked, 0, `the fused Adam update ${kernel} leaked tensors`);
+      } finally {
+        setAdamInPlace(previous);
+      }
+    }
+  },
+);
 
 interface ReduceCase {
   shape: number[];
